@@ -1,0 +1,2 @@
+export type { BaseErrorParameters } from './BaseError.ts'
+export { BaseError, isBaseError } from './BaseError.ts'

@@ -1,0 +1,41 @@
+import { BaseError } from '@airlock/errors'
+
+/** A value that should be 0x-prefixed hex is not (odd length, bad characters, wrong size). */
+export class InvalidHexError extends BaseError {
+  override name = 'Safe.InvalidHexError'
+}
+
+/** An address is malformed or fails its EIP-55 checksum. */
+export class InvalidAddressError extends BaseError {
+  override name = 'Safe.InvalidAddressError'
+}
+
+/** A numeric field is not a non-negative integer in range. */
+export class InvalidNumberError extends BaseError {
+  override name = 'Safe.InvalidNumberError'
+}
+
+/** A field is missing or of the wrong type. */
+export class InvalidFieldError extends BaseError {
+  override name = 'Safe.InvalidFieldError'
+}
+
+/** The Safe version is not one Airlock knows how to hash. */
+export class UnsupportedSafeVersionError extends BaseError {
+  override name = 'Safe.UnsupportedSafeVersionError'
+}
+
+/** A signature blob or a single signature cannot be parsed, or fails a validity rule. */
+export class InvalidSignatureError extends BaseError {
+  override name = 'Safe.InvalidSignatureError'
+}
+
+/** Calldata claims a shape it does not have (e.g. a truncated MultiSend payload). */
+export class MalformedCalldataError extends BaseError {
+  override name = 'Safe.MalformedCalldataError'
+}
+
+/** The organisation configuration (tier thresholds, guardian, pausable contracts) is invalid. */
+export class InvalidOrgConfigError extends BaseError {
+  override name = 'Safe.InvalidOrgConfigError'
+}
