@@ -1,4 +1,5 @@
 import * as SafeTx from './SafeTx.ts'
+import * as SafeTxHash from './SafeTxHash.ts'
 import * as SafeVersion from './SafeVersion.ts'
 
 export {
@@ -12,4 +13,6 @@ export {
   UnsupportedSafeVersionError,
 } from './errors.ts'
 export type { Operation, SafeContext, SafeTxInput } from './SafeTx.ts'
-export { SafeTx, SafeVersion }
+export type { SafeTxHashes } from './SafeTxHash.ts'
+export type { SafeVersion as SafeVersionName } from './SafeVersion.ts'
+export { SafeTx, SafeTxHash, SafeVersion }
