@@ -14,5 +14,4 @@ export {
 } from './errors.ts'
 export type { Operation, SafeContext, SafeTxInput } from './SafeTx.ts'
 export type { SafeTxHashes } from './SafeTxHash.ts'
-export type { SafeVersion as SafeVersionName } from './SafeVersion.ts'
 export { SafeTx, SafeTxHash, SafeVersion }

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs'
+import { InputFileError } from './errors.ts'
+
+/** The command's view of the outside world, injectable so commands are testable in-process. */
+export type Io = {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  readStdin: () => Promise<Uint8Array>
+  cwd: string
+}
+
+export const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readStdin: async () => {
+    const chunks: Uint8Array[] = []
+    for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array)
+    return new Uint8Array(Buffer.concat(chunks))
+  },
+  cwd: process.cwd(),
+}
+
+/** Reads and parses a JSON file, turning every failure into an InputFileError naming the file. */
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (cause) {
+    throw new InputFileError(`Cannot read the ${what} file ${path}.`, {
+      hint: 'Check the path and the file permissions.',
+      details: (cause as Error).message,
+      cause,
+    })
+  }
+  try {
+    return JSON.parse(text)
+  } catch (cause) {
+    throw new InputFileError(`The ${what} file ${path} is not valid JSON.`, {
+      hint: 'Fix the JSON syntax (a trailing comma or a missing quote is the usual culprit).',
+      details: (cause as Error).message,
+      cause,
+    })
+  }
+}
+
+/** JSON with bigints as decimal strings, for --json output. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v), 2)
+}

@@ -1,0 +1,34 @@
+// npm run bench: runs every benchmark suite, prints its tables and writes them as JSON under bench/results/.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { runSafeBench } from './safe.ts'
+import { type BenchTable, format } from './table.ts'
+
+const suites: { name: string; run: () => Promise<BenchTable[]> }[] = [{ name: 'safe', run: runSafeBench }]
+
+const only = process.argv.slice(2)
+const results: Record<string, BenchTable[]> = {}
+for (const suite of suites) {
+  if (only.length > 0 && !only.includes(suite.name)) continue
+  const tables = await suite.run()
+  results[suite.name] = tables
+  for (const table of tables) process.stdout.write(`${format(table)}\n`)
+}
+
+const dir = join(import.meta.dirname, 'results')
+mkdirSync(dir, { recursive: true })
+const report = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
+  results,
+}
+const stamp = report.date.replace(/[:.]/g, '-')
+writeFileSync(join(dir, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`)
+writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`)
+process.stdout.write(`Results written to bench/results/latest.json and bench/results/bench-${stamp}.json\n`)
