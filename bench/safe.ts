@@ -1,4 +1,5 @@
-import { SafeTx, SafeTxHash } from '@airlock/safe'
+import { analyze, Calls, MultiSend, SafeTx, SafeTxHash } from '@airlock/safe'
+import { encodeFunctionData, erc20Abi, getAddress, type Hex } from 'viem'
 import { type BenchTable, median, sample } from './table.ts'
 
 const context = SafeTx.context({
@@ -6,30 +7,70 @@ const context = SafeTx.context({
   safe: '0x1c694Fc3006D81ff4a56F97E1b99529066a23725',
   version: '1.4.1',
 })
+const usdc = '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48'
+const MULTI_SEND_CALL_ONLY_141 = '0x9641d764fc13c8B624c04430C7356C1C7C8102e2'
 
-/** Hashing throughput of the Safe core. */
+const addressOf = (i: number) => getAddress(`0x${(i + 1).toString(16).padStart(40, '0')}`)
+
+/** A MultiSendCallOnly batch of `count` ERC-20 transfers, as a payroll run would build it. */
+export function transferBatch(count: number): SafeTx.SafeTx {
+  const transactions = Array.from({ length: count }, (_, i) => ({
+    operation: 0 as const,
+    to: usdc as Hex,
+    value: 0n,
+    data: encodeFunctionData({
+      abi: erc20Abi,
+      functionName: 'transfer',
+      args: [addressOf(i), BigInt(i + 1) * 10n ** 6n],
+    }),
+  }))
+  return SafeTx.from({
+    to: MULTI_SEND_CALL_ONLY_141,
+    operation: 1,
+    data: MultiSend.encode(transactions),
+    nonce: 7,
+  })
+}
+
+/** Hashing throughput and decoding time of the Safe core. */
 export async function runSafeBench(): Promise<BenchTable[]> {
   const txs = Array.from({ length: 256 }, (_, i) =>
     SafeTx.from({
-      to: `0x${(i + 1).toString(16).padStart(40, '0')}`,
+      to: addressOf(i),
       value: BigInt(i) * 10n ** 18n,
       data: `0xa9059cbb${'00'.repeat(12)}${'11'.repeat(20)}${i.toString(16).padStart(64, '0')}`,
       nonce: i,
     }),
   )
   let i = 0
-  const times = sample(() => {
-    SafeTxHash.compute({ tx: txs[i++ % txs.length]!, context })
-  })
-  const perCall = median(times)
+  const hash = median(sample(() => SafeTxHash.compute({ tx: txs[i++ % txs.length]!, context })))
+  const batch = transferBatch(100)
+  const decode = median(sample(() => Calls.decode({ tx: batch, context })))
+  const full = median(sample(() => analyze({ tx: batch, context })))
+  const batchHash = median(sample(() => SafeTxHash.compute({ tx: batch, context })))
   return [
     {
-      title: 'Safe core',
+      title: 'Safe core (median of repeated runs)',
       rows: [
         {
-          operation: 'safeTxHash (domain + message + final)',
-          'median µs': perCall * 1000,
-          'per second': Math.round(1000 / perCall),
+          operation: 'safeTxHash of a small transaction',
+          'median ms': hash,
+          'per second': Math.round(1000 / hash),
+        },
+        {
+          operation: 'safeTxHash of a 100-call MultiSend',
+          'median ms': batchHash,
+          'per second': Math.round(1000 / batchHash),
+        },
+        {
+          operation: 'decode a 100-call MultiSend (call tree)',
+          'median ms': decode,
+          'per second': Math.round(1000 / decode),
+        },
+        {
+          operation: 'analyze a 100-call MultiSend (tree, findings, tier, outflows)',
+          'median ms': full,
+          'per second': Math.round(1000 / full),
         },
       ],
     },

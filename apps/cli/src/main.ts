@@ -1,11 +1,11 @@
 import { isBaseError } from '@airlock/errors'
 import { type Command, help, parse } from './command.ts'
 import { demo } from './commands/demo.ts'
-import { safeHash } from './commands/safe.ts'
+import { safeDecode, safeHash } from './commands/safe.ts'
 import { UsageError } from './errors.ts'
 import { type Io, processIo } from './io.ts'
 
-const commands: Command[] = [safeHash, demo]
+const commands: Command[] = [safeHash, safeDecode, demo]
 
 function overview(): string {
   const rows = commands.map((command) => `  airlock ${command.path.join(' ').padEnd(16)}${command.summary}`)

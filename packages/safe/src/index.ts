@@ -1,7 +1,22 @@
+import * as Abis from './decode/Abis.ts'
+import * as Action from './decode/Action.ts'
+import * as Assets from './decode/Assets.ts'
+import * as Calls from './decode/Calls.ts'
+import * as Describe from './decode/Describe.ts'
+import * as Findings from './decode/Findings.ts'
+import * as KnownContracts from './decode/KnownContracts.ts'
+import * as MultiSend from './decode/MultiSend.ts'
+import * as OrgConfig from './decode/OrgConfig.ts'
+import * as Tier from './decode/Tier.ts'
+import * as LedgerDisplay from './LedgerDisplay.ts'
+import * as NestedSafe from './NestedSafe.ts'
 import * as SafeTx from './SafeTx.ts'
 import * as SafeTxHash from './SafeTxHash.ts'
 import * as SafeVersion from './SafeVersion.ts'
+import * as Signature from './Signature.ts'
 
+export type { AnalyzeParameters, AnalyzeReturnType } from './decode/analyze.ts'
+export { analysisToJson, analyze } from './decode/analyze.ts'
 export {
   InvalidAddressError,
   InvalidFieldError,
@@ -12,6 +27,31 @@ export {
   MalformedCalldataError,
   UnsupportedSafeVersionError,
 } from './errors.ts'
+export type { LedgerHashes } from './LedgerDisplay.ts'
+export type { Approval as NestedSafeApproval } from './NestedSafe.ts'
 export type { Operation, SafeContext, SafeTxInput } from './SafeTx.ts'
 export type { SafeTxHashes } from './SafeTxHash.ts'
-export { SafeTx, SafeTxHash, SafeVersion }
+export {
+  MalleableSignatureError,
+  SignatureOffsetInStaticPartError,
+  SignatureOffsetOutOfBoundsError,
+  SignaturesTruncatedError,
+} from './Signature.ts'
+export {
+  Abis,
+  Action,
+  Assets,
+  Calls,
+  Describe,
+  Findings,
+  KnownContracts,
+  LedgerDisplay,
+  MultiSend,
+  NestedSafe,
+  OrgConfig,
+  SafeTx,
+  SafeTxHash,
+  SafeVersion,
+  Signature,
+  Tier,
+}

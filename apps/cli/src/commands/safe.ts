@@ -1,6 +1,8 @@
-import { SafeTxHash } from '@airlock/safe'
+import { Abis, analyze, Describe, OrgConfig, SafeTxHash } from '@airlock/safe'
+import type { Abi } from 'viem'
 import type { Command } from '../command.ts'
-import { toJson } from '../io.ts'
+import { UsageError } from '../errors.ts'
+import { readJsonFile, toJson } from '../io.ts'
 import { readSafeTx, safeTxOptions } from './safeTxInput.ts'
 
 export const safeHash: Command = {
@@ -31,4 +33,65 @@ export const safeHash: Command = {
     )
     return 0
   },
+}
+
+export const safeDecode: Command = {
+  path: ['safe', 'decode'],
+  summary: 'Decode a Safe transaction offline: call tree, findings (most severe first) and tier.',
+  usage:
+    'safe decode --chain-id N --safe ADDR --safe-version V --to ADDR [--data HEX] ... [--org FILE] [--abi FILE]... [--json]',
+  options: {
+    ...safeTxOptions,
+    org: {
+      type: 'string',
+      help: 'org configuration JSON (guardian, pausable contracts, large thresholds, …)',
+    },
+    abi: {
+      type: 'string',
+      multiple: true,
+      help: 'extra ABI JSON file (an ABI array, or {"address": "0x…", "abi": [...]})',
+    },
+    json: { type: 'boolean', help: 'print JSON: tier, tierReasons, findings, calls, assets, hashes' },
+  },
+  run: ({ values, io }) => {
+    const { tx, context } = readSafeTx(values)
+    const org =
+      typeof values.org === 'string'
+        ? OrgConfig.parse(readJsonFile(values.org, 'org configuration'))
+        : undefined
+    const abis = readAbis((values.abi as string[] | undefined) ?? [])
+    const result = analyze({ tx, context, org, abis })
+    if (values.json) {
+      const { tier, tierReasons, findings, calls, assets } = result
+      const hashes = SafeTxHash.compute({ tx, context })
+      io.stdout(`${toJson({ tier, tierReasons, findings, hashes, context, tx, assets, calls })}\n`)
+      return 0
+    }
+    io.stdout(Describe.analysis(result))
+    return 0
+  },
+}
+
+function readAbis(files: string[]): Abis.Registry | undefined {
+  if (files.length === 0) return undefined
+  const global: Abi[] = []
+  const byAddress: Record<string, Abi> = {}
+  for (const file of files) {
+    const json = readJsonFile(file, 'ABI')
+    if (Array.isArray(json)) global.push(json as Abi)
+    else if (
+      json &&
+      typeof json === 'object' &&
+      'abi' in json &&
+      'address' in json &&
+      Array.isArray(json.abi)
+    ) {
+      byAddress[String(json.address)] = json.abi as Abi
+    } else {
+      throw new UsageError(`The ABI file ${file} is neither an ABI array nor {"address", "abi"}.`, {
+        hint: 'Export the ABI as a JSON array, or wrap it as {"address": "0x…", "abi": [...]}.',
+      })
+    }
+  }
+  return Abis.registry({ global, byAddress })
 }

@@ -1,0 +1,252 @@
+import type { Address } from 'viem'
+import { InvalidOrgConfigError } from '../errors.ts'
+import { parseAddress } from '../SafeTx.ts'
+
+/** Token standards an org can declare for a contract (ERC-20 and ERC-721 share selectors). */
+export type TokenStandard = 'erc20' | 'erc721' | 'erc1155'
+
+/** The asset a threshold or an outflow is about: the chain's native coin or a token contract. */
+export type AssetId = 'native' | Address
+
+/**
+ * What the signer knows about the organisation, parsed and validated. Trusted because it is
+ * installed on the signer, never because the online side sent it.
+ */
+export type OrgConfig = {
+  /** The Safe allowed to send Emergency (pause-only) transactions. */
+  guardian: Address | undefined
+  /** Protocol contracts whose pause functions an Emergency transaction may call. */
+  pausable: ReadonlyMap<Address, string>
+  /** An outflow above this many base units of the asset is "large" (Critical). */
+  largeThresholds: ReadonlyMap<AssetId, bigint>
+  /** Extra delegatecall targets trusted on top of Safe's pinned libraries. */
+  trustedDelegatecallTargets: ReadonlyMap<Address, string>
+  /** Recipients value and tokens may go to without a finding. */
+  allowlistedRecipients: ReadonlyMap<Address, string>
+  /** Labels, and token standards where the selector alone is ambiguous. */
+  knownContracts: ReadonlyMap<Address, { label: string; standard: TokenStandard | undefined }>
+}
+
+/** A contract entry in the JSON: an address, or an object with an address and a label. */
+export type ContractEntryInput = string | { address: string; label?: string | undefined }
+
+/** The JSON shape of an org configuration. Amounts are decimal strings (JSON numbers lose precision). */
+export type OrgConfigInput = {
+  guardian?: string | undefined
+  pausableContracts?: readonly ContractEntryInput[] | undefined
+  largeThresholds?: Readonly<Record<string, string | bigint>> | undefined
+  trustedDelegatecallTargets?: readonly ContractEntryInput[] | undefined
+  allowlistedRecipients?: readonly ContractEntryInput[] | undefined
+  knownContracts?:
+    | readonly { address: string; label: string; standard?: TokenStandard | undefined }[]
+    | undefined
+}
+
+const KEYS = [
+  'guardian',
+  'pausableContracts',
+  'largeThresholds',
+  'trustedDelegatecallTargets',
+  'allowlistedRecipients',
+  'knownContracts',
+] as const
+const STANDARDS: readonly TokenStandard[] = ['erc20', 'erc721', 'erc1155']
+const UINT256_MAX = (1n << 256n) - 1n
+
+/** An org configuration that knows nothing: no guardian, no thresholds, no extra trust. */
+export const empty: OrgConfig = {
+  guardian: undefined,
+  pausable: new Map(),
+  largeThresholds: new Map(),
+  trustedDelegatecallTargets: new Map(),
+  allowlistedRecipients: new Map(),
+  knownContracts: new Map(),
+}
+
+/**
+ * Parses an org configuration from JSON text or a parsed object. Unknown keys are refused, so a typo
+ * cannot silently switch a check off.
+ *
+ * @example
+ * const org = OrgConfig.parse('{"guardian":"0x…","pausableContracts":["0x…"],"largeThresholds":{"native":"100000000000000000000"}}')
+ */
+export function parse(input: unknown): OrgConfig {
+  let value = input
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input)
+    } catch (cause) {
+      throw new InvalidOrgConfigError('The org configuration is not valid JSON.', {
+        hint: 'Check the file for a missing comma, quote or bracket.',
+        details: cause instanceof Error ? cause.message : String(cause),
+        cause,
+      })
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOrgConfigError('The org configuration is not an object.', {
+      hint: `Give a JSON object with some of: ${KEYS.join(', ')}.`,
+    })
+  }
+  const record = value as Record<string, unknown>
+  for (const key of Object.keys(record)) {
+    if (!(KEYS as readonly string[]).includes(key)) {
+      throw new InvalidOrgConfigError(`The org configuration has an unknown key "${key}".`, {
+        hint: `Check the spelling; known keys are ${KEYS.join(', ')}.`,
+      })
+    }
+  }
+  return {
+    guardian: record.guardian === undefined ? undefined : address(record.guardian, 'guardian'),
+    pausable: contracts(record.pausableContracts, 'pausableContracts'),
+    largeThresholds: thresholds(record.largeThresholds),
+    trustedDelegatecallTargets: contracts(record.trustedDelegatecallTargets, 'trustedDelegatecallTargets'),
+    allowlistedRecipients: contracts(record.allowlistedRecipients, 'allowlistedRecipients'),
+    knownContracts: known(record.knownContracts),
+  }
+}
+
+function address(value: unknown, field: string): Address {
+  try {
+    return parseAddress(value, field)
+  } catch (cause) {
+    throw new InvalidOrgConfigError(`${field} in the org configuration is not a valid address.`, {
+      hint: 'Give a 0x-prefixed, 20-byte address (with a correct checksum if mixed-case).',
+      details: cause instanceof Error ? cause.message : undefined,
+      cause,
+    })
+  }
+}
+
+function list(value: unknown, field: string): unknown[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) {
+    throw new InvalidOrgConfigError(`${field} in the org configuration is not a list.`, {
+      hint: 'Give a JSON array of addresses or { "address", "label" } objects.',
+    })
+  }
+  return value
+}
+
+function contracts(value: unknown, field: string): Map<Address, string> {
+  const out = new Map<Address, string>()
+  list(value, field).forEach((entry, i) => {
+    const at = `${field}[${i}]`
+    if (typeof entry === 'string') {
+      out.set(address(entry, at), '')
+      return
+    }
+    if (entry === null || typeof entry !== 'object') {
+      throw new InvalidOrgConfigError(`${at} in the org configuration is neither an address nor an object.`, {
+        hint: 'Give "0x…" or { "address": "0x…", "label": "…" }.',
+      })
+    }
+    const { address: raw, label, ...rest } = entry as Record<string, unknown>
+    refuseExtra(rest, at)
+    if (label !== undefined && typeof label !== 'string') {
+      throw new InvalidOrgConfigError(`${at}.label in the org configuration is not a string.`, {
+        hint: 'Give a short text label.',
+      })
+    }
+    out.set(address(raw, `${at}.address`), label ?? '')
+  })
+  return out
+}
+
+function known(value: unknown): OrgConfig['knownContracts'] {
+  const out = new Map<Address, { label: string; standard: TokenStandard | undefined }>()
+  list(value, 'knownContracts').forEach((entry, i) => {
+    const at = `knownContracts[${i}]`
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      throw new InvalidOrgConfigError(`${at} in the org configuration is not an object.`, {
+        hint: 'Give { "address": "0x…", "label": "…", "standard": "erc20" }.',
+      })
+    }
+    const { address: raw, label, standard, ...rest } = entry as Record<string, unknown>
+    refuseExtra(rest, at)
+    if (typeof label !== 'string' || label.trim() === '') {
+      throw new InvalidOrgConfigError(`${at}.label in the org configuration is missing or empty.`, {
+        hint: 'Give the label the signer should show for this contract.',
+      })
+    }
+    if (standard !== undefined && !STANDARDS.includes(standard as TokenStandard)) {
+      throw new InvalidOrgConfigError(`${at}.standard "${String(standard)}" is not a token standard.`, {
+        hint: `Use one of ${STANDARDS.join(', ')}, or leave it out.`,
+      })
+    }
+    out.set(address(raw, `${at}.address`), { label, standard: standard as TokenStandard | undefined })
+  })
+  return out
+}
+
+function thresholds(value: unknown): Map<AssetId, bigint> {
+  const out = new Map<AssetId, bigint>()
+  if (value === undefined) return out
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOrgConfigError('largeThresholds in the org configuration is not an object.', {
+      hint: 'Map "native" or a token address to an amount in base units, as a decimal string.',
+    })
+  }
+  for (const [key, raw] of Object.entries(value)) {
+    const asset: AssetId = key === 'native' ? 'native' : address(key, `largeThresholds key ${key}`)
+    let amount: bigint | undefined
+    if (typeof raw === 'bigint') amount = raw
+    else if (typeof raw === 'string' && /^(0|[1-9][0-9]*)$/.test(raw)) amount = BigInt(raw)
+    if (amount === undefined || amount < 0n || amount > UINT256_MAX) {
+      throw new InvalidOrgConfigError(
+        `largeThresholds.${key} is not an amount: ${JSON.stringify(String(raw))}.`,
+        {
+          hint: 'Give a whole number of base units (wei, or the token’s smallest unit) as a decimal string.',
+        },
+      )
+    }
+    if (out.has(asset)) {
+      throw new InvalidOrgConfigError(`largeThresholds lists ${asset} twice.`, {
+        hint: 'Keep one threshold per asset (addresses are compared case-insensitively).',
+      })
+    }
+    out.set(asset, amount)
+  }
+  return out
+}
+
+function refuseExtra(rest: Record<string, unknown>, at: string): void {
+  const extra = Object.keys(rest)
+  if (extra.length > 0) {
+    throw new InvalidOrgConfigError(`${at} in the org configuration has an unknown key "${extra[0]}".`, {
+      hint: 'Check the spelling; entries take address, label (and standard for knownContracts).',
+    })
+  }
+}
+
+/**
+ * The label the org gives an address (known contract, pausable, recipient), if any.
+ *
+ * @example
+ * OrgConfig.label(org, '0xA0b8…') // 'USDC'
+ */
+export function label(org: OrgConfig, address: Address): string | undefined {
+  const labels = [
+    org.knownContracts.get(address)?.label,
+    org.pausable.get(address),
+    org.trustedDelegatecallTargets.get(address),
+    org.allowlistedRecipients.get(address),
+  ]
+  return labels.find((text) => text !== undefined && text !== '')
+}
+
+/**
+ * Whether the org knows the address at all (listed anywhere in its configuration).
+ *
+ * @example
+ * OrgConfig.knows(org, recipient)
+ */
+export function knows(org: OrgConfig, address: Address): boolean {
+  return (
+    org.guardian === address ||
+    org.knownContracts.has(address) ||
+    org.pausable.has(address) ||
+    org.trustedDelegatecallTargets.has(address) ||
+    org.allowlistedRecipients.has(address)
+  )
+}
