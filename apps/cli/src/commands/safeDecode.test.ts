@@ -66,7 +66,9 @@ describe('airlock safe decode', () => {
     const small = await runCli([...base, '--to', usdc, '--data', transfer(5n), '--org', org])
     expect(JSON.parse(small.stdout).tier).toBe('routine')
 
-    const text = await runCli(base.filter((a) => a !== '--json').concat(['--to', usdc, '--data', transfer(5n)]))
+    const text = await runCli(
+      base.filter((a) => a !== '--json').concat(['--to', usdc, '--data', transfer(5n)]),
+    )
     expect(text.stdout).toContain('Tier: ROUTINE')
     expect(text.stdout).toMatch(/Domain hash {3}0x[0-9A-F]{64}/)
     expect(text.stdout).toContain('transfer(to: 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed, amount: 5)')
