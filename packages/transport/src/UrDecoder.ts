@@ -1,0 +1,356 @@
+import './bufferShim.ts'
+import type { BaseError } from '@airlock/errors'
+import { URDecoder as FountainUrDecoder } from '@ngraveio/bc-ur'
+import * as Crc32 from './Crc32.ts'
+import {
+  ChecksumError,
+  MalformedUrError,
+  NewSessionError,
+  NotUrError,
+  OversizeError,
+  WrongUrTypeError,
+} from './errors.ts'
+import * as names from './schemas/names.ts'
+import * as Ur from './Ur.ts'
+
+export type UrDecoderOptions = {
+  /** UR types this screen accepts; anything else is reported as `wrong-type`. Default: any type. */
+  expectedTypes?: readonly string[] | undefined
+  /** Largest message accepted, in bytes; larger declarations are refused before allocating. */
+  maxPayloadBytes?: number | undefined
+  /** Largest number of fragments accepted. */
+  maxParts?: number | undefined
+  /**
+   * A part of another message arrives while one is being assembled: `reset` drops the old one and starts
+   * on the new (the sender changed its request), `reject` ignores the new part. Both report `new-session`.
+   */
+  onNewSession?: 'reset' | 'reject' | undefined
+}
+
+export type Progress = {
+  /** UR type of the message being assembled, once known. */
+  type: string | undefined
+  /** Distinct frames received for the current message. */
+  receivedParts: number
+  /** Fragments the message is split into (the UR `seqLen`); 0 before the first part, 1 for single-part. */
+  expectedParts: number
+  /** Fragments the fountain decoder has actually recovered so far. */
+  solvedFragments: number
+  /** 0-100 from recovered fragments; 100 only once the message is complete and checked. */
+  estimatedPercent: number
+  /** Every call to receive(), across messages. */
+  framesSeen: number
+  /** Frames that were refused (not a UR, wrong type, damaged, oversize, other message rejected). */
+  framesUnusable: number
+  isComplete: boolean
+}
+
+export type ProblemStatus = 'wrong-type' | 'not-ur' | 'malformed' | 'checksum' | 'oversize'
+
+export type ReceiveStatus =
+  | { status: 'accepted'; newFragments: number; progress: Progress }
+  | { status: 'duplicate'; progress: Progress }
+  | { status: 'complete'; result: Ur.UrResult; progress: Progress }
+  | {
+      status: 'new-session'
+      /** true: the old message was dropped and this part started the new one; false: this part was ignored. */
+      reset: boolean
+      message: string
+      hint: string
+      error: NewSessionError
+      progress: Progress
+    }
+  | { status: ProblemStatus; message: string; hint: string; error: BaseError; progress: Progress }
+
+type Session =
+  | { kind: 'single'; id: string; type: string; result: Ur.UrResult }
+  | {
+      kind: 'multi'
+      id: string
+      type: string
+      seqLength: number
+      fountain: FountainUrDecoder
+      seen: Set<number>
+      result: Ur.UrResult | undefined
+    }
+
+const typeLabels: Record<string, string> = {
+  [names.SIGN_REQUEST]: 'an Airlock signing request',
+  [names.SIGNATURE]: 'an Airlock signature',
+  [names.POLICY_BUNDLE]: 'an Airlock policy bundle',
+  [names.AUDIT_LOG]: 'an Airlock audit-log export',
+  'eth-sign-request': 'a Keystone (ERC-4527) sign request',
+  'eth-signature': 'a Keystone (ERC-4527) signature',
+  'crypto-hdkey': 'a hardware-wallet key export',
+  'crypto-account': 'a hardware-wallet account export',
+  'crypto-multi-accounts': 'a hardware-wallet account export',
+  'crypto-psbt': 'a Bitcoin transaction (PSBT)',
+  psbt: 'a Bitcoin transaction (PSBT)',
+  bytes: 'raw bytes',
+}
+
+/**
+ * What a UR type is, in words a user understands ("a Keystone (ERC-4527) sign request").
+ *
+ * @example
+ * describeType('airlock-sign-request') // 'an Airlock signing request'
+ */
+export function describeType(type: string): string {
+  return typeLabels[type] ?? `a "${type}" code`
+}
+
+/**
+ * Assembles a UR from scanned frames in any order, with duplicates and gaps. `receive` never throws: every
+ * frame gets a status, and problems carry a typed error, a user message and a hint.
+ *
+ * @example
+ * const decoder = new UrDecoder({ expectedTypes: ['airlock-sign-request'] })
+ * for (const frame of frames) {
+ *   const status = decoder.receive(frame)
+ *   if (status.status === 'complete') return status.result.payload
+ * }
+ */
+export class UrDecoder {
+  readonly #expectedTypes: readonly string[] | undefined
+  readonly #maxPayloadBytes: number
+  readonly #maxParts: number
+  readonly #onNewSession: 'reset' | 'reject'
+  #session: Session | undefined
+  #framesSeen = 0
+  #framesUnusable = 0
+
+  constructor({
+    expectedTypes,
+    maxPayloadBytes = Ur.defaults.maxPayloadBytes,
+    maxParts = Ur.defaults.maxParts,
+    onNewSession = 'reset',
+  }: UrDecoderOptions = {}) {
+    this.#expectedTypes = expectedTypes?.map((type) => type.toLowerCase())
+    this.#maxPayloadBytes = maxPayloadBytes
+    this.#maxParts = maxParts
+    this.#onNewSession = onNewSession
+  }
+
+  /**
+   * Feeds one scanned QR text. Never throws.
+   *
+   * @example
+   * const status = decoder.receive('UR:AIRLOCK-SIGN-REQUEST/3-12/LPAX…')
+   * if (status.status === 'wrong-type') showHint(status.message, status.hint)
+   */
+  receive(part: string): ReceiveStatus {
+    this.#framesSeen += 1
+    try {
+      return this.#receive(part)
+    } catch (error) {
+      // Only our own typed errors are expected here; anything else is a library surprise on hostile input.
+      const typed = isTyped(error)
+        ? error
+        : new MalformedUrError('This QR frame could not be processed.', {
+            hint: 'Scan the code again; if it keeps failing, regenerate it on the sending device.',
+            details: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+            cause: error,
+          })
+      return this.#problem(statusOf(typed), typed)
+    }
+  }
+
+  /** Where assembly stands: honest numbers for a progress bar and for diagnosing a stuck scan. */
+  progress(): Progress {
+    const session = this.#session
+    const base = { framesSeen: this.#framesSeen, framesUnusable: this.#framesUnusable }
+    if (!session) {
+      return {
+        type: undefined,
+        receivedParts: 0,
+        expectedParts: 0,
+        solvedFragments: 0,
+        estimatedPercent: 0,
+        isComplete: false,
+        ...base,
+      }
+    }
+    if (session.kind === 'single') {
+      return {
+        type: session.type,
+        receivedParts: 1,
+        expectedParts: 1,
+        solvedFragments: 1,
+        estimatedPercent: 100,
+        isComplete: true,
+        ...base,
+      }
+    }
+    const complete = session.result !== undefined
+    const solved = complete ? session.seqLength : session.fountain.receivedPartIndexes().length
+    return {
+      type: session.type,
+      receivedParts: session.seen.size,
+      expectedParts: session.seqLength,
+      solvedFragments: solved,
+      estimatedPercent: complete ? 100 : Math.min(99, Math.floor((100 * solved) / session.seqLength)),
+      isComplete: complete,
+      ...base,
+    }
+  }
+
+  /** The decoded UR once complete, else undefined. */
+  result(): Ur.UrResult | undefined {
+    return this.#session?.result
+  }
+
+  /** True once a message is complete and its checksum verified. */
+  get isComplete(): boolean {
+    return this.#session?.result !== undefined
+  }
+
+  /** Forgets the current message and the frame counters. */
+  reset(): void {
+    this.#session = undefined
+    this.#framesSeen = 0
+    this.#framesUnusable = 0
+  }
+
+  #receive(text: string): ReceiveStatus {
+    const part = Ur.parse(text, { maxPayloadBytes: this.#maxPayloadBytes, maxParts: this.#maxParts })
+    if (this.#expectedTypes && !this.#expectedTypes.includes(part.type)) {
+      const expected = this.#expectedTypes
+      const error = new WrongUrTypeError(
+        `This QR code is ${describeType(part.type)}, not ${expected.map(describeType).join(' or ')}.`,
+        {
+          type: part.type,
+          expectedTypes: expected,
+          hint: 'Check that the other device is showing the right screen, then scan again.',
+        },
+      )
+      return this.#problem('wrong-type', error)
+    }
+    const id =
+      part.kind === 'single'
+        ? `${part.type}/single/${part.message.length}/${Crc32.checksum(part.message)}`
+        : `${part.type}/${part.seqLength}/${part.messageLength}/${part.checksum}/${part.fragment.length}`
+
+    let replaced: NewSessionError | undefined
+    if (this.#session && this.#session.id !== id) {
+      const error = new NewSessionError(
+        'This QR frame belongs to a different message than the one being scanned.',
+        {
+          hint:
+            this.#onNewSession === 'reset'
+              ? 'Scanning restarted on the new code. If this keeps happening, make sure only one QR code is in view.'
+              : 'Keep scanning the first code, or start over to scan the new one.',
+          details: `current ${this.#session.id}, new ${id}`,
+        },
+      )
+      if (this.#onNewSession === 'reject') {
+        this.#framesUnusable += 1
+        return { status: 'new-session', reset: false, ...describe(error), error, progress: this.progress() }
+      }
+      this.#session = undefined
+      replaced = error
+    }
+
+    if (part.kind === 'single') {
+      if (this.#session) return { status: 'duplicate', progress: this.progress() }
+      const result = { type: part.type, payload: part.message }
+      this.#session = { kind: 'single', id, type: part.type, result }
+      return { status: 'complete', result: copy(result), progress: this.progress() }
+    }
+
+    let session = this.#session
+    if (!session) {
+      session = {
+        kind: 'multi',
+        id,
+        type: part.type,
+        seqLength: part.seqLength,
+        fountain: new FountainUrDecoder(),
+        seen: new Set(),
+        result: undefined,
+      }
+      this.#session = session
+    }
+    if (session.kind !== 'multi') throw new Error('unreachable: session id covers the kind')
+    if (session.result !== undefined || session.seen.has(part.seqNum)) {
+      return { status: 'duplicate', progress: this.progress() }
+    }
+
+    const before = session.fountain.receivedPartIndexes().length
+    // The library re-parses the text; we have already refused anything it could choke on.
+    const taken = session.fountain.receivePart(text.trim())
+    if (!taken) {
+      throw new MalformedUrError('This QR frame could not be added to the message.', {
+        hint: 'Scan the code again; if it keeps failing, regenerate it on the sending device.',
+        details: 'fountain decoder refused a part that passed validation',
+      })
+    }
+    session.seen.add(part.seqNum)
+    if (session.fountain.isError()) {
+      // All fragments arrived but the message CRC fails: some part was forged or corrupt. Start over.
+      this.#session = undefined
+      throw new ChecksumError(
+        'The scanned parts do not fit together (the message checksum does not match).',
+        {
+          scope: 'message',
+          hint: 'Scanning restarted. Make sure only one QR code is in view, then scan again.',
+          details: session.fountain.resultError(),
+        },
+      )
+    }
+    if (session.fountain.isSuccess()) {
+      const payload = new Uint8Array(session.fountain.resultUR().cbor)
+      session.result = { type: session.type, payload }
+      return { status: 'complete', result: copy(session.result), progress: this.progress() }
+    }
+    const newFragments = session.fountain.receivedPartIndexes().length - before
+    if (replaced) {
+      return {
+        status: 'new-session',
+        reset: true,
+        ...describe(replaced),
+        error: replaced,
+        progress: this.progress(),
+      }
+    }
+    return { status: 'accepted', newFragments, progress: this.progress() }
+  }
+
+  #problem(status: ProblemStatus, error: BaseError): ReceiveStatus {
+    this.#framesUnusable += 1
+    return { status, ...describe(error), error, progress: this.progress() }
+  }
+}
+
+function describe(error: BaseError): { message: string; hint: string } {
+  return { message: error.shortMessage, hint: error.hint ?? '' }
+}
+
+// Hand out copies so a caller mutating its payload cannot alter what later receive() calls return.
+function copy(result: Ur.UrResult): Ur.UrResult {
+  return { type: result.type, payload: result.payload.slice() }
+}
+
+function isTyped(error: unknown): error is BaseError {
+  return (
+    error instanceof MalformedUrError ||
+    error instanceof ChecksumError ||
+    error instanceof OversizeError ||
+    error instanceof WrongUrTypeError ||
+    error instanceof NotUrError
+  )
+}
+
+function statusOf(error: BaseError): ProblemStatus {
+  switch (error.name) {
+    case 'Transport.NotUrError':
+      return 'not-ur'
+    case 'Transport.ChecksumError':
+      return 'checksum'
+    case 'Transport.OversizeError':
+      return 'oversize'
+    case 'Transport.WrongUrTypeError':
+      return 'wrong-type'
+    default:
+      return 'malformed'
+  }
+}
