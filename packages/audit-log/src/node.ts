@@ -1,0 +1,6 @@
+export { nodeEd25519 } from './ed25519.node.ts'
+export { loadKey, saveKey } from './keyFile.node.ts'
+export type { Lock } from './lock.node.ts'
+export { acquireLock } from './lock.node.ts'
+export type { AuditLogFile, LogFileState, OpenLogParameters, OpenReport, Recovery } from './openLog.node.ts'
+export { inspectLog, openLog } from './openLog.node.ts'
