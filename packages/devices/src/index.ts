@@ -1,0 +1,54 @@
+import * as BipPath from './BipPath.ts'
+import * as LedgerStatus from './LedgerStatus.ts'
+import * as Outcome from './Outcome.ts'
+
+export type { CheckSignatureParameters, CheckSignatureReturnType } from './checkSignature.ts'
+export { checkSignature } from './checkSignature.ts'
+export type { Device, GetAddressParameters, Prompt, SignSafeTxParameters } from './Device.ts'
+export {
+  InvalidParameterError,
+  InvalidPathError,
+  KeystoneStateError,
+  SoftwareKeyNotAllowedError,
+} from './errors.ts'
+export type {
+  KeystoneAccount,
+  KeystoneDeviceParameters,
+  KeystonePrepared,
+  KeystoneQrChannel,
+  PrepareParameters,
+} from './KeystoneDevice.ts'
+export { KeystoneDevice } from './KeystoneDevice.ts'
+export type {
+  AppConfiguration,
+  Eip712Preference,
+  LedgerDeviceParameters,
+  Plan,
+  SignTypedDataParameters,
+  TypedDataInput,
+  TypedDataSigned,
+} from './LedgerDevice.ts'
+export {
+  chooseMode,
+  LedgerDevice,
+  MIN_FULL_VERSION,
+  MIN_HASHED_VERSION,
+  offlineLoadConfig,
+} from './LedgerDevice.ts'
+export type { StatusEntry } from './LedgerStatus.ts'
+export type {
+  AddressOutcome,
+  AddressResult,
+  Description,
+  DeviceKind,
+  Failure,
+  FailureCode,
+  FailureParameters,
+  Severity,
+  Signed,
+  SigningMode,
+  SignOutcome,
+} from './Outcome.ts'
+export type { SoftwareKeyDeviceParameters } from './SoftwareKeyDevice.ts'
+export { SoftwareKeyDevice } from './SoftwareKeyDevice.ts'
+export { BipPath, LedgerStatus, Outcome }

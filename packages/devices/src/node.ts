@@ -1,0 +1,2 @@
+export type { OpenLedgerHidParameters } from './LedgerHid.node.ts'
+export { listLedgerHid, openLedgerHid } from './LedgerHid.node.ts'

@@ -1,0 +1,7 @@
+export type {
+  Apdu,
+  EthAppSimulatorOptions,
+  SignedRecord,
+  SimulatedTypedData,
+} from './EthAppSimulator.ts'
+export { EthAppSimulator, TEST_MNEMONIC } from './EthAppSimulator.ts'
