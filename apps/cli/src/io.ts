@@ -4,13 +4,18 @@ import { InputFileError } from './errors.ts'
 /** The command's view of the outside world, injectable so commands are testable in-process. */
 export type Io = {
   stdout: (text: string) => void
+  /** Raw bytes to standard output (a decoded payload). */
+  stdoutBytes: (bytes: Uint8Array) => void
   stderr: (text: string) => void
   readStdin: () => Promise<Uint8Array>
   cwd: string
+  /** Whether standard output is a terminal (animations redraw in place only there). */
+  isTty: boolean
 }
 
 export const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
+  stdoutBytes: (bytes) => process.stdout.write(bytes),
   stderr: (text) => process.stderr.write(text),
   readStdin: async () => {
     const chunks: Uint8Array[] = []
@@ -18,6 +23,7 @@ export const processIo: Io = {
     return new Uint8Array(Buffer.concat(chunks))
   },
   cwd: process.cwd(),
+  isTty: Boolean(process.stdout.isTTY),
 }
 
 /** Reads and parses a JSON file, turning every failure into an InputFileError naming the file. */

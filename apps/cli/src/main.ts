@@ -1,14 +1,26 @@
 import { isBaseError } from '@airlock/errors'
 import { type Command, help, parse } from './command.ts'
+import { auditCommands } from './commands/audit.ts'
 import { demo } from './commands/demo.ts'
+import { policyCommands } from './commands/policy.ts'
+import { qrDecode, qrEncode, qrShow } from './commands/qr.ts'
 import { safeDecode, safeHash } from './commands/safe.ts'
 import { UsageError } from './errors.ts'
 import { type Io, processIo } from './io.ts'
 
-const commands: Command[] = [safeHash, safeDecode, demo]
+const commands: Command[] = [
+  safeHash,
+  safeDecode,
+  qrEncode,
+  qrDecode,
+  qrShow,
+  demo,
+  ...policyCommands,
+  ...auditCommands,
+]
 
 function overview(): string {
-  const rows = commands.map((command) => `  airlock ${command.path.join(' ').padEnd(16)}${command.summary}`)
+  const rows = commands.map((command) => `  airlock ${command.path.join(' ').padEnd(22)}${command.summary}`)
   return `airlock: the Airlock command line (offline Safe transaction tools)\n\n${rows.join('\n')}\n\nRun 'airlock <command> --help' for a command's options.\n`
 }
 

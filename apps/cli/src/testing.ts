@@ -13,19 +13,30 @@ export async function runCli(
     stdin = new Uint8Array(),
     cwd = process.cwd(),
   }: { stdin?: Uint8Array | undefined; cwd?: string | undefined } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<{ code: number; stdout: string; stdoutBytes: Uint8Array; stderr: string }> {
   let stdout = ''
+  const chunks: Uint8Array[] = []
   let stderr = ''
   const io: Io = {
     stdout: (text) => {
       stdout += text
+    },
+    stdoutBytes: (bytes) => {
+      chunks.push(bytes)
     },
     stderr: (text) => {
       stderr += text
     },
     readStdin: async () => stdin,
     cwd,
+    isTty: false,
   }
   const code = await main(argv, io)
-  return { code, stdout, stderr }
+  const stdoutBytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let offset = 0
+  for (const chunk of chunks) {
+    stdoutBytes.set(chunk, offset)
+    offset += chunk.length
+  }
+  return { code, stdout, stdoutBytes, stderr }
 }

@@ -1,0 +1,315 @@
+// `airlock audit …`: security leads verify, read, export and import signer audit logs.
+import { existsSync, readFileSync } from 'node:fs'
+import {
+  AuditEntry,
+  AuditKey,
+  checkManifest,
+  exportForUr,
+  type Manifest,
+  parse,
+  show,
+  type VerifyReturnType,
+  verify,
+} from '@airlock/audit-log'
+import { nodeEd25519 } from '@airlock/audit-log/node'
+import { BaseError } from '@airlock/errors'
+import { AuditLogExport, Ur, UrDecoder } from '@airlock/transport'
+import type { Command } from '../command.ts'
+import { InputFileError, UsageError } from '../errors.ts'
+import { readJsonFile, toJson } from '../io.ts'
+import { readInputFile, writeFileAtomic } from './atomicFile.ts'
+
+/** The log failed verification; names the first bad entry. */
+export class AuditLogInvalidError extends BaseError {
+  override name = 'Cli.AuditLogInvalidError'
+}
+
+/** An export manifest does not match the key or the log file. */
+export class AuditManifestMismatchError extends BaseError {
+  override name = 'Cli.AuditManifestMismatchError'
+}
+
+/** The UR parts given to `audit import` do not make one complete audit-log export. */
+export class AuditImportError extends BaseError {
+  override name = 'Cli.AuditImportError'
+}
+
+const keyOptions = {
+  'public-key': {
+    type: 'string',
+    help: "the signer's audit public key (64 hex characters), from its enrolment",
+  },
+  'key-file': {
+    type: 'string',
+    help: 'a file with the public key: hex, or an airlock-audit-key JSON file (only its publicKey is read)',
+  },
+} as const
+
+export const auditVerify: Command = {
+  path: ['audit', 'verify'],
+  summary:
+    'Verify an audit log: hash chain, Ed25519 signatures, sequence and time; name the first bad entry.',
+  usage: 'audit verify <log> (--public-key HEX | --key-file FILE) [--manifest FILE] [--json]',
+  options: {
+    ...keyOptions,
+    manifest: {
+      type: 'string',
+      help: 'the signed export manifest (<log>.manifest.json): also checks digest and detects truncation',
+    },
+    json: { type: 'boolean', help: 'print the result as JSON' },
+  },
+  allowPositionals: true,
+  run: ({ values, positionals, io }) => {
+    const file = onePositional(positionals, auditVerify.usage, 'log')
+    const publicKey = readPublicKey(values, auditVerify.usage)
+    const bytes = readInputFile(file, 'audit log')
+    let checkpoint: { seq: number; hash: string } | undefined
+    if (typeof values.manifest === 'string') {
+      const manifest = readJsonFile(values.manifest, 'audit manifest') as Manifest
+      const problem = checkManifest(manifest, { publicKey, log: bytes, ed25519: nodeEd25519 })
+      if (problem !== undefined) {
+        throw new AuditManifestMismatchError(`The manifest ${values.manifest} does not match: ${problem}.`, {
+          hint: 'Check that the manifest belongs to this log copy and signer; otherwise the copy was altered.',
+        })
+      }
+      checkpoint = { seq: manifest.lastSeq, hash: manifest.lastHash }
+    }
+    const result = verify(bytes, { publicKey, checkpoint, ed25519: nodeEd25519 })
+    const keyId = AuditKey.id(publicKey)
+    if (values.json) {
+      io.stdout(
+        `${toJson({
+          ok: result.ok,
+          entries: result.entries.length,
+          keyId,
+          head: result.head ?? null,
+          firstBad: result.firstBad ?? null,
+        })}\n`,
+      )
+    } else if (result.ok && result.head) {
+      io.stdout(
+        `OK  ${result.entries.length} entries (seq 0..${result.head.seq}), key ${keyId}, head ${result.head.hash}, last ${result.head.time}${checkpoint ? ', matches the manifest' : ''}\n`,
+      )
+    }
+    throwIfBad(file, result)
+    return 0
+  },
+}
+
+export const auditShow: Command = {
+  path: ['audit', 'show'],
+  summary: 'Show an audit log, one line per entry (verified first when a key is given).',
+  usage: 'audit show <log> [--from N] [--to N] [--json] [--public-key HEX | --key-file FILE]',
+  options: {
+    from: { type: 'string', help: 'first seq to show' },
+    to: { type: 'string', help: 'last seq to show' },
+    json: { type: 'boolean', help: 'print each entry as one JSON line' },
+    ...keyOptions,
+  },
+  allowPositionals: true,
+  run: ({ values, positionals, io }) => {
+    const usage = auditShow.usage
+    const file = onePositional(positionals, usage, 'log')
+    const from = values.from === undefined ? 0 : wholeNumber(values.from, '--from', usage)
+    const to = values.to === undefined ? Number.MAX_SAFE_INTEGER : wholeNumber(values.to, '--to', usage)
+    if (to < from) throw new UsageError('--to is before --from.', { hint: `Usage: airlock ${usage}` })
+    const bytes = readInputFile(file, 'audit log')
+    const hasKey = values['public-key'] !== undefined || values['key-file'] !== undefined
+    // Without a key the listing is only what the file claims; with one, stop at the first bad entry.
+    const result = hasKey
+      ? verify(bytes, { publicKey: readPublicKey(values, usage), ed25519: nodeEd25519 })
+      : undefined
+    const entries = (result ? result.entries : parse(bytes)).filter((e) => e.seq >= from && e.seq <= to)
+    if (values.json) {
+      for (const entry of entries) io.stdout(`${AuditEntry.toLine(entry)}\n`)
+    } else {
+      io.stdout(show(entries, { failure: result?.firstBad }))
+      if (!hasKey) io.stdout('(not verified: pass --public-key to check signatures and the chain)\n')
+    }
+    if (result) throwIfBad(file, result)
+    return 0
+  },
+}
+
+export const auditExport: Command = {
+  path: ['audit', 'export'],
+  summary:
+    'Print an audit log as airlock-audit-log UR parts (one per line), to carry it off the signer by QR.',
+  usage: 'audit export <log> --ur [--from N] [--max-fragment N]',
+  options: {
+    ur: { type: 'boolean', help: 'print the UR parts, one per line' },
+    from: { type: 'string', help: 'export entries from this seq on (default: the whole log)' },
+    'max-fragment': { type: 'string', help: 'largest fragment in bytes (smaller = simpler QR codes)' },
+    'public-key': { type: 'string', help: 'the log key, needed when --from skips the log-opened entry' },
+  },
+  allowPositionals: true,
+  run: ({ values, positionals, io }) => {
+    const usage = auditExport.usage
+    const file = onePositional(positionals, usage, 'log')
+    if (!values.ur)
+      throw new UsageError('Choose an export format: --ur.', { hint: `Usage: airlock ${usage}` })
+    const fromSeq = values.from === undefined ? undefined : wholeNumber(values.from, '--from', usage)
+    const publicKey =
+      typeof values['public-key'] === 'string' ? AuditKey.fromHex(values['public-key']) : undefined
+    const maxFragmentLength =
+      values['max-fragment'] === undefined
+        ? undefined
+        : wholeNumber(values['max-fragment'], '--max-fragment', usage)
+    const exported = exportForUr({ log: readInputFile(file, 'audit log'), fromSeq, publicKey })
+    const encoder = Ur.encode({
+      ...AuditLogExport.toUr({
+        signer: exported.publicKey,
+        entries: exported.entries,
+        firstSequence: exported.firstSeq,
+        lastSequence: exported.lastSeq,
+      }),
+      maxFragmentLength,
+    })
+    io.stdout(`${encoder.firstParts().join('\n')}\n`)
+    return 0
+  },
+}
+
+export const auditImport: Command = {
+  path: ['audit', 'import'],
+  summary:
+    'Decode airlock-audit-log UR parts (one per line), verify the entries and write them as a log file.',
+  usage: 'audit import <parts-file> --out FILE [--public-key HEX | --key-file FILE]',
+  options: {
+    out: { type: 'string', help: 'where to write the log (must not exist)' },
+    ...keyOptions,
+  },
+  allowPositionals: true,
+  run: ({ values, positionals, io }) => {
+    const usage = auditImport.usage
+    const file = onePositional(positionals, usage, 'parts file')
+    if (typeof values.out !== 'string' || values.out === '') {
+      throw new UsageError('Missing --out.', { hint: `Usage: airlock ${usage}` })
+    }
+    const out = values.out
+    if (existsSync(out)) {
+      throw new InputFileError(`${out} already exists.`, {
+        hint: 'Import into a new file; an audit log is never overwritten.',
+      })
+    }
+    const expectedKey =
+      values['public-key'] !== undefined || values['key-file'] !== undefined
+        ? readPublicKey(values, usage)
+        : undefined
+    const exported = decodeParts(new TextDecoder().decode(readInputFile(file, 'UR parts')), file)
+    if (exported.signer.length !== 32) {
+      throw new AuditImportError('The export does not carry a 32-byte audit public key.', {
+        hint: 'Export the log again with `airlock audit export --ur`.',
+      })
+    }
+    if (expectedKey !== undefined && AuditKey.toHex(expectedKey) !== AuditKey.toHex(exported.signer)) {
+      throw new AuditImportError(
+        `The export is signed with key ${AuditKey.id(exported.signer)}, not the expected ${AuditKey.id(expectedKey)}.`,
+        { hint: 'Check which signer produced these codes.' },
+      )
+    }
+    const publicKey = expectedKey ?? exported.signer
+    // A segment cannot prove its link to entries before it; it must still chain from its own first prev.
+    const first = exported.firstSequence === 0 ? undefined : parse(exported.entries)[0]
+    const result = verify(exported.entries, {
+      publicKey,
+      ed25519: nodeEd25519,
+      start: first ? { seq: first.seq, prev: first.prev } : undefined,
+    })
+    throwIfBad(`the imported export (${file})`, result)
+    if (result.head?.seq !== exported.lastSequence || result.entries[0]?.seq !== exported.firstSequence) {
+      throw new AuditImportError(
+        `The export claims seq ${exported.firstSequence}..${exported.lastSequence} but holds ${result.entries[0]?.seq}..${result.head?.seq}.`,
+        { hint: 'Export the log again; the codes do not describe their own content.' },
+      )
+    }
+    writeFileAtomic(out, exported.entries, { mode: 0o640 })
+    io.stdout(
+      `Imported ${result.entries.length} entries (seq ${exported.firstSequence}..${exported.lastSequence}) into ${out}, verified with key ${AuditKey.id(publicKey)}\n`,
+    )
+    if (expectedKey === undefined) {
+      io.stdout(
+        `Key taken from the export: ${AuditKey.toHex(publicKey)}; compare it with the signer's enrolment, or pass --public-key.\n`,
+      )
+    }
+    return 0
+  },
+}
+
+export const auditCommands: Command[] = [auditVerify, auditShow, auditExport, auditImport]
+
+function decodeParts(text: string, file: string): AuditLogExport.AuditLogExport {
+  const decoder = new UrDecoder({ expectedTypes: [AuditLogExport.urType], onNewSession: 'reject' })
+  const lines = text.split('\n')
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim()
+    if (line === '') continue
+    const status = decoder.receive(line)
+    if (status.status === 'complete') return AuditLogExport.fromUr(status.result)
+    if (status.status !== 'accepted' && status.status !== 'duplicate') {
+      throw new AuditImportError(`${file} line ${i + 1}: ${status.message}`, { hint: status.hint })
+    }
+  }
+  const progress = decoder.progress()
+  throw new AuditImportError(
+    `${file} does not hold a complete audit-log export (${progress.receivedParts} of ${progress.expectedParts || '?'} parts).`,
+    { hint: 'Pass every part `airlock audit export --ur` printed, one per line.' },
+  )
+}
+
+function throwIfBad(what: string, result: VerifyReturnType): void {
+  const bad = result.firstBad
+  if (result.ok || bad === undefined) return
+  throw new AuditLogInvalidError(
+    `${what} fails verification at line ${bad.line} (seq ${bad.seq}): ${bad.reason}: ${bad.message}`,
+    {
+      hint: `Entries before it verified (${result.entries.length}); treat this entry and everything after it as untrusted.`,
+    },
+  )
+}
+
+function readPublicKey(values: Record<string, unknown>, usage: string): Uint8Array {
+  const hex = values['public-key']
+  const file = values['key-file']
+  if ((hex === undefined) === (file === undefined)) {
+    throw new UsageError('Pass exactly one of --public-key and --key-file.', {
+      hint: `Usage: airlock ${usage}`,
+    })
+  }
+  if (typeof hex === 'string') return AuditKey.fromHex(hex)
+  const path = file as string
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8').trim()
+  } catch (cause) {
+    throw new InputFileError(`Cannot read the key file ${path}.`, { hint: 'Check the path.', cause })
+  }
+  if (!text.startsWith('{')) return AuditKey.fromHex(text)
+  const json = readJsonFile(path, 'audit key') as { publicKey?: unknown }
+  if (typeof json?.publicKey !== 'string') {
+    throw new InputFileError(`The key file ${path} has no publicKey.`, {
+      hint: 'Pass the public key as hex with --public-key, or the signer’s airlock-audit-key file.',
+    })
+  }
+  return AuditKey.fromHex(json.publicKey)
+}
+
+function onePositional(positionals: string[], usage: string, what: string): string {
+  const [first, ...rest] = positionals
+  if (first === undefined || rest.length > 0) {
+    throw new UsageError(
+      first === undefined ? `Missing the ${what} argument.` : `Unexpected argument: ${rest[0]}.`,
+      { hint: `Usage: airlock ${usage}` },
+    )
+  }
+  return first
+}
+
+function wholeNumber(value: unknown, flag: string, usage: string): number {
+  const text = typeof value === 'string' ? value : ''
+  const n = Number(text)
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`${flag} ${text} is not a whole number.`, { hint: `Usage: airlock ${usage}` })
+  }
+  return n
+}

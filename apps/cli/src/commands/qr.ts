@@ -1,0 +1,323 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { extname, join, resolve } from 'node:path'
+import {
+  AuditLogExport,
+  EthSignature,
+  EthSignRequest,
+  PolicyBundle,
+  SignatureResponse,
+  SignRequest,
+  Ur,
+  UrDecoder,
+  UrTypes,
+} from '@airlock/transport'
+import { loadZxingReaderWasm, QrCode, QrDensity, QrReader } from '@airlock/transport/images'
+import { decode as cborDecode, encode as cborEncode } from 'cborg'
+import { PNG } from 'pngjs'
+import { bytesToHex } from 'viem'
+import type { Command, OptionSpec } from '../command.ts'
+import { InputFileError, UsageError } from '../errors.ts'
+import { type Io, toJson } from '../io.ts'
+
+const densityOptions: Record<string, OptionSpec> = {
+  type: { type: 'string', help: 'UR type (default bytes: the file is wrapped as a CBOR byte string)' },
+  fragment: { type: 'string', help: 'fragment size in bytes (default: auto-tuned for a ~2 s scan)' },
+  fps: { type: 'string', help: 'frames per second (default: auto-tuned)' },
+}
+
+/** The UR message for a payload: `bytes` wraps it as a CBOR byte string, other types carry CBOR as-is. */
+function urMessage(type: string, payload: Uint8Array): Uint8Array {
+  return type === 'bytes' ? cborEncode(payload) : payload
+}
+
+function positiveInt(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError(`--${flag} must be a positive whole number, got "${value}".`, {
+      hint: `Example: --${flag} 400`,
+    })
+  }
+  return n
+}
+
+async function readInput(path: string, io: Io): Promise<Uint8Array> {
+  if (path === '-') return io.readStdin()
+  try {
+    return new Uint8Array(readFileSync(resolve(io.cwd, path)))
+  } catch (cause) {
+    throw new InputFileError(`Cannot read ${path}.`, {
+      hint: 'Check the path.',
+      details: (cause as Error).message,
+    })
+  }
+}
+
+function plan(values: Record<string, unknown>, message: Uint8Array, type: string) {
+  const fragmentBytes = positiveInt(values.fragment, 'fragment')
+  const fps = positiveInt(values.fps, 'fps')
+  return QrDensity.tune({
+    messageBytes: message.length,
+    type,
+    ...(fragmentBytes === undefined ? {} : { fragmentBytes }),
+    ...(fps === undefined ? {} : { fps }),
+  })
+}
+
+export const qrEncode: Command = {
+  path: ['qr', 'encode'],
+  summary: 'Encode a file as animated UR QR frames (numbered PNGs plus an animated preview.html).',
+  usage: 'qr encode <file|-> --out DIR [--type bytes] [--fragment N] [--fps N] [--frames N]',
+  allowPositionals: true,
+  options: {
+    ...densityOptions,
+    out: { type: 'string', help: 'directory for frame-0001.png … and preview.html' },
+    frames: {
+      type: 'string',
+      help: 'frames to write (default: twice the fragment count, for dropped frames)',
+    },
+  },
+  run: async ({ values, positionals, io }) => {
+    const [input] = positionals
+    if (!input || positionals.length > 1) {
+      throw new UsageError('Give exactly one input file (or - for standard input).', {
+        hint: `Usage: airlock ${qrEncode.usage}`,
+      })
+    }
+    if (typeof values.out !== 'string')
+      throw new UsageError('--out DIR is required.', { hint: `Usage: airlock ${qrEncode.usage}` })
+    const type = typeof values.type === 'string' ? values.type : 'bytes'
+    const message = urMessage(type, await readInput(input, io))
+    const density = plan(values, message, type)
+    const encoder = Ur.encode({ type, payload: message, maxFragmentLength: density.maxFragmentLength })
+    const count =
+      positiveInt(values.frames, 'frames') ?? (encoder.isSinglePart ? 1 : 2 * encoder.fragmentCount)
+    const parts = encoder.firstParts(count)
+
+    // Write into a fresh temporary directory and rename it into place, so a failure leaves nothing half-written.
+    const out = resolve(io.cwd, values.out)
+    const staging = `${out}.tmp-${process.pid}`
+    rmSync(staging, { recursive: true, force: true })
+    mkdirSync(staging, { recursive: true })
+    const svgs: string[] = []
+    for (const [i, part] of parts.entries()) {
+      const qr = QrCode.encode(part, { ecLevel: density.ecLevel, version: density.version })
+      writeFileSync(
+        join(staging, `frame-${String(i + 1).padStart(4, '0')}.png`),
+        await QrCode.toPng(qr, { scale: 6 }),
+      )
+      svgs.push(QrCode.toSvg(qr, { scale: 6 }))
+    }
+    writeFileSync(join(staging, 'preview.html'), previewHtml(svgs, density.fps))
+    writeFileSync(join(staging, 'parts.txt'), `${parts.join('\n')}\n`)
+    if (existsDir(out) && readdirSync(out).length > 0) {
+      rmSync(staging, { recursive: true, force: true })
+      throw new UsageError(`${values.out} exists and is not empty.`, {
+        hint: 'Choose a new directory or remove it first.',
+      })
+    }
+    rmSync(out, { recursive: true, force: true })
+    renameSync(staging, out)
+    io.stderr(
+      `${parts.length} frames (${encoder.fragmentCount} fragments of ${density.fragmentBytes} bytes, QR version ${density.version}, EC ${density.ecLevel}) at ${density.fps} fps: about ${density.expectedSeconds.toFixed(1)} s to scan.\n`,
+    )
+    return 0
+  },
+}
+
+function existsDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+function previewHtml(svgs: string[], fps: number): string {
+  const frames = svgs.map((svg) => JSON.stringify(svg)).join(',\n')
+  return `<!doctype html>
+<meta charset="utf-8"><title>Airlock QR</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<style>body{margin:0;display:grid;place-items:center;height:100vh;background:#fff;font:14px system-ui}#q svg{width:min(90vw,90vh);height:auto}</style>
+<div id="q"></div><p id="n"></p>
+<script>
+const frames = [${frames}];
+let i = 0;
+const show = () => { document.getElementById('q').innerHTML = frames[i]; document.getElementById('n').textContent = 'frame ' + (i + 1) + ' / ' + frames.length; i = (i + 1) % frames.length; };
+show(); if (frames.length > 1) setInterval(show, ${Math.round(1000 / fps)});
+</script>
+`
+}
+
+function listImages(inputs: string[], io: Io): string[] {
+  const files: string[] = []
+  for (const input of inputs) {
+    const path = resolve(io.cwd, input)
+    if (existsDir(path)) {
+      files.push(
+        ...readdirSync(path)
+          .filter((name) => extname(name).toLowerCase() === '.png')
+          .sort()
+          .map((name) => join(path, name)),
+      )
+    } else files.push(path)
+  }
+  if (files.length === 0) {
+    throw new UsageError('No PNG images found.', {
+      hint: 'Give a directory of frame PNGs or the image files.',
+    })
+  }
+  return files
+}
+
+function readPng(file: string): { data: Uint8ClampedArray; width: number; height: number } {
+  try {
+    const png = PNG.sync.read(readFileSync(file))
+    return {
+      data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length),
+      width: png.width,
+      height: png.height,
+    }
+  } catch (cause) {
+    throw new InputFileError(`${file} is not a readable PNG image.`, {
+      hint: 'Give PNG frames (a camera capture saved as PNG works too).',
+      details: (cause as Error).message,
+    })
+  }
+}
+
+/** Describes a decoded UR in JSON terms: Airlock and Keystone types are decoded and validated. */
+export function describeUr(type: string, payload: Uint8Array): Record<string, unknown> {
+  const ur = { type, payload }
+  switch (type) {
+    case UrTypes.SIGN_REQUEST:
+      return { type, signRequest: SignRequest.fromUr(ur) }
+    case UrTypes.SIGNATURE:
+      return { type, signature: SignatureResponse.fromUr(ur) }
+    case UrTypes.POLICY_BUNDLE:
+      return { type, policyBundle: PolicyBundle.fromUr(ur) }
+    case UrTypes.AUDIT_LOG:
+      return { type, auditLog: AuditLogExport.fromUr(ur) }
+    case EthSignRequest.urType:
+      return { type, ethSignRequest: EthSignRequest.fromUr(ur) }
+    case EthSignature.urType:
+      return { type, ethSignature: EthSignature.decode(payload) }
+    case 'bytes':
+      return { type, length: unwrapBytes(payload).length, hex: bytesToHex(unwrapBytes(payload)) }
+    default:
+      return { type, length: payload.length, cbor: bytesToHex(payload) }
+  }
+}
+
+function unwrapBytes(message: Uint8Array): Uint8Array {
+  const value = (() => {
+    try {
+      return cborDecode(message)
+    } catch {
+      return undefined
+    }
+  })()
+  if (!(value instanceof Uint8Array)) {
+    throw new InputFileError('The ur:bytes message is not a CBOR byte string.', {
+      hint: 'The sender did not follow the bytes UR type; ask it for a standard ur:bytes stream.',
+    })
+  }
+  return value
+}
+
+export const qrDecode: Command = {
+  path: ['qr', 'decode'],
+  summary: 'Decode UR QR frames (PNG images or a directory of them) back into the payload.',
+  usage: 'qr decode <DIR|images...> [--out FILE] [--json] [--type T]',
+  allowPositionals: true,
+  options: {
+    out: { type: 'string', help: 'write the payload to FILE instead of stdout' },
+    json: { type: 'boolean', help: 'describe the UR as JSON (Airlock and Keystone types decoded)' },
+    type: { type: 'string', multiple: true, help: 'accept only this UR type (repeatable)' },
+  },
+  run: async ({ values, positionals, io }) => {
+    if (positionals.length === 0)
+      throw new UsageError('Give a directory of frames or image files.', {
+        hint: `Usage: airlock ${qrDecode.usage}`,
+      })
+    const files = listImages(positionals, io)
+    const reader = await QrReader.create({ wasmBinary: await loadZxingReaderWasm() })
+    const expectedTypes = values.type as string[] | undefined
+    const decoder = new UrDecoder(expectedTypes ? { expectedTypes } : {})
+    let problems = 0
+    for (const file of files) {
+      const symbols = await reader.read(readPng(file))
+      if (symbols.length === 0) io.stderr(`${file}: no QR code found\n`)
+      for (const symbol of symbols) {
+        const status = decoder.receive(symbol.text)
+        const { receivedParts, expectedParts, estimatedPercent } = status.progress
+        if ('message' in status) {
+          problems += 1
+          io.stderr(`${file}: ${status.message}\n`)
+        } else {
+          io.stderr(
+            `${file}: ${status.status}, ${receivedParts}/${expectedParts ?? '?'} parts, ${estimatedPercent}%\n`,
+          )
+        }
+        if (status.status === 'complete') break
+      }
+      if (decoder.isComplete) break
+    }
+    const result = decoder.result()
+    if (!result) {
+      const progress = decoder.progress()
+      throw new InputFileError(
+        `The frames did not complete the message: ${progress.estimatedPercent}% after ${progress.framesSeen} frames${problems ? `, ${problems} unusable` : ''}.`,
+        { hint: 'Capture more frames (let the animation run longer) and decode again.' },
+      )
+    }
+    if (values.json) {
+      io.stdout(`${toJson(describeUr(result.type, result.payload))}\n`)
+      return 0
+    }
+    const payload = result.type === 'bytes' ? unwrapBytes(result.payload) : result.payload
+    if (typeof values.out === 'string') {
+      const out = resolve(io.cwd, values.out)
+      writeFileSync(`${out}.tmp-${process.pid}`, payload)
+      renameSync(`${out}.tmp-${process.pid}`, out)
+    } else io.stdoutBytes(payload)
+    return 0
+  },
+}
+
+export const qrShow: Command = {
+  path: ['qr', 'show'],
+  summary: 'Show a file as an animated UR QR code in the terminal.',
+  usage: 'qr show <file|-> [--type bytes] [--fragment N] [--fps N] [--loops N] [--light]',
+  allowPositionals: true,
+  options: {
+    ...densityOptions,
+    loops: {
+      type: 'string',
+      help: 'times to cycle through the fragments (default: until interrupted on a TTY, once otherwise)',
+    },
+    light: { type: 'boolean', help: 'for terminals with dark text on a light background' },
+  },
+  run: async ({ values, positionals, io }) => {
+    const [input] = positionals
+    if (!input)
+      throw new UsageError('Give the file to show (or - for standard input).', {
+        hint: `Usage: airlock ${qrShow.usage}`,
+      })
+    const type = typeof values.type === 'string' ? values.type : 'bytes'
+    const message = urMessage(type, await readInput(input, io))
+    const density = plan(values, message, type)
+    const encoder = Ur.encode({ type, payload: message, maxFragmentLength: density.maxFragmentLength })
+    const loops = positiveInt(values.loops, 'loops') ?? (io.isTty ? Number.POSITIVE_INFINITY : 1)
+    const background = values.light ? 'light' : 'dark'
+    const total = encoder.isSinglePart ? 1 : Math.min(loops * encoder.fragmentCount, Number.MAX_SAFE_INTEGER)
+    for (let shown = 0; shown < total; shown++) {
+      const part = encoder.nextPart()
+      const qr = QrCode.encode(part, { ecLevel: density.ecLevel, version: density.version })
+      const frame = `${QrCode.toTerminal(qr, { background })}\n${shown + 1}/${encoder.fragmentCount} ${part.slice(0, 32)}…\n`
+      io.stdout(io.isTty ? `\x1b[H\x1b[2J${frame}` : frame)
+      if (total > 1) await new Promise((done) => setTimeout(done, 1000 / density.fps))
+    }
+    return 0
+  },
+}
