@@ -2,10 +2,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
+import { runAuditLogBench } from './audit-log.ts'
+import { runQrBench } from './qr.ts'
 import { runSafeBench } from './safe.ts'
 import { type BenchTable, format } from './table.ts'
 
-const suites: { name: string; run: () => Promise<BenchTable[]> }[] = [{ name: 'safe', run: runSafeBench }]
+const suites: { name: string; run: () => Promise<BenchTable[]> }[] = [
+  { name: 'safe', run: runSafeBench },
+  { name: 'qr', run: runQrBench },
+  { name: 'audit-log', run: runAuditLogBench },
+]
 
 const only = process.argv.slice(2)
 const results: Record<string, BenchTable[]> = {}

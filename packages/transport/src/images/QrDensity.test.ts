@@ -1,0 +1,118 @@
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import * as Ur from '../Ur.ts'
+import { createRng, randomBytes } from './degrade.ts'
+import * as QrCode from './QrCode.ts'
+import * as QrDensity from './QrDensity.ts'
+
+describe('capacity table', () => {
+  test('matches what qrcode actually fits, at the boundary', () => {
+    for (const [version, level] of [
+      [10, 'M'],
+      [25, 'M'],
+      [25, 'L'],
+      [18, 'Q'],
+      [7, 'H'],
+    ] as const) {
+      const chars = QrDensity.capacity(version, level)
+      expect(QrCode.encode('A'.repeat(chars), { ecLevel: level }).version).toBe(version)
+      expect(QrCode.encode('A'.repeat(chars + 1), { ecLevel: level }).version).toBe(version + 1)
+    }
+    expect(() => QrDensity.capacity(41, 'L')).toThrow(
+      expect.objectContaining({ name: 'Transport.InvalidDensityError' }),
+    )
+  })
+})
+
+describe('tune', () => {
+  test('the plan’s frames really fit its QR version, even at the last sequence number', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 120_000 }), fc.integer({ min: 0, max: 1000 }), (size, seed) => {
+        const plan = QrDensity.tune({ messageBytes: size, type: 'airlock-sign-request' })
+        const payload = randomBytes(createRng(seed), size)
+        const encoder = Ur.encode({
+          type: 'airlock-sign-request',
+          payload,
+          maxFragmentLength: plan.maxFragmentLength,
+        })
+        expect(encoder.fragmentCount).toBe(plan.fragmentCount)
+        const worst = plan.isSinglePart ? encoder.nextPart() : encoder.partAt(0xffffffff)
+        const qr = QrCode.encode(worst, { ecLevel: plan.ecLevel, version: plan.version })
+        expect(qr.mode).toBe('alphanumeric')
+        expect(plan.version).toBeLessThanOrEqual(25)
+      }),
+      { numRuns: 30, seed: 11 },
+    )
+  })
+
+  test('small messages become one static code', () => {
+    const plan = QrDensity.tune({ messageBytes: 100 })
+    expect(plan).toMatchObject({ isSinglePart: true, fragmentCount: 1, ecLevel: 'M' })
+  })
+
+  test('meets the target with the least dense code that can, else goes densest', () => {
+    const plan = QrDensity.tune({ messageBytes: 8_000, targetSeconds: 2 })
+    expect(plan.meetsTarget).toBe(true)
+    expect(plan.expectedSeconds).toBeLessThanOrEqual(2)
+    expect(plan.ecLevel).toBe('M')
+    // One version less would miss the target at M.
+    const looser = QrDensity.tune({
+      messageBytes: 8_000,
+      targetSeconds: 2,
+      maxVersion: plan.version - 1,
+      ecLevel: 'M',
+    })
+    expect(looser.meetsTarget).toBe(false)
+
+    const huge = QrDensity.tune({ messageBytes: 65_536 })
+    expect(huge).toMatchObject({ meetsTarget: false, version: 25, ecLevel: 'L', fps: 10 })
+    expect(huge.bytesPerSecond).toBeGreaterThan(6_000)
+  })
+
+  test('more bytes never plan fewer frames', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 1, max: 5_000 }), (a, extra) => {
+        const small = QrDensity.tune({ messageBytes: a, targetSeconds: 1000 })
+        const large = QrDensity.tune({ messageBytes: a + extra, targetSeconds: 1000 })
+        expect(large.fragmentCount).toBeGreaterThanOrEqual(small.fragmentCount)
+      }),
+      { numRuns: 100, seed: 3 },
+    )
+  })
+
+  test('honours overrides', () => {
+    const keystone = QrDensity.tune({ messageBytes: 10_000, fragmentBytes: 200, fps: 5 })
+    expect(keystone).toMatchObject({ maxFragmentLength: 200, fragmentBytes: 200, fragmentCount: 50, fps: 5 })
+    expect(keystone.bytesPerSecond).toBeLessThan(1_000)
+    expect(QrDensity.tune({ messageBytes: 10_000, ecLevel: 'Q' }).ecLevel).toBe('Q')
+    expect(QrDensity.tune({ messageBytes: 10_000, cameraFps: 15 }).fps).toBe(5)
+    // A fragment larger than maxVersion holds still gets the smallest code that fits it.
+    expect(QrDensity.tune({ messageBytes: 10_000, fragmentBytes: 1_200 }).version).toBeGreaterThan(25)
+  })
+
+  test('expected frames grow with loss and equal the fragment count without loss', () => {
+    expect(QrDensity.expectedFrames({ fragmentCount: 20, loss: 0 })).toBe(20)
+    expect(QrDensity.expectedFrames({ fragmentCount: 20, loss: 0.1 })).toBe(25)
+    expect(QrDensity.expectedFrames({ fragmentCount: 20, loss: 0.3 })).toBe(38)
+  })
+
+  test('rejects impossible requests with typed errors', () => {
+    const bad: QrDensity.TuneParameters[] = [
+      { messageBytes: 0 },
+      { messageBytes: 1.5 },
+      { messageBytes: 100, targetSeconds: -1 },
+      { messageBytes: 100, expectedLoss: 1 },
+      { messageBytes: 100, fps: 0 },
+      { messageBytes: 100, fps: 120 },
+      { messageBytes: 100, fragmentBytes: 5 },
+      { messageBytes: 100_000, fragmentBytes: 5_000 },
+      { messageBytes: 100, maxVersion: 41 },
+      { messageBytes: 100, minVersion: 30, maxVersion: 20 },
+    ]
+    for (const parameters of bad) {
+      expect(() => QrDensity.tune(parameters)).toThrow(
+        expect.objectContaining({ name: 'Transport.InvalidDensityError' }),
+      )
+    }
+  })
+})
