@@ -1,0 +1,147 @@
+import {
+  type AnalyzeReturnType,
+  analyze,
+  Describe,
+  type SafeContext,
+  SafeTx,
+  SafeTxHash,
+  type SafeTxHashes,
+} from '@airlock/safe'
+import { SignRequest, type TypedUr } from '@airlock/transport'
+import type { Address } from 'viem'
+import * as Build from './Build.ts'
+import type { SafeState } from './Chain.ts'
+import * as Config from './Config.ts'
+import { InvalidActionError } from './errors.ts'
+import * as Requirements from './Requirements.ts'
+
+/** A Safe transaction ready to be signed, with what the signers will see and what it needs. */
+export type Prepared = {
+  title: string
+  description: string
+  tx: SafeTx.SafeTx
+  context: SafeContext
+  hashes: SafeTxHashes
+  /** The same analysis a signer computes (decoded calls, findings, tier, outflows). */
+  analysis: AnalyzeReturnType
+  requirements: Requirements.Requirements
+  /** The Safe as read when the action was built. */
+  state: SafeState
+}
+
+export type PrepareParameters = {
+  config: Config.Config
+  /** The Safe that will execute, freshly read with `Chain.readSafe`. */
+  state: SafeState
+  /** One call goes out as is; several are batched through MultiSendCallOnly. */
+  calls: Build.Call | readonly Build.Call[]
+  title: string
+  description?: string | undefined
+  /** Defaults to the Safe's current nonce; give a higher one to queue behind pending actions. */
+  nonce?: bigint | undefined
+}
+
+/**
+ * Turns calls into a Safe transaction for `state.address`: builds the SafeTx (batching several calls
+ * through MultiSendCallOnly), hashes it, analyses it exactly as a signer does and derives what it needs.
+ *
+ * @example
+ * const action = Action.prepare({ config, state, calls: Build.nativeTransfer({ to, amount }), title: 'Pay Bob' })
+ * action.requirements // { tier: 'routine', signatures: 3, approvals: 3, attestations: 0, delaySeconds: 0, drift: [] }
+ */
+export function prepare({ config, state, calls, title, description, nonce }: PrepareParameters): Prepared {
+  if (state.chainId !== config.chainId) {
+    throw new InvalidActionError(
+      `The Safe was read on chain ${state.chainId}, but the config is for ${config.chainId}.`,
+      {
+        hint: 'Read the Safe with the configured chain’s client.',
+      },
+    )
+  }
+  const list = Array.isArray(calls) ? (calls as readonly Build.Call[]) : [calls as Build.Call]
+  if (list.length === 0)
+    throw new InvalidActionError('The action has no call.', { hint: 'Give at least one call.' })
+  const safeCall: Build.SafeCall =
+    list.length === 1
+      ? { ...list[0]!, operation: 0 }
+      : Build.batch({ calls: list, multiSendCallOnly: Config.multiSendCallOnly(config, state.version) })
+  const txNonce = nonce ?? state.nonce
+  if (txNonce < state.nonce) {
+    throw new InvalidActionError(`Nonce ${txNonce} is already used; the Safe is at ${state.nonce}.`, {
+      hint: 'Leave the nonce out to use the next one.',
+    })
+  }
+  const tx = SafeTx.from({ ...safeCall, nonce: txNonce })
+  const context = SafeTx.context({
+    chainId: BigInt(config.chainId),
+    safe: state.address,
+    version: state.version,
+  })
+  const analysis = analyze({ tx, context, org: config.decoder })
+  const requirements = Requirements.of({ config, state, tier: analysis.tier })
+  return {
+    title: clip(title, SignRequest.limits.titleChars),
+    description: clip(
+      description ?? Describe.tree(analysis.calls).join('\n'),
+      SignRequest.limits.descriptionChars,
+      {
+        multiline: true,
+      },
+    ),
+    tx,
+    context,
+    hashes: SafeTxHash.compute({ tx, context }),
+    analysis,
+    requirements,
+    state,
+  }
+}
+
+export type SignRequestParameters = {
+  requestId?: `0x${string}` | undefined
+  /** Unix seconds; defaults to now. */
+  createdAt?: number | undefined
+  signatures?: readonly { signer: Address; signature: `0x${string}` }[] | undefined
+  attestations?: readonly { signer: Address; signature: `0x${string}`; tier: string }[] | undefined
+}
+
+/**
+ * The signing request for the offline signer. The tier goes along only as an untrusted claim: the
+ * signer recomputes it.
+ *
+ * @example
+ * const request = Action.signRequest(action, { signatures: collected })
+ */
+export function signRequest(
+  action: Pick<Prepared, 'tx' | 'context' | 'title' | 'description' | 'analysis'>,
+  { requestId, createdAt, signatures = [], attestations = [] }: SignRequestParameters = {},
+): SignRequest.SignRequest {
+  return {
+    requestId: requestId ?? SignRequest.newRequestId(),
+    createdAt: createdAt ?? Math.floor(Date.now() / 1000),
+    context: action.context,
+    tx: action.tx,
+    signatures: signatures.map(({ signer, signature }) => ({ signer, signature })),
+    attestations: attestations.map(({ signer, signature, tier }) => ({ signer, signature, tier })),
+    title: action.title,
+    description: action.description,
+    claimedTier: action.analysis.tier,
+  }
+}
+
+/**
+ * The `airlock-sign-request` UR of an action, ready for `Ur.encode` (animated QR).
+ *
+ * @example
+ * const encoder = Ur.encode({ ...Action.toUr(action), maxFragmentLength: 200 })
+ */
+export function toUr(action: Prepared, parameters: SignRequestParameters = {}): TypedUr {
+  return SignRequest.toUr(signRequest(action, parameters))
+}
+
+function clip(text: string, max: number, { multiline = false }: { multiline?: boolean } = {}): string {
+  // The request format refuses control and invisible format characters (newlines only in the description).
+  const clean = text.replace(/[\p{Cc}\p{Cf}]/gu, (c) => (multiline && (c === '\n' || c === '\t') ? c : ' '))
+  const chars = [...clean]
+  return chars.length <= max ? clean : `${chars.slice(0, max - 1).join('')}…`
+}

@@ -1,0 +1,403 @@
+import { analyze, type SafeContext, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
+import {
+  type Account,
+  type Address,
+  encodeFunctionData,
+  getAddress,
+  type Hash,
+  type Hex,
+  parseAbi,
+  parseEventLogs,
+  type TransactionReceipt,
+  type Transport,
+  type Chain as ViemChain,
+  type WalletClient,
+} from 'viem'
+import { type Client, readSafe, rpc, type SafeState, safeReadAbi, toRpcError } from './Chain.ts'
+import type * as Config from './Config.ts'
+import {
+  InvalidActionError,
+  InvalidCollectedSignatureError,
+  RequirementsNotMetError,
+  StaleNonceError,
+} from './errors.ts'
+import * as Requirements from './Requirements.ts'
+import * as Revert from './Revert.ts'
+
+/** A signature as the queue collects it: who claims to have signed, and the 65+ bytes. */
+export type CollectedSignature = { signer: Address; signature: Hex }
+
+/** A signature checked against the transaction hash and the Safe's owners. */
+export type VerifiedSignature = { signer: Address; signature: Signature.Signature }
+
+const execAbi = parseAbi([
+  'function execTransaction(address to, uint256 value, bytes data, uint8 operation, uint256 safeTxGas, uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, bytes signatures) payable returns (bool success)',
+  'event ExecutionSuccess(bytes32 txHash, uint256 payment)',
+  'event ExecutionFailure(bytes32 txHash, uint256 payment)',
+])
+
+/**
+ * Checks collected signatures for one Safe transaction: each must recover (or, for approved-hash
+ * entries, be approved on chain or be the executor) to the signer it claims, that signer must be a
+ * current owner, and no owner may appear twice. Throws InvalidCollectedSignatureError naming the signer.
+ *
+ * @example
+ * const verified = await Execution.verifySignatures({ client, state, safeTxHash, signatures })
+ */
+export async function verifySignatures({
+  client,
+  state,
+  safeTxHash,
+  signatures,
+  executor,
+}: {
+  client: Client
+  state: SafeState
+  safeTxHash: Hex
+  signatures: readonly CollectedSignature[]
+  executor?: Address | undefined
+}): Promise<VerifiedSignature[]> {
+  const owners = new Set(state.owners.map((o) => o.toLowerCase()))
+  const seen = new Set<string>()
+  const out: VerifiedSignature[] = []
+  for (const [index, collected] of signatures.entries()) {
+    const claimed = getAddress(collected.signer)
+    const signature = readSignature(collected.signature, index, claimed)
+    const signer = Signature.signerOf({ signature, safeTxHash })
+    if (signer === undefined || signer.toLowerCase() !== claimed.toLowerCase()) {
+      throw new InvalidCollectedSignatureError(
+        `The signature from ${claimed} is not valid for this transaction (it recovers to ${signer ?? 'no address'}).`,
+        {
+          hint: 'It was made over another hash (another nonce, Safe, chain or transaction) or by another key: ask the owner to sign this request again.',
+          details: `safeTxHash ${safeTxHash}`,
+        },
+      )
+    }
+    if (!owners.has(claimed.toLowerCase())) {
+      throw new InvalidCollectedSignatureError(
+        `${claimed} signed, but is not an owner of ${state.address}.`,
+        {
+          hint: `Only current owners count: ${state.owners.join(', ')}.`,
+        },
+      )
+    }
+    if (seen.has(claimed.toLowerCase())) {
+      throw new InvalidCollectedSignatureError(`${claimed} signed twice.`, {
+        hint: 'Keep one signature per owner.',
+      })
+    }
+    seen.add(claimed.toLowerCase())
+    if (signature.type === 'approved-hash' && claimed.toLowerCase() !== executor?.toLowerCase()) {
+      const approved = await rpc(
+        () =>
+          client.readContract({
+            address: state.address,
+            abi: safeReadAbi,
+            functionName: 'approvedHashes',
+            args: [claimed, safeTxHash],
+          }),
+        { what: 'an approved hash' },
+      )
+      if (approved === 0n) {
+        throw new InvalidCollectedSignatureError(`${claimed} has not approved this hash on chain.`, {
+          hint: 'The owner must call approveHash first, or send the execution themselves.',
+        })
+      }
+    }
+    out.push({ signer: claimed, signature })
+  }
+  return out
+}
+
+function readSignature(hex: Hex, index: number, claimed: Address): Signature.Signature {
+  try {
+    const body = SafeTx.parseHex(hex, `signatures[${index}]`)
+    // A bare 65-byte ECDSA signature with v = 0/1 (some wallets) is an EIP-712 signature of the hash.
+    if (body.length === 132 && (body.endsWith('00') || body.endsWith('01'))) return Signature.fromEcdsa(body)
+    const parsed = Signature.parse(body)
+    if (parsed.length !== 1 || parsed[0] === undefined) {
+      throw new InvalidCollectedSignatureError(
+        `The entry from ${claimed} holds ${parsed.length} signatures.`,
+        {
+          hint: 'Collect one signature per owner.',
+        },
+      )
+    }
+    return parsed[0]
+  } catch (error) {
+    if (error instanceof InvalidCollectedSignatureError) throw error
+    throw new InvalidCollectedSignatureError(`The signature from ${claimed} is malformed.`, {
+      hint: 'Scan the signer’s response again; it may have been truncated.',
+      details: error instanceof Error ? error.message : String(error),
+      cause: error,
+    })
+  }
+}
+
+/**
+ * The exact `execTransaction` calldata for a transaction and its signatures blob.
+ *
+ * @example
+ * const data = Execution.calldata(tx, blob)
+ */
+export function calldata(tx: SafeTx.SafeTx, signatures: Hex): Hex {
+  return encodeFunctionData({
+    abi: execAbi,
+    functionName: 'execTransaction',
+    args: [
+      tx.to,
+      tx.value,
+      tx.data,
+      tx.operation,
+      tx.safeTxGas,
+      tx.baseGas,
+      tx.gasPrice,
+      tx.gasToken,
+      tx.refundReceiver,
+      signatures,
+    ],
+  })
+}
+
+export type Executor = WalletClient<Transport, ViemChain | undefined, Account>
+
+export type ExecuteParameters = {
+  client: Client
+  /** Sends the transaction and pays its gas; need not be an owner. */
+  executor: Executor
+  config: Config.Config
+  tx: SafeTx.SafeTx
+  context: SafeContext
+  signatures: readonly CollectedSignature[]
+  /** Owners whose approval attestations the queue has verified. */
+  attesters?: readonly Address[] | undefined
+  /** Unix seconds when the action was created (the delay runs from here). */
+  createdAt: number
+  /** Unix seconds; defaults to the latest block's timestamp (the chain's clock). */
+  now?: number | undefined
+  /** How long to wait for the receipt. */
+  timeoutMs?: number | undefined
+  pollingIntervalMs?: number | undefined
+}
+
+export type ExecuteResult =
+  | {
+      ok: true
+      status: 'executed'
+      safeTxHash: Hex
+      hash: Hash
+      blockNumber: bigint
+      blockHash: Hash
+      receipt: TransactionReceipt
+    }
+  | {
+      ok: false
+      /** `simulation-reverted`: nothing was sent. `reverted`: sent and reverted (the nonce is not used). */
+      status: 'simulation-reverted' | 'reverted'
+      retryable: true
+      safeTxHash: Hex
+      hash: Hash | undefined
+      revert: Revert.Revert
+    }
+  | {
+      ok: false
+      /** The Safe ran the call and it failed (safeTxGas > 0): the nonce is used, so it cannot be retried. */
+      status: 'execution-failed'
+      retryable: false
+      safeTxHash: Hex
+      hash: Hash
+      blockNumber: bigint
+      blockHash: Hash
+      receipt: TransactionReceipt
+    }
+
+/**
+ * Executes a signed Safe transaction once its tier's requirements are met: re-reads the Safe, checks
+ * the nonce, verifies every collected signature, re-derives the tier (never trusting a stored one)
+ * and checks signatures, approvals and delay; then builds the signatures blob (sorted by owner),
+ * simulates `execTransaction` with `eth_call` on the exact bytes, sends them and waits for the receipt.
+ * Precondition failures throw typed errors; reverts are returned as retryable failures with the reason.
+ *
+ * @example
+ * const result = await Execution.execute({ client, executor, config, tx, context, signatures, createdAt })
+ * if (!result.ok) console.log(result.status, result.retryable)
+ */
+export async function execute({
+  client,
+  executor,
+  config,
+  tx,
+  context,
+  signatures,
+  attesters = [],
+  createdAt,
+  now,
+  timeoutMs = 60_000,
+  pollingIntervalMs = 1000,
+}: ExecuteParameters): Promise<ExecuteResult> {
+  const state = await readSafe({ client, safe: context.safe, chainId: config.chainId })
+  if (BigInt(config.chainId) !== context.chainId || state.version !== context.version) {
+    throw new InvalidActionError('The transaction was built for another chain or Safe version.', {
+      hint: `The Safe is ${state.version} on chain ${config.chainId}; build the action again.`,
+    })
+  }
+  if (tx.nonce !== state.nonce) {
+    throw new StaleNonceError(
+      tx.nonce < state.nonce
+        ? `Nonce ${tx.nonce} is already used: the Safe is at nonce ${state.nonce}.`
+        : `Nonce ${tx.nonce} is ahead of the Safe (at ${state.nonce}): earlier actions must execute first.`,
+      {
+        hint:
+          tx.nonce < state.nonce
+            ? 'Another transaction executed with this nonce; build the action again and collect new signatures.'
+            : `Execute the pending action with nonce ${state.nonce} first.`,
+      },
+    )
+  }
+  const { safeTxHash } = SafeTxHash.compute({ tx, context })
+  const executorAddress = executor.account.address
+  const verified = await verifySignatures({
+    client,
+    state,
+    safeTxHash,
+    signatures,
+    executor: executorAddress,
+  })
+  const { tier } = analyze({ tx, context, org: config.decoder })
+  const requirements = Requirements.of({ config, state, tier })
+  const clock =
+    now ??
+    Number((await rpc(() => client.getBlock({ blockTag: 'latest' }), { what: 'the latest block' })).timestamp)
+  const progress = Requirements.progress({
+    requirements,
+    owners: state.owners,
+    signers: verified.map((v) => v.signer),
+    attesters,
+    createdAt,
+    now: clock,
+  })
+  if (!progress.ready) {
+    throw new RequirementsNotMetError(`The ${tier} action is not ready to execute.`, {
+      hint: progress.missing.join(' '),
+    })
+  }
+  const blob = Signature.build({ signatures: verified.map((v) => v.signature), safeTxHash })
+  const data = calldata(tx, blob)
+  const request = { account: executorAddress, to: state.address, data, value: 0n } as const
+
+  try {
+    await client.call(request)
+  } catch (error) {
+    if (!Revert.isRevert(error)) throw toRpcError(error, 'the execTransaction simulation')
+    return {
+      ok: false,
+      status: 'simulation-reverted',
+      retryable: true,
+      safeTxHash,
+      hash: undefined,
+      revert: Revert.decode(Revert.dataOf(error)),
+    }
+  }
+
+  let hash: Hash
+  try {
+    hash = await executor.sendTransaction({
+      ...request,
+      account: executor.account,
+      chain: executor.chain ?? null,
+    })
+  } catch (error) {
+    if (!Revert.isRevert(error)) throw toRpcError(error, 'sending execTransaction')
+    return {
+      ok: false,
+      status: 'simulation-reverted',
+      retryable: true,
+      safeTxHash,
+      hash: undefined,
+      revert: Revert.decode(Revert.dataOf(error)),
+    }
+  }
+  const receipt = await rpc(
+    () => client.waitForTransactionReceipt({ hash, timeout: timeoutMs, pollingInterval: pollingIntervalMs }),
+    { what: `the receipt of ${hash}` },
+  )
+  if (receipt.status !== 'success') {
+    // Replay it on the parent block's state to learn why it reverted.
+    let revert: Revert.Revert = Revert.decode(undefined)
+    try {
+      await client.call({ ...request, blockNumber: receipt.blockNumber - 1n })
+    } catch (error) {
+      revert = Revert.decode(Revert.dataOf(error))
+    }
+    return { ok: false, status: 'reverted', retryable: true, safeTxHash, hash, revert }
+  }
+  const failures = parseEventLogs({ abi: execAbi, logs: receipt.logs, eventName: 'ExecutionFailure' })
+  const base = { safeTxHash, hash, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, receipt }
+  if (failures.length > 0) return { ok: false, status: 'execution-failed', retryable: false, ...base }
+  return { ok: true, status: 'executed', ...base }
+}
+
+export type ConfirmResult =
+  | { status: 'confirmed'; confirmations: bigint; receipt: TransactionReceipt }
+  /** Not enough blocks on top yet (the wait ran out). */
+  | { status: 'pending'; confirmations: bigint }
+  /**
+   * The block that held the execution is no longer canonical: the action goes back to ready.
+   * `reincluded` is the receipt when the same transaction landed in another block meanwhile.
+   */
+  | { status: 'reorged'; reincluded: TransactionReceipt | undefined }
+
+/**
+ * Waits for `confirmations` blocks on top of an execution's block (bounded by `timeoutMs`), then
+ * re-checks that the receipt is still in the same block hash. Reports `reorged` when it is not.
+ *
+ * @example
+ * const outcome = await Execution.confirm({ client, hash, blockHash, blockNumber, confirmations: 12n })
+ * if (outcome.status === 'reorged') queue.backToReady(actionId)
+ */
+export async function confirm({
+  client,
+  hash,
+  blockNumber,
+  blockHash,
+  confirmations,
+  timeoutMs = 60_000,
+  pollingIntervalMs = 1000,
+}: {
+  client: Client
+  hash: Hash
+  blockNumber: bigint
+  blockHash: Hash
+  confirmations: bigint
+  timeoutMs?: number | undefined
+  pollingIntervalMs?: number | undefined
+}): Promise<ConfirmResult> {
+  const deadline = Date.now() + timeoutMs
+  let head = await rpc(() => client.getBlockNumber({ cacheTime: 0 }), { what: 'the block number' })
+  while (head - blockNumber + 1n < confirmations && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, pollingIntervalMs))
+    head = await rpc(() => client.getBlockNumber({ cacheTime: 0 }), { what: 'the block number' })
+  }
+  const receipt = await rpc(
+    () =>
+      client.getTransactionReceipt({ hash }).catch((error: unknown) => {
+        if (error instanceof Error && error.name === 'TransactionReceiptNotFoundError') return undefined
+        throw error
+      }),
+    { what: `the receipt of ${hash}` },
+  )
+  const block = await rpc(
+    () =>
+      client.getBlock({ blockNumber }).catch((error: unknown) => {
+        if (error instanceof Error && error.name === 'BlockNotFoundError') return undefined
+        throw error
+      }),
+    { what: `block ${blockNumber}` },
+  )
+  if (receipt === undefined || receipt.blockHash !== blockHash || block?.hash !== blockHash) {
+    return { status: 'reorged', reincluded: receipt }
+  }
+  const have = head - blockNumber + 1n
+  if (have < confirmations) return { status: 'pending', confirmations: have }
+  return { status: 'confirmed', confirmations: have, receipt }
+}

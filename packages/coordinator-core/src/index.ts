@@ -1,0 +1,45 @@
+import * as Action from './Action.ts'
+import * as Args from './Args.ts'
+import * as Build from './Build.ts'
+import * as Chain from './Chain.ts'
+import * as Config from './Config.ts'
+import * as Execution from './Execution.ts'
+import * as Requirements from './Requirements.ts'
+import * as Revert from './Revert.ts'
+import * as Sentry from './Sentry.ts'
+import * as Timelock from './Timelock.ts'
+import * as TransactionBuilder from './TransactionBuilder.ts'
+
+export type { Prepared as PreparedAction } from './Action.ts'
+export type { Call, SafeCall } from './Build.ts'
+export type { Client, SafeState } from './Chain.ts'
+export type { Config as CoordinatorConfig } from './Config.ts'
+export type { CollectedSignature, ConfirmResult, ExecuteResult } from './Execution.ts'
+export {
+  InvalidActionError,
+  InvalidCollectedSignatureError,
+  InvalidConfigError,
+  InvalidSentryRuleError,
+  NotASafeError,
+  RequirementsNotMetError,
+  RpcError,
+  RpcUnreachableError,
+  StaleNonceError,
+  TransactionBuilderImportError,
+  WrongChainError,
+} from './errors.ts'
+export type { Progress, Requirements as TierRequirements } from './Requirements.ts'
+export type { Alert, Breach, Observation, Rule as SentryRule } from './Sentry.ts'
+export {
+  Action,
+  Args,
+  Build,
+  Chain,
+  Config,
+  Execution,
+  Requirements,
+  Revert,
+  Sentry,
+  Timelock,
+  TransactionBuilder,
+}
