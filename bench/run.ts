@@ -5,10 +5,12 @@ import { join } from 'node:path'
 import { runAuditLogBench } from './audit-log.ts'
 import { runQrBench } from './qr.ts'
 import { runSafeBench } from './safe.ts'
+import { runSignerBench } from './signer.ts'
 import { type BenchTable, format } from './table.ts'
 
 const suites: { name: string; run: () => Promise<BenchTable[]> }[] = [
   { name: 'safe', run: runSafeBench },
+  { name: 'signer', run: runSignerBench },
   { name: 'qr', run: runQrBench },
   { name: 'audit-log', run: runAuditLogBench },
 ]

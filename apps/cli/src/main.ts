@@ -5,6 +5,7 @@ import { demo } from './commands/demo.ts'
 import { policyCommands } from './commands/policy.ts'
 import { qrDecode, qrEncode, qrShow } from './commands/qr.ts'
 import { safeDecode, safeHash } from './commands/safe.ts'
+import { signApprove, signInit, signReview } from './commands/sign.ts'
 import { UsageError } from './errors.ts'
 import { type Io, processIo } from './io.ts'
 
@@ -17,6 +18,9 @@ const commands: Command[] = [
   demo,
   ...policyCommands,
   ...auditCommands,
+  signInit,
+  signReview,
+  signApprove,
 ]
 
 function overview(): string {

@@ -1,0 +1,179 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Bundle } from '@airlock/policy'
+import { SafeTx } from '@airlock/safe'
+import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
+import { toHex } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../testing.ts'
+
+const policyDir = join(import.meta.dirname, '..', '..', '..', '..', 'policies', 'treasury-default')
+const owner = mnemonicToAccount('test test test test test test test test test test test junk')
+const ownerKey = toHex(owner.getHdKey().privateKey!)
+const admins = [0, 1].map((addressIndex) =>
+  mnemonicToAccount(
+    'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
+    {
+      addressIndex,
+    },
+  ),
+)
+const treasury = '0x00000000000000000000000000000000000a11ce'
+const payroll = '0x0000000000000000000000000000000000002001'
+
+async function bundle(signers: typeof admins) {
+  const org = JSON.parse(readFileSync(join(policyDir, 'org.json'), 'utf8'))
+  org.safes = org.safes.map((s: object) => ({
+    ...s,
+    owners: [owner.address.toLowerCase(), ...org.safes[0].owners.slice(1)],
+  }))
+  org.admins = { addresses: admins.map((a) => a.address.toLowerCase()), threshold: 2 }
+  org.allowSoftwareKeys = true
+  const policies = Object.fromEntries(
+    ['rules.cedar', 'tiers.cedar'].map((f) => [f, readFileSync(join(policyDir, f), 'utf8')]),
+  )
+  let b = Bundle.create({ version: 1, policies, org })
+  for (const admin of signers) b = await Bundle.sign(b, admin)
+  return b
+}
+
+function request(nonce: number, safe = treasury): SignRequest.SignRequest {
+  return {
+    requestId: toHex(nonce + 1, { size: 16 }),
+    createdAt: 1_767_225_600,
+    context: SafeTx.context({ chainId: 1, safe, version: '1.4.1' }),
+    tx: SafeTx.from({ to: payroll, value: 10n ** 18n, nonce }),
+    signatures: [],
+    attestations: [],
+    title: 'Payroll',
+    description: 'January payroll',
+    claimedTier: 'routine',
+  }
+}
+
+describe('airlock sign', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-sign-'))
+  const state = join(dir, 'state')
+  const file = (name: string, content: string | Uint8Array) => {
+    const path = join(dir, name)
+    writeFileSync(path, content)
+    return path
+  }
+  // Multi-part UR frames, one per line, as a scanner would save them.
+  const urFile = (name: string, req: SignRequest.SignRequest) => {
+    const encoder = Ur.encode({ ...SignRequest.toUr(req), maxFragmentLength: 60 })
+    return file(name, `${encoder.firstParts(encoder.fragmentCount + 2).join('\n')}\n`)
+  }
+
+  beforeAll(async () => {
+    file('bundle.json', JSON.stringify(await bundle(admins)))
+    file('under-signed.json', JSON.stringify(await bundle(admins.slice(0, 1))))
+  })
+
+  it('refuses an under-signed bundle and installs a properly signed one', async () => {
+    const refused = await runCli([
+      'sign',
+      'init',
+      '--state',
+      state,
+      '--bundle',
+      join(dir, 'under-signed.json'),
+    ])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('under-signed')
+    const installed = await runCli([
+      'sign',
+      'init',
+      '--state',
+      state,
+      '--bundle',
+      join(dir, 'bundle.json'),
+      '--dev-key',
+      ownerKey,
+    ])
+    expect(installed.stderr).toBe('')
+    expect(installed.code).toBe(0)
+    expect(installed.stdout).toContain('Installed: policy bundle version 1')
+  })
+
+  it('reviews a request from UR frames, as text and as JSON', async () => {
+    const path = urFile('request-0.txt', request(0))
+    const text = await runCli(['sign', 'review', path, '--state', state])
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain('Verdict        SIGN')
+    expect(text.stdout).toContain('UNTRUSTED (from the coordinator, not verified)')
+    const json = await runCli(['sign', 'review', path, '--state', state, '--json'])
+    const parsed = JSON.parse(json.stdout)
+    expect(parsed).toMatchObject({ allowed: true, tier: 'routine', stage: 'signature' })
+    expect(parsed.ledger.domainHash).toMatch(/^0x[0-9A-F]{64}$/)
+  })
+
+  it('approves: prints the signature response UR, then refuses the replay', async () => {
+    const path = urFile('request-1.txt', request(1))
+    const signed = await runCli(['sign', 'approve', path, '--state', state])
+    expect(signed.code).toBe(0)
+    const decoder = new UrDecoder()
+    const status = decoder.receive(signed.stdout.trim())
+    expect(status.status).toBe('complete')
+    if (status.status !== 'complete') return
+    const response = SignatureResponse.fromUr(status.result)
+    expect(response).toMatchObject({
+      kind: 'safe-signature',
+      signer: owner.address,
+      requestId: toHex(2, { size: 16 }),
+    })
+    // A new process reads the signed nonce back from the log and refuses the same request.
+    const replay = await runCli(['sign', 'approve', path, '--state', state])
+    expect(replay.code).toBe(1)
+    expect(replay.stderr).toContain('already-signed')
+  })
+
+  it('reads CBOR request files and refuses an unknown Safe with its reason', async () => {
+    const path = file(
+      'request.cbor',
+      SignRequest.encode(request(2, '0x1c694Fc3006D81ff4a56F97E1b99529066a23725')),
+    )
+    const result = await runCli(['sign', 'approve', path, '--state', state, '--json'])
+    expect(result.code).toBe(1)
+    expect(JSON.parse(result.stdout).refusals.map((r: { code: string }) => r.code)).toContain('unknown-safe')
+  })
+
+  it('keystone is a typed "not wired" error; bad input is a typed error', async () => {
+    const path = urFile('request-3.txt', request(3))
+    const keystone = await runCli(['sign', 'approve', path, '--state', state, '--device', 'keystone'])
+    expect(keystone.code).toBe(1)
+    expect(keystone.stderr).toContain('Keystone signing is not wired')
+    const garbage = await runCli([
+      'sign',
+      'review',
+      file('garbage.bin', new Uint8Array([1, 2, 3])),
+      '--state',
+      state,
+    ])
+    expect(garbage.code).toBe(1)
+    expect(garbage.stderr).not.toContain('internal error')
+  })
+
+  it('--device ledger with no Ledger plugged in is a logged device error', async () => {
+    const path = urFile('request-4.txt', request(4))
+    const result = await runCli(['sign', 'approve', path, '--state', state, '--device', 'ledger'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/device error \((disconnected|device-error)\)/)
+    const log = readFileSync(join(state, 'decisions.jsonl'), 'utf8').trim().split('\n')
+    expect(JSON.parse(log.at(-1)!).event).toBe('device-error')
+  })
+
+  it('writes every decision to the log in the state directory', () => {
+    const log = readFileSync(join(state, 'decisions.jsonl'), 'utf8')
+    const events = log
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).event)
+    expect(events).toContain('policy-imported')
+    expect(events).toContain('reviewed')
+    expect(events).toContain('signed')
+    expect(events.filter((e) => e === 'refused').length).toBeGreaterThanOrEqual(3)
+  })
+})

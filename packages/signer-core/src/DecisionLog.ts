@@ -1,0 +1,178 @@
+import { type AuditEntry, AuditKey, AuditLog, type Clock, type JsonObject } from '@airlock/audit-log'
+import type { HistoryFact } from '@airlock/policy'
+import type { Address, Hex } from 'viem'
+import { InvalidDecisionLogError } from './errors.ts'
+
+/**
+ * Where the signer writes its decisions: an `@airlock/audit-log` log (in memory, or the file log from
+ * `@airlock/signer-core/node`). The entries are the signer's only memory: first sightings, what it
+ * signed for which Safe and nonce, and its outflow history are all read back from them.
+ */
+export type DecisionLog = {
+  /** Every entry, oldest first, including the ones this process appended. */
+  readonly entries: readonly AuditEntry.Entry[]
+  /** Appends one entry stamped with `time`; resolves once it is stored. */
+  append(input: AuditEntry.Input, options: { time: string }): Promise<AuditEntry.Entry>
+}
+
+/**
+ * An in-memory decision log (tests, benchmarks, the demo), with a fresh log key unless one is given.
+ *
+ * @example
+ * const log = DecisionLog.memory({ clock: () => new Date() })
+ */
+export function memory({
+  privateKey = AuditKey.generate(),
+  clock = () => new Date(),
+}: {
+  privateKey?: Uint8Array | undefined
+  clock?: Clock | undefined
+} = {}): DecisionLog & {
+  text(): string
+  publicKey: Uint8Array
+} {
+  const signer = AuditKey.signer(privateKey)
+  const log = AuditLog.create({ signer, clock })
+  return {
+    get entries() {
+      return log.entries
+    },
+    append: async (input, options) => log.append(input, options),
+    text: () => log.text(),
+    publicKey: signer.publicKey,
+  }
+}
+
+/** What a decision entry records about the request, in `data` (amounts and nonces as decimal strings). */
+export type DecisionData = {
+  kind: 'review' | 'safe-signature' | 'approval-attestation' | 'refusal'
+  requestId: Hex
+  chainId: number
+  safe: Address
+  nonce: string
+  tier: string
+  outflows: { asset: Address | 'native'; amount: string; to: Address }[]
+}
+
+/** A signature or attestation this signer released, as its log records it. */
+export type Released = {
+  kind: 'safe-signature' | 'approval-attestation'
+  safeTxHash: Hex
+  chainId: number
+  safe: Address
+  nonce: bigint
+  /** Unix seconds. */
+  time: number
+}
+
+/** The signer's state, derived from its log and nothing else. */
+export type LogState = {
+  /** Time of the last entry (ms since the epoch); undefined for an empty log. */
+  lastTimeMs: number | undefined
+  /** safeTxHash → unix seconds of the first entry about it. */
+  firstSeen: ReadonlyMap<string, number>
+  released: readonly Released[]
+  /** Signed and refused requests with their outflows, for velocity and the breaker. */
+  history: readonly HistoryFact[]
+  /** The `policyBundleHash` of the last `policy-imported` entry. */
+  installedBundleHash: Hex | undefined
+}
+
+const seconds = (time: string) => Math.floor(Date.parse(time) / 1000)
+
+/**
+ * Replays the log into the signer's state.
+ *
+ * @example
+ * const state = DecisionLog.state(log.entries)
+ * state.firstSeen.get(safeTxHash) // unix seconds, or undefined
+ */
+export function state(entries: readonly AuditEntry.Entry[]): LogState {
+  const firstSeen = new Map<string, number>()
+  const released: Released[] = []
+  const history: HistoryFact[] = []
+  let installedBundleHash: Hex | undefined
+  let lastTimeMs: number | undefined
+  for (const entry of entries) {
+    lastTimeMs = Math.max(lastTimeMs ?? 0, Date.parse(entry.time))
+    if (entry.event === 'policy-imported') installedBundleHash = entry.policyBundleHash
+    if (entry.event !== 'reviewed' && entry.event !== 'signed' && entry.event !== 'refused') continue
+    if (entry.data === undefined || entry.safeTxHash === undefined) continue
+    const data = readData(entry)
+    const time = seconds(entry.time)
+    if (!firstSeen.has(entry.safeTxHash)) firstSeen.set(entry.safeTxHash, time)
+    const outflows = data.outflows.map(({ asset, amount }) => ({ asset, amount: BigInt(amount) }))
+    if (entry.event === 'signed') {
+      if (data.kind !== 'safe-signature' && data.kind !== 'approval-attestation')
+        throw malformed(entry, 'kind')
+      released.push({
+        kind: data.kind,
+        safeTxHash: entry.safeTxHash,
+        chainId: data.chainId,
+        safe: data.safe,
+        nonce: BigInt(data.nonce),
+        time,
+      })
+      // An attestation moves nothing: only Safe signatures count as outflow.
+      if (data.kind === 'safe-signature')
+        history.push({ time, chainId: data.chainId, signed: true, outflows })
+    }
+    if (entry.event === 'refused') history.push({ time, chainId: data.chainId, signed: false, outflows })
+  }
+  return { lastTimeMs, firstSeen, released, history, installedBundleHash }
+}
+
+/**
+ * The `data` of a decision entry.
+ *
+ * @example
+ * DecisionLog.data({ kind: 'review', requestId, chainId: 1, safe, nonce: 7n, tier: 'routine', outflows: [] })
+ */
+export function data(
+  input: Omit<DecisionData, 'nonce' | 'outflows'> & {
+    nonce: bigint
+    outflows: readonly { asset: Address | 'native'; amount: bigint; to: Address }[]
+  },
+): JsonObject {
+  return {
+    kind: input.kind,
+    requestId: input.requestId,
+    chainId: input.chainId,
+    safe: input.safe.toLowerCase(),
+    nonce: input.nonce.toString(),
+    tier: input.tier,
+    outflows: input.outflows.map((o) => ({
+      asset: o.asset === 'native' ? 'native' : o.asset.toLowerCase(),
+      amount: o.amount.toString(),
+      to: o.to.toLowerCase(),
+    })),
+  }
+}
+
+function readData(entry: AuditEntry.Entry): DecisionData {
+  const d = entry.data as Record<string, unknown>
+  const isAddress = (v: unknown): v is Address => typeof v === 'string' && /^0x[0-9a-f]{40}$/.test(v)
+  const isUint = (v: unknown): v is string => typeof v === 'string' && /^\d{1,78}$/.test(v)
+  if (typeof d.kind !== 'string') throw malformed(entry, 'kind')
+  if (typeof d.chainId !== 'number' || !Number.isSafeInteger(d.chainId)) throw malformed(entry, 'chainId')
+  if (!isAddress(d.safe)) throw malformed(entry, 'safe')
+  if (!isUint(d.nonce)) throw malformed(entry, 'nonce')
+  if (!Array.isArray(d.outflows)) throw malformed(entry, 'outflows')
+  for (const o of d.outflows as Record<string, unknown>[]) {
+    if (
+      o === null ||
+      typeof o !== 'object' ||
+      !(o.asset === 'native' || isAddress(o.asset)) ||
+      !isUint(o.amount) ||
+      !isAddress(o.to)
+    )
+      throw malformed(entry, 'outflows')
+  }
+  return d as unknown as DecisionData
+}
+
+function malformed(entry: AuditEntry.Entry, field: string) {
+  return new InvalidDecisionLogError(`Log entry ${entry.seq} (${entry.event}) has a malformed ${field}.`, {
+    hint: 'The log was not written by this signer or was altered; keep it for investigation and start a new state directory.',
+  })
+}

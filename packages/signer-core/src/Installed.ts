@@ -1,0 +1,147 @@
+import { Bundle, type CedarApi, Engine, OrgConfig } from '@airlock/policy'
+import { OrgConfig as DecoderOrg } from '@airlock/safe'
+import type { Hex } from 'viem'
+import type { AttestedTier } from './Attestation.ts'
+import { InvalidSignerRulesError } from './errors.ts'
+
+/**
+ * Rules only the signer enforces, set by the security leads in the bundle's org config under
+ * `signerRules` (signed with the rest of the bundle). Both default to the strict choice.
+ */
+export type SignerRules = {
+  /** Sign for Safes before 1.3.0 (their EIP-712 domain has no chain id, so signatures replay across chains). */
+  allowLegacySafeVersions: boolean
+  /** Sign a different transaction for a Safe and nonce this signer already signed (with operator acknowledgement). */
+  allowReplacement: boolean
+}
+
+/** The policy the signer runs: a verified bundle, its parsed org config, its Cedar engine and the signer's rules. */
+export type Installed = {
+  bundle: Bundle.Bundle
+  hash: Hex
+  version: number
+  org: OrgConfig.OrgConfig
+  engine: Engine.Engine
+  rules: SignerRules
+  /** The decoder's org config for one chain, derived from the policy's (cached). */
+  decoderOrg(chainId: number): DecoderOrg.OrgConfig
+}
+
+const ruleKeys = ['allowLegacySafeVersions', 'allowReplacement'] as const
+
+/**
+ * Reads `signerRules` from a bundle's raw org JSON; unknown keys are refused so a typo cannot
+ * silently keep a rule off (or on).
+ *
+ * @example
+ * Installed.signerRules({ signerRules: { allowReplacement: true } }) // { allowLegacySafeVersions: false, allowReplacement: true }
+ */
+export function signerRules(orgJson: unknown): SignerRules {
+  const rules: SignerRules = { allowLegacySafeVersions: false, allowReplacement: false }
+  if (orgJson === null || typeof orgJson !== 'object' || !Object.hasOwn(orgJson, 'signerRules')) return rules
+  const raw = (orgJson as Record<string, unknown>).signerRules
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InvalidSignerRulesError('The org config’s signerRules is not an object.', {
+      hint: 'Give { "allowLegacySafeVersions": false, "allowReplacement": false } or leave it out.',
+    })
+  }
+  for (const [key, value] of Object.entries(raw)) {
+    if (!(ruleKeys as readonly string[]).includes(key)) {
+      throw new InvalidSignerRulesError(`The org config’s signerRules has an unknown key "${key}".`, {
+        hint: `Known keys: ${ruleKeys.join(', ')}.`,
+      })
+    }
+    if (typeof value !== 'boolean') {
+      throw new InvalidSignerRulesError(`signerRules.${key} is not true or false.`, {
+        hint: 'Give a JSON boolean.',
+      })
+    }
+    rules[key as keyof SignerRules] = value
+  }
+  return rules
+}
+
+/**
+ * The decoder's org config for one chain, from the policy's org config: the guardian Safe, the
+ * pausable contracts, each asset's "large" amount, trusted delegatecall targets, recipients (the
+ * allow-list plus the org's own Safes) and the listed tokens as known ERC-20 contracts.
+ *
+ * @example
+ * const decoderOrg = Installed.decoderOrgFor(org, 1)
+ * analyze({ tx, context, org: decoderOrg })
+ */
+export function decoderOrgFor(org: OrgConfig.OrgConfig, chainId: number): DecoderOrg.OrgConfig {
+  const onChain = <T extends { chainId: number | undefined }>(list: readonly T[]) =>
+    list.filter((item) => item.chainId === undefined || item.chainId === chainId)
+  const entries = (list: readonly OrgConfig.Contract[]) =>
+    onChain(list).map((item) => ({ address: item.address, label: item.name }))
+  const assets = org.assets.filter((asset) => asset.chainId === chainId)
+  const recipients = [
+    ...entries(org.recipients),
+    ...org.safes
+      .filter((safe) => safe.chainId === chainId)
+      .map((safe) => ({ address: safe.address, label: safe.name })),
+  ]
+  return DecoderOrg.parse({
+    guardian: org.guardian?.chainId === chainId ? org.guardian.address : undefined,
+    pausableContracts: entries(org.pausable),
+    largeThresholds: Object.fromEntries(
+      assets.flatMap((asset) => (asset.large === undefined ? [] : [[asset.address, asset.large.toString()]])),
+    ),
+    trustedDelegatecallTargets: entries(org.trustedDelegatecall),
+    // One entry per address: a Safe that is also an allow-listed recipient keeps its first label.
+    allowlistedRecipients: [...new Map(recipients.map((r) => [r.address, r])).values()],
+    knownContracts: assets.flatMap((asset) =>
+      asset.address === 'native'
+        ? []
+        : [{ address: asset.address, label: asset.id, standard: 'erc20' as const }],
+    ),
+  })
+}
+
+/**
+ * Builds the installed policy from a bundle that `Bundle.verify` accepted (does not verify it again).
+ *
+ * @example
+ * const installed = Installed.fromBundle(bundle, { cedar })
+ */
+export function fromBundle(bundle: Bundle.Bundle, { cedar }: { cedar: CedarApi }): Installed {
+  const org = OrgConfig.parse(bundle.org)
+  const rules = signerRules(bundle.org)
+  const engine = Engine.create({ cedar, policies: bundle.policies, org })
+  const cache = new Map<number, DecoderOrg.OrgConfig>()
+  return {
+    bundle,
+    hash: Bundle.hash(bundle),
+    version: bundle.version,
+    org,
+    engine,
+    rules,
+    decoderOrg(chainId) {
+      let decoderOrg = cache.get(chainId)
+      if (!decoderOrg) {
+        decoderOrg = decoderOrgFor(org, chainId)
+        cache.set(chainId, decoderOrg)
+      }
+      return decoderOrg
+    },
+  }
+}
+
+/**
+ * Distinct owners (this signer included) a tier needs, and how long this signer must have known the
+ * transaction, from the org config's tier table.
+ *
+ * @example
+ * Installed.requirement(installed, safe, 'critical') // { approvals: 4, delaySeconds: 172800 }
+ */
+export function requirement(
+  installed: Installed,
+  safe: OrgConfig.SafeConfig,
+  tier: AttestedTier,
+): { approvals: number; delaySeconds: number } {
+  return {
+    approvals: OrgConfig.requiredApprovals(installed.org, safe, tier),
+    delaySeconds: installed.org.tiers[tier].delaySeconds,
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Why the signer refuses. Codes are stable: tests, the UI and the audit log match on them. Policy
+ * forbids keep the policy's own `@id` as their code (e.g. `treasury.no-gas-refund`).
+ */
+export const codes = {
+  'no-policy': 'No policy bundle is installed on this signer.',
+  'clock-rollback': 'The signer’s clock reads earlier than its last log entry.',
+  'unknown-safe': 'The Safe is not listed in the installed policy’s org config.',
+  'wrong-chain': 'The Safe is listed in the org config, but for another chain.',
+  'safe-version-mismatch': 'The request’s Safe version differs from the org config’s.',
+  'legacy-safe-version':
+    'Safe versions before 1.3.0 sign without a chain id; the policy does not allow them.',
+  undecodable: 'The transaction’s calldata could not be decoded.',
+  'not-an-owner': 'This signer’s key is not an owner of the Safe.',
+  'already-signed': 'This signer already signed this exact transaction (replay).',
+  'replacement-not-allowed': 'This signer already signed another transaction for this Safe and nonce.',
+  'replacement-not-acknowledged':
+    'This signer already signed another transaction for this Safe and nonce; the operator must acknowledge the replacement.',
+  'forged-signature': 'A Safe signature in the request does not recover to the owner it claims.',
+  'forged-attestation': 'An approval attestation in the request does not recover to the owner it claims.',
+  'attestation-not-owner': 'An approval attestation comes from an address that is not an owner of this Safe.',
+  'duplicate-attestation': 'The same owner’s attestation appears more than once.',
+  'tier-understated': 'The coordinator claims a lower tier than the signer computed.',
+  'insufficient-approvals': 'Not enough distinct owners attested to this transaction yet.',
+  'delay-not-elapsed': 'This signer first saw the transaction too recently for its tier’s delay.',
+  'software-key-not-allowed': 'The installed policy does not allow software keys.',
+  'policy-denied': 'The policy engine refused the request.',
+} as const
+
+export type SignerCode = keyof typeof codes
+
+/** One reason for a refusal: the signer's own checks (`signer`) or a policy forbid (`policy`). */
+export type Refusal = {
+  /** A `SignerCode`, or the policy's `@id` for policy reasons. */
+  code: string
+  source: 'signer' | 'policy'
+  message: string
+}
+
+/**
+ * A refusal from one of the signer's own checks, with its standard sentence unless a more precise one is given.
+ *
+ * @example
+ * Refusal.signer('unknown-safe') // { code: 'unknown-safe', source: 'signer', message: 'The Safe is not listed …' }
+ */
+export function signer(code: SignerCode, message?: string | undefined): Refusal {
+  return { code, source: 'signer', message: message ?? codes[code] }
+}

@@ -1,0 +1,32 @@
+import * as Attestation from './Attestation.ts'
+import * as DecisionLog from './DecisionLog.ts'
+import * as Installed from './Installed.ts'
+import * as Refusal from './Refusal.ts'
+
+export type { AttestedTier } from './Attestation.ts'
+export type { DecisionData, LogState, Released } from './DecisionLog.ts'
+export {
+  BundleRejectedError,
+  InstalledBundleMismatchError,
+  InvalidAttestationError,
+  InvalidDecisionLogError,
+  InvalidSignerRulesError,
+  KeyNotWiredError,
+  NoPolicyInstalledError,
+} from './errors.ts'
+export type { SignerRules } from './Installed.ts'
+export type { SignerCode } from './Refusal.ts'
+export type {
+  AttestationCheck,
+  Identity,
+  Review,
+  ReviewFinding,
+  ReviewParameters,
+  SignatureCheck,
+  SignerState,
+  Stage,
+} from './review.ts'
+export { leafCalls, outflowsOf, review, text as reviewText } from './review.ts'
+export type { ApproveResult, CreateParameters, KeySource } from './Signer.ts'
+export { Signer } from './Signer.ts'
+export { Attestation, DecisionLog, Installed, Refusal }

@@ -1,0 +1,607 @@
+import { isBaseError } from '@airlock/errors'
+import {
+  type CallFact,
+  type Evaluation,
+  type Facts,
+  type KeyKind,
+  OrgConfig,
+  type OutflowFact,
+  type SafeConfig,
+} from '@airlock/policy'
+import {
+  type AnalyzeReturnType,
+  analyze,
+  Calls,
+  Describe,
+  LedgerDisplay,
+  type LedgerHashes,
+  type SafeContext,
+  SafeTx,
+  SafeTxHash,
+  type SafeTxHashes,
+  SafeVersion,
+  Signature,
+} from '@airlock/safe'
+import type { SignRequest } from '@airlock/transport'
+import { type Address, type Hex, isAddressEqual } from 'viem'
+import * as Attestation from './Attestation.ts'
+import type { LogState, Released } from './DecisionLog.ts'
+import * as Installed from './Installed.ts'
+import * as Refusal from './Refusal.ts'
+
+export type Tier = AnalyzeReturnType['tier']
+
+/** Who is signing: the owner address of the key and what kind of key holds it. */
+export type Identity = { address: Address; keyKind: KeyKind }
+
+/** Everything `review` decides from: the installed policy, the log's state, the key and the clock. */
+export type SignerState = {
+  installed: Installed.Installed | undefined
+  log: LogState
+  identity: Identity
+  /** The signer's clock (ms since the epoch). */
+  nowMs: number
+}
+
+/** What a signer does with a request in this round. */
+export type Stage =
+  /** Emergency or Routine, or round 2 of Critical/Existential: a Safe signature. */
+  | 'signature'
+  /** Round 1 of Critical/Existential: an approval attestation, never a Safe signature. */
+  | 'attestation'
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
+
+/** A decoder finding, or one the signer raised about the request's signatures and attestations. */
+export type ReviewFinding = {
+  code: string
+  severity: Severity
+  reason: string
+  /** The call it concerns, for decoder findings. */
+  path: readonly number[] | undefined
+  source: 'decoder' | 'signer'
+}
+
+export type SignatureCheck = {
+  signer: Address
+  status: 'valid' | 'forged' | 'not-owner' | 'unverifiable' | 'malformed'
+  /** Who the signature recovers to over the recomputed safeTxHash, when it is an ECDSA one. */
+  recovered: Address | undefined
+}
+
+export type AttestationCheck = {
+  signer: Address
+  tier: string
+  status: 'counted' | 'forged' | 'not-owner' | 'duplicate' | 'self' | 'tier-mismatch' | 'malformed'
+  recovered: Address | undefined
+}
+
+export type Review = {
+  requestId: Hex
+  context: SafeContext
+  tx: SafeTx.SafeTx
+  hashes: SafeTxHashes
+  /** The hashes as the Ledger shows them. */
+  ledger: LedgerHashes
+  /** Undefined when the calldata could not be decoded (then the request is refused). */
+  analysis: AnalyzeReturnType | undefined
+  /** Computed here from the decoded calls; undefined only when decoding failed. */
+  tier: Tier | undefined
+  stage: Stage
+  /** Most severe first. */
+  findings: readonly ReviewFinding[]
+  outflows: readonly OutflowFact[]
+  signatures: readonly SignatureCheck[]
+  attestations: readonly AttestationCheck[]
+  /** Distinct owners that approved (counted attestations, plus this signer when it is an owner), and how many the tier needs. */
+  approvals: { owners: readonly Address[]; required: number | undefined }
+  /** Unix seconds of this signer's first sighting (its log), or now. */
+  firstSeenAt: number
+  ageSeconds: number
+  requiredDelaySeconds: number | undefined
+  /** What this signer already released for this Safe and nonce, from its log. */
+  prior: readonly Released[]
+  replacement: { isReplacement: boolean; acknowledged: boolean }
+  facts: Facts.Facts | undefined
+  policy: Evaluation | undefined
+  /** Every reason to refuse, the signer's own first; empty when allowed. */
+  refusals: readonly Refusal.Refusal[]
+  allowed: boolean
+  /** Untrusted text from the coordinator, shown as such. */
+  untrusted: { title: string; description: string; claimedTier: string | undefined; tierMismatch: boolean }
+  bundle: { hash: Hex; version: number } | undefined
+  signer: Identity
+}
+
+export type ReviewParameters = {
+  state: SignerState
+  /** The operator confirmed on the signer that replacing an already-signed nonce is intended. */
+  acknowledgeReplacement?: boolean | undefined
+}
+
+const tierRank: Record<string, number> = { emergency: 0, routine: 1, critical: 2, existential: 3 }
+const severityOrder: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info']
+
+/**
+ * Reviews a signing request from scratch: recomputes the hashes, decodes and classifies the calls
+ * with the installed org config, verifies every signature and attestation the request carries,
+ * reads this signer's log, and asks the policy engine. Nothing the coordinator claims (tier, title,
+ * signatures' signers) is trusted. Pure: it logs nothing (see `Signer.review`).
+ *
+ * @example
+ * const result = await review(request, { state: signer.state() })
+ * if (!result.allowed) for (const r of result.refusals) console.log(r.code, r.message)
+ */
+export async function review(
+  request: SignRequest.SignRequest,
+  { state, acknowledgeReplacement = false }: ReviewParameters,
+): Promise<Review> {
+  const { installed, log, identity } = state
+  const now = Math.floor(state.nowMs / 1000)
+  const refusals: Refusal.Refusal[] = []
+  const findings: ReviewFinding[] = []
+
+  // Recompute from raw fields, even for a request that came through the wire codec.
+  const context = SafeTx.context(request.context)
+  const tx = SafeTx.from(request.tx)
+  const hashes = SafeTxHash.compute({ tx, context })
+  const { safeTxHash } = hashes
+  const chainId = context.chainId <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(context.chainId) : undefined
+
+  if (log.lastTimeMs !== undefined && state.nowMs < log.lastTimeMs)
+    refusals.push(Refusal.signer('clock-rollback'))
+  if (!installed) refusals.push(Refusal.signer('no-policy'))
+
+  // The Safe as the installed org config knows it.
+  let safe: SafeConfig | undefined
+  if (installed) {
+    safe =
+      chainId === undefined
+        ? undefined
+        : OrgConfig.findSafe(installed.org, { address: context.safe, chainId })
+    if (!safe) {
+      const elsewhere = installed.org.safes.find((s) => isAddressEqual(s.address, context.safe))
+      refusals.push(
+        elsewhere
+          ? Refusal.signer(
+              'wrong-chain',
+              `The Safe ${context.safe} is listed for chain ${elsewhere.chainId}, not ${context.chainId}.`,
+            )
+          : Refusal.signer('unknown-safe'),
+      )
+    } else {
+      const configured = safe.version.replace(/\+L2$/, '')
+      if (configured !== context.version) {
+        refusals.push(
+          Refusal.signer(
+            'safe-version-mismatch',
+            `The request says Safe ${context.version}; the org config says ${safe.version}.`,
+          ),
+        )
+      }
+      if (!identity || !safe.owners.includes(identity.address.toLowerCase() as Address)) {
+        refusals.push(Refusal.signer('not-an-owner'))
+      }
+    }
+    if (SafeVersion.compare(context.version, '1.3.0') < 0 && !installed.rules.allowLegacySafeVersions) {
+      refusals.push(Refusal.signer('legacy-safe-version'))
+    }
+    if (identity.keyKind === 'software' && !installed.org.allowSoftwareKeys) {
+      refusals.push(Refusal.signer('software-key-not-allowed'))
+    }
+  }
+
+  // Decode and classify with the signer's own org config.
+  let analysis: AnalyzeReturnType | undefined
+  try {
+    analysis = analyze({
+      tx,
+      context,
+      org: installed && chainId !== undefined ? installed.decoderOrg(chainId) : undefined,
+    })
+  } catch (error) {
+    if (!isBaseError(error)) throw error
+    refusals.push(Refusal.signer('undecodable', `The calldata could not be decoded: ${error.shortMessage}`))
+  }
+  const tier = analysis?.tier
+  for (const finding of analysis?.findings ?? []) {
+    findings.push({ ...finding, source: 'decoder' })
+  }
+
+  // Round: the signer's own log says whether it attested already.
+  const attested = log.released.some((r) => r.kind === 'approval-attestation' && r.safeTxHash === safeTxHash)
+  const stage: Stage = tier && Attestation.isAttestedTier(tier) && !attested ? 'attestation' : 'signature'
+
+  // The request's Safe signatures: shown, checked, never counted toward a tier.
+  const owners = new Set<string>(safe?.owners ?? [])
+  const signatures = request.signatures.map(({ signer, signature }): SignatureCheck => {
+    let entries: Signature.Signature[]
+    try {
+      entries = Signature.parse(signature)
+    } catch (error) {
+      if (!isBaseError(error)) throw error
+      return { signer, status: 'malformed', recovered: undefined }
+    }
+    const [entry] = entries
+    if (entries.length !== 1 || !entry) return { signer, status: 'malformed', recovered: undefined }
+    if (entry.type !== 'ecdsa' && entry.type !== 'eth_sign')
+      return { signer, status: 'unverifiable', recovered: undefined }
+    const recovered = Signature.recover({ signature: entry, safeTxHash })
+    if (!recovered || !isAddressEqual(recovered, signer)) return { signer, status: 'forged', recovered }
+    if (!owners.has(recovered.toLowerCase())) return { signer, status: 'not-owner', recovered }
+    return { signer, status: 'valid', recovered }
+  })
+  for (const check of signatures) {
+    if (check.status === 'forged' || check.status === 'malformed') {
+      findings.push(
+        signerFinding(
+          'forged-signature',
+          'critical',
+          `The Safe signature claimed by ${check.signer} does not recover to it over this safeTxHash.`,
+        ),
+      )
+    } else if (check.status === 'not-owner') {
+      findings.push(
+        signerFinding(
+          'signature-not-owner',
+          'high',
+          `${check.signer} signed, but is not an owner of this Safe.`,
+        ),
+      )
+    } else if (check.status === 'unverifiable') {
+      findings.push(
+        signerFinding(
+          'signature-unverifiable',
+          'info',
+          `The signature claimed by ${check.signer} is a contract or approved-hash signature; it is checked on chain.`,
+        ),
+      )
+    }
+  }
+  if (signatures.some((s) => s.status === 'forged' || s.status === 'malformed'))
+    refusals.push(Refusal.signer('forged-signature'))
+
+  // Attestations: only valid ones from distinct listed owners (other than this signer) count.
+  const seen = new Set<string>()
+  const attestations: AttestationCheck[] = []
+  for (const { signer, signature, tier: claimed } of request.attestations) {
+    const check = (
+      status: AttestationCheck['status'],
+      recovered?: Address | undefined,
+    ): AttestationCheck => ({
+      signer,
+      tier: claimed,
+      status,
+      recovered,
+    })
+    if (!Attestation.isAttestedTier(claimed)) {
+      attestations.push(check('tier-mismatch'))
+      continue
+    }
+    let recovered: Address
+    try {
+      recovered = await Attestation.recover(
+        Attestation.forRequest({ context, safeTxHash, tier: claimed }),
+        signature,
+      )
+    } catch (error) {
+      if (!isBaseError(error)) throw error
+      attestations.push(check('malformed'))
+      continue
+    }
+    const lower = recovered.toLowerCase()
+    if (!isAddressEqual(recovered, signer)) attestations.push(check('forged', recovered))
+    else if (!owners.has(lower)) attestations.push(check('not-owner', recovered))
+    else if (seen.has(lower)) attestations.push(check('duplicate', recovered))
+    else if (isAddressEqual(recovered, identity.address)) attestations.push(check('self', recovered))
+    else if (claimed !== tier) attestations.push(check('tier-mismatch', recovered))
+    else attestations.push(check('counted', recovered))
+    if (owners.has(lower)) seen.add(lower)
+  }
+  for (const check of attestations) {
+    if (check.status === 'forged' || check.status === 'malformed') {
+      findings.push(
+        signerFinding(
+          'forged-attestation',
+          'critical',
+          `The attestation claimed by ${check.signer} does not recover to it for this safeTxHash, Safe, chain and tier.`,
+        ),
+      )
+    } else if (check.status === 'not-owner') {
+      findings.push(
+        signerFinding(
+          'attestation-not-owner',
+          'high',
+          `${check.signer} attested, but is not an owner of this Safe.`,
+        ),
+      )
+    } else if (check.status === 'duplicate') {
+      findings.push(
+        signerFinding(
+          'duplicate-attestation',
+          'high',
+          `${check.signer} attested more than once; it counts once.`,
+        ),
+      )
+    } else if (check.status === 'tier-mismatch') {
+      findings.push(
+        signerFinding(
+          'attestation-tier-mismatch',
+          'medium',
+          `${check.signer} attested to tier "${check.tier}", not ${tier ?? 'the computed tier'}; it does not count.`,
+        ),
+      )
+    }
+  }
+  if (attestations.some((a) => a.status === 'forged' || a.status === 'malformed'))
+    refusals.push(Refusal.signer('forged-attestation'))
+  if (attestations.some((a) => a.status === 'not-owner'))
+    refusals.push(Refusal.signer('attestation-not-owner'))
+  if (attestations.some((a) => a.status === 'duplicate'))
+    refusals.push(Refusal.signer('duplicate-attestation'))
+  const counted = attestations.filter((a) => a.status === 'counted').map((a) => a.recovered as Address)
+
+  // The coordinator's tier label is untrusted; understating it is refused.
+  const claimedTier = request.claimedTier
+  const tierMismatch = claimedTier !== undefined && tier !== undefined && claimedTier !== tier
+  if (
+    tier !== undefined &&
+    claimedTier !== undefined &&
+    claimedTier in tierRank &&
+    tierRank[claimedTier]! < tierRank[tier]!
+  ) {
+    refusals.push(
+      Refusal.signer(
+        'tier-understated',
+        `The coordinator says "${claimedTier}"; this signer computed "${tier}".`,
+      ),
+    )
+  }
+
+  // This signer's memory of the Safe and nonce.
+  const prior = log.released.filter(
+    (r) =>
+      chainId !== undefined &&
+      r.chainId === chainId &&
+      isAddressEqual(r.safe, context.safe) &&
+      r.nonce === tx.nonce,
+  )
+  const signedBefore = prior.filter((r) => r.kind === 'safe-signature')
+  const isReplacement = signedBefore.some((r) => r.safeTxHash !== safeTxHash)
+  if (stage === 'signature' && signedBefore.some((r) => r.safeTxHash === safeTxHash)) {
+    refusals.push(Refusal.signer('already-signed'))
+  }
+  if (isReplacement) {
+    if (!installed?.rules.allowReplacement) refusals.push(Refusal.signer('replacement-not-allowed'))
+    else if (!acknowledgeReplacement) refusals.push(Refusal.signer('replacement-not-acknowledged'))
+  }
+
+  const firstSeenAt = log.firstSeen.get(safeTxHash) ?? now
+  const ageSeconds = Math.max(0, now - firstSeenAt)
+  let required: number | undefined
+  let requiredDelaySeconds: number | undefined
+  if (installed && safe && tier && Attestation.isAttestedTier(tier)) {
+    const need = Installed.requirement(installed, safe, tier)
+    required = need.approvals
+    requiredDelaySeconds = need.delaySeconds
+    if (stage === 'signature') {
+      const approvals = counted.length + 1
+      if (approvals < need.approvals) {
+        refusals.push(
+          Refusal.signer(
+            'insufficient-approvals',
+            `${approvals} of ${need.approvals} owners approved (this signer plus ${counted.length} valid attestation(s)).`,
+          ),
+        )
+      }
+      if (ageSeconds < need.delaySeconds) {
+        refusals.push(
+          Refusal.signer(
+            'delay-not-elapsed',
+            `This signer first saw it ${hours(ageSeconds)} ago; ${tier} needs ${hours(need.delaySeconds)}.`,
+          ),
+        )
+      }
+    }
+  }
+  const approvers = [
+    ...counted,
+    ...(safe && owners.has(identity.address.toLowerCase()) ? [identity.address] : []),
+  ]
+
+  // The policy, with facts computed here.
+  const outflows = analysis ? outflowsOf(analysis) : []
+  let facts: Facts.Facts | undefined
+  let policy: Evaluation | undefined
+  if (installed && analysis && tier && chainId !== undefined) {
+    facts = {
+      action: stage === 'attestation' ? 'Attest' : 'SignSafeTx',
+      now,
+      signer: { address: identity.address.toLowerCase() as Address, keyKind: identity.keyKind },
+      tx: {
+        safe: context.safe.toLowerCase() as Address,
+        chainId,
+        nonce: tx.nonce,
+        safeTxHash,
+        to: tx.to.toLowerCase() as Address,
+        operation: tx.operation,
+        gasPrice: tx.gasPrice,
+        refundReceiver: tx.refundReceiver.toLowerCase() as Address,
+      },
+      tier,
+      calls: leafCalls(analysis),
+      findings: analysis.findings.map(({ code, severity }) => ({ code, severity })),
+      outflows,
+      firstSeenAt,
+      attestations: counted.map((a) => a.toLowerCase() as Address),
+      history: log.history,
+      replacement: { isReplacement, acknowledged: isReplacement && acknowledgeReplacement },
+    }
+    try {
+      policy = installed.engine.evaluate(facts)
+    } catch (error) {
+      if (!isBaseError(error)) throw error
+      refusals.push(
+        Refusal.signer('policy-denied', `The policy could not evaluate this request: ${error.shortMessage}`),
+      )
+    }
+    if (policy?.decision === 'deny') {
+      for (const reason of policy.reasons.filter((r) => r.effect === 'forbid')) {
+        refusals.push({ code: reason.policyId, source: 'policy', message: reason.message })
+      }
+      if (!refusals.some((r) => r.source === 'policy')) refusals.push(Refusal.signer('policy-denied'))
+    }
+  }
+
+  findings.sort((a, b) => severityOrder.indexOf(a.severity) - severityOrder.indexOf(b.severity))
+  return {
+    requestId: request.requestId,
+    context,
+    tx,
+    hashes,
+    ledger: LedgerDisplay.fromHashes(hashes),
+    analysis,
+    tier,
+    stage,
+    findings,
+    outflows,
+    signatures,
+    attestations,
+    approvals: { owners: approvers, required },
+    firstSeenAt,
+    ageSeconds,
+    requiredDelaySeconds,
+    prior,
+    replacement: { isReplacement, acknowledged: isReplacement && acknowledgeReplacement },
+    facts,
+    policy,
+    refusals,
+    allowed: refusals.length === 0 && policy?.decision === 'allow',
+    untrusted: { title: request.title, description: request.description, claimedTier, tierMismatch },
+    bundle: installed ? { hash: installed.hash, version: installed.version } : undefined,
+    signer: identity,
+  }
+}
+
+/**
+ * The decoded leaf calls as policy facts: a MultiSend's inner calls, or the transaction itself.
+ *
+ * @example
+ * leafCalls(analyze({ tx, context })) // [{ to, value, operation, selector, method }]
+ */
+export function leafCalls(analysis: AnalyzeReturnType): CallFact[] {
+  const leaves = [...Calls.walk(analysis.calls)].filter((call) => call.children.length === 0)
+  return leaves.map((call) => ({
+    to: call.to.toLowerCase() as Address,
+    value: call.value,
+    operation: call.operation,
+    selector: call.selector,
+    method: call.kind === 'function' ? call.function.name : undefined,
+  }))
+}
+
+const UINT256_MAX = (1n << 256n) - 1n
+
+/**
+ * What leaves the Safe, per asset and recipient: native value sent by the Safe, tokens it transfers,
+ * and allowances it grants (an unlimited one as 2^256-1, which no limit can accept).
+ *
+ * @example
+ * outflowsOf(analysis) // [{ asset: 'native', amount: 10n ** 18n, to: '0x…' }]
+ */
+export function outflowsOf(analysis: AnalyzeReturnType): OutflowFact[] {
+  const safe = analysis.context.safe
+  const out: OutflowFact[] = []
+  const lower = (a: Address) => a.toLowerCase() as Address
+  for (const call of Calls.walk(analysis.calls)) {
+    if (call.operation === 0 && call.sender === safe && call.value > 0n) {
+      out.push({ asset: 'native', amount: call.value, to: lower(call.to) })
+    }
+    const action = call.action
+    if (action.type === 'token-transfer' && action.from === safe) {
+      out.push({ asset: lower(action.token), amount: action.amount, to: lower(action.to) })
+    }
+    if (action.type === 'token-approval' && action.mode !== 'decrease' && action.owner === safe) {
+      out.push({
+        asset: lower(action.token),
+        amount: action.unlimited ? UINT256_MAX : action.amount,
+        to: lower(action.spender),
+      })
+    }
+  }
+  return out
+}
+
+function signerFinding(code: string, severity: Severity, reason: string): ReviewFinding {
+  return { code, severity, reason, path: undefined, source: 'signer' }
+}
+
+function hours(seconds: number): string {
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`
+}
+
+/**
+ * The review as text for a terminal: what the signer computed first, the policy verdict with every
+ * reason, then the coordinator's untrusted text, clearly marked.
+ *
+ * @example
+ * console.log(text(await review(request, { state })))
+ */
+export function text(result: Review): string {
+  const { context, tx, ledger } = result
+  const lines = [
+    `Verdict        ${result.allowed ? (result.stage === 'attestation' ? 'ATTEST (round 1: approval attestation, not a Safe signature)' : 'SIGN') : 'REFUSE'}`,
+    ...result.refusals.map((r) => `  x ${r.code}: ${r.message}`),
+    '',
+    `Safe           ${context.safe}`,
+    `Chain id       ${context.chainId}`,
+    `Safe version   ${context.version}`,
+    `Nonce          ${tx.nonce}`,
+    `Signer         ${result.signer.address} (${result.signer.keyKind})`,
+    result.bundle
+      ? `Policy         version ${result.bundle.version}, ${result.bundle.hash}`
+      : 'Policy         none installed',
+    '',
+    `Domain hash    ${ledger.domainHash}`,
+    `Message hash   ${ledger.messageHash}`,
+    `safeTxHash     ${ledger.safeTxHash}`,
+    '',
+    `Tier           ${result.tier?.toUpperCase() ?? 'UNKNOWN'} (computed by this signer)`,
+    ...(result.analysis?.tierReasons ?? []).map((r) => `  - ${r.reason}`),
+  ]
+  if (result.approvals.required !== undefined) {
+    lines.push(
+      `Approvals      ${result.approvals.owners.length} of ${result.approvals.required} owners`,
+      `First seen     ${new Date(result.firstSeenAt * 1000).toISOString()} (${hours(result.ageSeconds)} ago; needs ${hours(result.requiredDelaySeconds ?? 0)})`,
+    )
+  }
+  lines.push('', `Findings (${result.findings.length}):`)
+  if (result.findings.length === 0) lines.push('  none')
+  for (const f of result.findings) {
+    const where = f.path && f.path.length > 0 ? ` at ${Calls.formatPath(f.path)}` : ''
+    lines.push(`  [${f.severity.toUpperCase()}] ${f.code}${where}: ${f.reason}`)
+  }
+  if (result.analysis) lines.push('', 'Calls:', ...Describe.tree(result.analysis.calls).map((l) => `  ${l}`))
+  if (result.outflows.length > 0) {
+    lines.push('', 'Outflows:')
+    for (const o of result.outflows) lines.push(`  ${o.amount} ${o.asset} -> ${o.to}`)
+  }
+  if (result.policy) {
+    lines.push('', `Policy         ${result.policy.decision.toUpperCase()}`)
+    for (const r of result.policy.reasons)
+      lines.push(`  ${r.effect === 'forbid' ? 'x' : '+'} ${r.policyId}: ${r.message}`)
+  }
+  if (result.prior.length > 0) {
+    lines.push('', 'Already released by this signer for this Safe and nonce:')
+    for (const p of result.prior)
+      lines.push(`  ${p.kind} ${p.safeTxHash} at ${new Date(p.time * 1000).toISOString()}`)
+  }
+  lines.push(
+    '',
+    'UNTRUSTED (from the coordinator, not verified):',
+    `  title        ${JSON.stringify(result.untrusted.title)}`,
+    `  description  ${JSON.stringify(result.untrusted.description)}`,
+    `  claimed tier ${result.untrusted.claimedTier ?? '(none)'}${result.untrusted.tierMismatch ? `  <-- MISMATCH: this signer computed ${result.tier}` : ''}`,
+  )
+  return `${lines.join('\n')}\n`
+}

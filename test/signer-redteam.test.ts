@@ -1,0 +1,512 @@
+// The red-team suite: malicious or broken requests, bundles and conditions. Each must be refused
+// with the expected stable reason code, and the refusal must be in the signer's log before the
+// result comes back.
+import { type ApproveResult, BundleRejectedError, DecisionLog, Signer } from '@airlock/signer-core'
+import { type Address, toHex } from 'viem'
+import { describe, expect, it } from 'vitest'
+import * as F from './support/signer-fixtures.ts'
+
+type Req = ReturnType<typeof F.request>
+
+async function expectRefused(
+  p: F.Peer,
+  req: Req,
+  code: string,
+  { ack = false, key = p.key }: { ack?: boolean; key?: Parameters<Signer['approve']>[1]['key'] } = {},
+) {
+  const result = await p.signer.approve(req, { key, acknowledgeReplacement: ack })
+  expect(result.status, `expected a refusal with ${code}`).toBe('refused')
+  if (result.status !== 'refused') throw new Error(`not refused: ${result.status}`)
+  expect(result.refusals.map((r) => r.code)).toContain(code)
+  const last = p.signer.log.entries.at(-1)!
+  expect(['refused', 'clock-anomaly']).toContain(last.event)
+  expect(last).toBe(result.entry)
+  expect(last.reasons?.some((reason) => reason.startsWith(code))).toBe(true)
+  return result
+}
+
+async function expectReleased(
+  p: F.Peer,
+  req: Req,
+  kind: 'safe-signature' | 'approval-attestation',
+  ack = false,
+) {
+  const result = await p.signer.approve(req, { key: p.key, acknowledgeReplacement: ack })
+  if (result.status === 'refused') expect.fail(`refused: ${result.refusals.map((r) => r.code).join(', ')}`)
+  expect(result.status).toBe('released')
+  if (result.status === 'released') expect(result.kind).toBe(kind)
+  return result as Extract<ApproveResult, { status: 'released' }>
+}
+
+const ATTACKER = '0x00000000000000000000000000000000DeaDBeef' as Address
+const policiesWithout = (...ids: string[]) =>
+  Object.fromEntries(
+    Object.entries(F.policies()).map(([file, text]) => [
+      file,
+      text
+        .split(/\n(?=@id\()/)
+        .filter((block) => !ids.some((id) => block.includes(`@id("${id}")`)))
+        .join('\n'),
+    ]),
+  )
+
+// Attestations from the given owner indexes for the request's computed tier.
+const attestationsFrom = (req: Req, tier: 'critical' | 'existential', indexes: number[]) =>
+  Promise.all(indexes.map((i) => F.attestation(req, F.owners[i]!, tier)))
+
+describe('red team: what the transaction does', () => {
+  it('1. delegatecall to an unknown contract', async () => {
+    const p = await F.peer()
+    const tx = F.SafeTxFrom({ to: ATTACKER, operation: 1, data: '0x12345678', nonce: 0 })
+    await expectRefused(p, F.request(tx), 'treasury.delegatecall-multisend-only')
+  })
+
+  it('2. an owner change hidden in a MultiSendCallOnly batch', async () => {
+    const p = await F.peer()
+    const tx = F.batch(
+      [
+        { to: F.USDC, value: 0n, data: F.usdcTransferData(F.PAYROLL, 10n * F.USDC_UNIT) },
+        { to: F.TREASURY, value: 0n, data: F.addOwnerData(ATTACKER) },
+      ],
+      0,
+    )
+    const result = await expectRefused(p, F.request(tx), 'treasury.critical-finding')
+    expect(result?.review?.tier).toBe('existential')
+  })
+
+  it('3. gas-refund fields that pay the executor', async () => {
+    const p = await F.peer()
+    const tx = F.SafeTxFrom({
+      to: F.PAYROLL,
+      value: F.ETH,
+      gasPrice: 10n ** 9n,
+      refundReceiver: ATTACKER,
+      nonce: 0,
+    })
+    await expectRefused(p, F.request(tx), 'treasury.no-gas-refund')
+  })
+
+  it('4. unlimited token approval', async () => {
+    const p = await F.peer()
+    await expectRefused(
+      p,
+      F.request(F.usdcApprove(F.MARKET_MAKER, 2n ** 256n - 1n, 0)),
+      'airlock.core.amount-overflow',
+    )
+  })
+
+  it('5. plain MultiSend (not CallOnly) by delegatecall', async () => {
+    const p = await F.peer()
+    const tx = F.batch([{ to: F.PAYROLL, value: F.ETH, data: '0x' }], 0, F.MULTISEND_141)
+    await expectRefused(p, F.request(tx), 'treasury.delegatecall-multisend-only')
+  })
+
+  it('6. a transfer to a recipient outside the allow-list', async () => {
+    const p = await F.peer()
+    await expectRefused(p, F.request(F.ethTransfer(ATTACKER, F.ETH, 0)), 'treasury.unknown-recipient')
+  })
+
+  it('7. a token the org config does not list', async () => {
+    const p = await F.peer()
+    const tx = F.tokenCall(
+      '0x6B175474E89094C44Da98b954EedeAC495271d0F',
+      F.usdcTransferData(F.PAYROLL, 10n ** 18n),
+      0,
+    )
+    await expectRefused(p, F.request(tx), 'treasury.unlisted-asset')
+  })
+
+  it('8. a nested delegatecall inside a CallOnly batch entry', async () => {
+    const p = await F.peer()
+    const tx = F.batch([{ to: ATTACKER, value: 0n, data: '0xdeadbeef', operation: 1 }], 0)
+    const result = await p.signer.approve(F.request(tx), { key: p.key })
+    expect(result.status).toBe('refused')
+  })
+})
+
+describe('red team: where it runs', () => {
+  it('9. the right Safe on the wrong chain', async () => {
+    const p = await F.peer()
+    await expectRefused(
+      p,
+      F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0), { ctx: F.context(F.TREASURY, 10) }),
+      'wrong-chain',
+    )
+  })
+
+  it('10. a Safe the org config does not list', async () => {
+    const p = await F.peer()
+    const ctx = F.context('0x1c694Fc3006D81ff4a56F97E1b99529066a23725')
+    await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0), { ctx }), 'unknown-safe')
+  })
+
+  it('11. a Safe version that differs from the org config', async () => {
+    const p = await F.peer()
+    const ctx = F.context(F.TREASURY, 1, '1.3.0')
+    await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0), { ctx }), 'safe-version-mismatch')
+  })
+
+  it('12. a Safe before 1.3.0 (no chain id in its domain), unless the policy allows it', async () => {
+    const org = F.orgJson()
+    org.safes = (org.safes as Record<string, unknown>[]).map((s) => ({ ...s, version: '1.2.0' }))
+    const p = await F.peer({ installed: await F.bundle({ org }) })
+    const req = F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0), { ctx: F.context(F.TREASURY, 1, '1.2.0') })
+    await expectRefused(p, req, 'legacy-safe-version')
+    // The same request passes once the security leads explicitly allow legacy Safes.
+    const allowing = await F.peer({
+      installed: await F.bundle({ org: { ...org, signerRules: { allowLegacySafeVersions: true } } }),
+    })
+    await expectReleased(allowing, req, 'safe-signature')
+  })
+})
+
+describe('red team: nonces and replays', () => {
+  it('13. the same request signed twice (replay)', async () => {
+    const p = await F.peer()
+    const req = F.request(F.ethTransfer(F.PAYROLL, F.ETH, 3))
+    await expectReleased(p, req, 'safe-signature')
+    await expectRefused(p, req, 'already-signed')
+  })
+
+  it('14. a different payload resubmitted for a signed nonce, without acknowledgement', async () => {
+    const p = await F.peer()
+    await expectReleased(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 4)), 'safe-signature')
+    const result = await expectRefused(
+      p,
+      F.request(F.ethTransfer(F.MARKET_MAKER, 9n * F.ETH, 4)),
+      'replacement-not-acknowledged',
+    )
+    expect(result?.review?.prior.length).toBe(1)
+  })
+
+  it('15. a replacement when the policy does not allow replacements, even acknowledged', async () => {
+    const p = await F.peer({ installed: await F.bundle({ org: F.orgJson({ signerRules: {} }) }) })
+    await expectReleased(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 4)), 'safe-signature')
+    await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, 2n * F.ETH, 4)), 'replacement-not-allowed', {
+      ack: true,
+    })
+  })
+})
+
+describe('red team: signatures and attestations', () => {
+  const upgrade = (nonce: number) =>
+    F.tokenCall(F.LENDING_POOL, F.upgradeData('0x0000000000000000000000000000000000003333'), nonce)
+
+  // Round 1 done by the signer under test, then the delay passes.
+  async function afterRound1(p: F.Peer, nonce = 0) {
+    const req = F.request(upgrade(nonce))
+    await expectReleased(p, req, 'approval-attestation')
+    p.clock.advance(49 * 3600)
+    return req
+  }
+
+  it('16. an attestation signed by another key than the owner it names', async () => {
+    const p = await F.peer()
+    const req = await afterRound1(p)
+    const good = await attestationsFrom(req, 'critical', [1, 2])
+    const forged = await F.attestation(req, F.outsider, 'critical', { signer: F.owners[3]!.address })
+    await expectRefused(p, { ...req, attestations: [...good, forged] }, 'forged-attestation')
+  })
+
+  it('17. an attestation for another safeTxHash', async () => {
+    const p = await F.peer()
+    const req = await afterRound1(p)
+    const good = await attestationsFrom(req, 'critical', [1, 2])
+    const other = await F.attestation(req, F.owners[3]!, 'critical', { safeTxHash: toHex(1, { size: 32 }) })
+    await expectRefused(p, { ...req, attestations: [...good, other] }, 'forged-attestation')
+  })
+
+  it('18. an attestation from a non-owner', async () => {
+    const p = await F.peer()
+    const req = await afterRound1(p)
+    const good = await attestationsFrom(req, 'critical', [1, 2])
+    const stranger = await F.attestation(req, F.outsider, 'critical')
+    await expectRefused(p, { ...req, attestations: [...good, stranger] }, 'attestation-not-owner')
+  })
+
+  it('19. the same owner attesting twice to be counted twice', async () => {
+    const p = await F.peer()
+    const req = await afterRound1(p)
+    const [a, b] = await attestationsFrom(req, 'critical', [1, 2])
+    const result = await expectRefused(p, { ...req, attestations: [a!, b!, a!] }, 'duplicate-attestation')
+    expect(result?.review?.approvals.owners.length).toBe(3)
+  })
+
+  it('20. attestations for another tier do not count', async () => {
+    const p = await F.peer()
+    const req = await afterRound1(p)
+    const wrongTier = await attestationsFrom(req, 'existential', [1, 2, 3])
+    await expectRefused(p, { ...req, attestations: wrongTier }, 'insufficient-approvals')
+  })
+
+  it('21. a forged prior Safe signature in the request', async () => {
+    const p = await F.peer()
+    const req = F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0))
+    const bySomeoneElse = await F.outsider.sign({ hash: F.hashOf(req) })
+    await expectRefused(
+      p,
+      { ...req, signatures: [{ signer: F.owners[1]!.address, signature: bySomeoneElse }] },
+      'forged-signature',
+    )
+  })
+
+  it('22. a tier label lie: "routine" for an existential owner change', async () => {
+    const p = await F.peer()
+    const tx = F.tokenCall(F.TREASURY, F.addOwnerData(ATTACKER), 0)
+    const result = await expectRefused(p, F.request(tx, { claimedTier: 'routine' }), 'tier-understated')
+    expect(result?.review?.untrusted.tierMismatch).toBe(true)
+    expect(result?.review?.tier).toBe('existential')
+  })
+
+  it('23. a tier label lie: "routine" for a Critical upgrade', async () => {
+    const p = await F.peer()
+    await expectRefused(p, F.request(upgrade(0), { claimedTier: 'routine' }), 'tier-understated')
+  })
+})
+
+describe('red team: two rounds', () => {
+  const upgrade = (nonce: number) =>
+    F.tokenCall(F.LENDING_POOL, F.upgradeData('0x0000000000000000000000000000000000004444'), nonce)
+
+  it('24. Critical round 2 with too few attestations', async () => {
+    const p = await F.peer()
+    const req = F.request(upgrade(0))
+    await expectReleased(p, req, 'approval-attestation')
+    p.clock.advance(49 * 3600)
+    await expectRefused(
+      p,
+      { ...req, attestations: await attestationsFrom(req, 'critical', [1, 2]) },
+      'insufficient-approvals',
+    )
+  })
+
+  it('25. Critical round 2 before its 48h delay, with every attestation', async () => {
+    const p = await F.peer()
+    const req = F.request(upgrade(0))
+    await expectReleased(p, req, 'approval-attestation')
+    p.clock.advance(47 * 3600)
+    const result = await expectRefused(
+      p,
+      { ...req, attestations: await attestationsFrom(req, 'critical', [1, 2, 3]) },
+      'delay-not-elapsed',
+    )
+    expect(result?.refusals.map((r) => r.code)).toContain('treasury.timelock')
+    // The delay runs from this signer's own first sighting: after it passes, the same request signs.
+    p.clock.advance(2 * 3600)
+    await expectReleased(
+      p,
+      { ...req, attestations: await attestationsFrom(req, 'critical', [1, 2, 3]) },
+      'safe-signature',
+    )
+  })
+
+  // Existential needs a bundle whose policies allow Safe-admin changes at all.
+  const existentialBundle = () =>
+    F.bundle({ org: F.orgJson() }).then(async () => {
+      const { Bundle } = await import('@airlock/policy')
+      let b = Bundle.create({
+        version: 1,
+        policies: policiesWithout('treasury.critical-finding'),
+        org: F.orgJson() as never,
+      })
+      for (const admin of F.admins.slice(0, 2)) b = await Bundle.sign(b, admin)
+      return b
+    })
+
+  it('26. Existential without all owners', async () => {
+    const p = await F.peer({ installed: await existentialBundle() })
+    const req = F.request(F.tokenCall(F.TREASURY, F.addOwnerData(F.PAYROLL), 0))
+    const round1 = await expectReleased(p, req, 'approval-attestation')
+    expect(round1.review.tier).toBe('existential')
+    p.clock.advance(73 * 3600)
+    await expectRefused(
+      p,
+      { ...req, attestations: await attestationsFrom(req, 'existential', [1, 2, 3]) },
+      'insufficient-approvals',
+    )
+    await expectReleased(
+      p,
+      { ...req, attestations: await attestationsFrom(req, 'existential', [1, 2, 3, 4]) },
+      'safe-signature',
+    )
+  })
+
+  it('27. Existential before its 72h delay', async () => {
+    const p = await F.peer({ installed: await existentialBundle() })
+    const req = F.request(F.tokenCall(F.TREASURY, F.addOwnerData(F.PAYROLL), 0))
+    await expectReleased(p, req, 'approval-attestation')
+    p.clock.advance(71 * 3600)
+    await expectRefused(
+      p,
+      { ...req, attestations: await attestationsFrom(req, 'existential', [1, 2, 3, 4]) },
+      'delay-not-elapsed',
+    )
+  })
+})
+
+describe('red team: velocity and the circuit breaker', () => {
+  it('28. velocity exceeded in small steps', async () => {
+    const p = await F.peer()
+    let nonce = 0
+    // 19 ETH at a time (0.19% of the treasury, routine) until the day's 1000 ETH cap is crossed.
+    for (; nonce < 52; nonce++) {
+      await expectReleased(p, F.request(F.ethTransfer(F.PAYROLL, 19n * F.ETH, nonce)), 'safe-signature')
+      p.clock.advance(60)
+    }
+    await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, 19n * F.ETH, nonce)), 'treasury.velocity')
+  })
+
+  it('29. breaker: a single action above 5% of the treasury trips it; only Emergency passes after', async () => {
+    const p = await F.peer()
+    await expectRefused(
+      p,
+      F.request(F.ethTransfer(F.PAYROLL, 600n * F.ETH, 0)),
+      'airlock.core.breaker-tripped',
+    )
+    expect(p.signer.log.entries.some((e) => e.event === 'breaker-tripped')).toBe(true)
+    p.clock.advance(60)
+    await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 1)), 'airlock.core.breaker-tripped')
+    await expectReleased(
+      p,
+      F.request(F.tokenCall(F.LENDING_POOL, F.pauseData, 0), { ctx: F.context(F.GUARDIAN) }),
+      'safe-signature',
+    )
+  })
+
+  it('30. breaker: outflow above 10% within 24h across two velocity epochs', async () => {
+    const p = await F.peer()
+    let nonce = 0
+    const send = () => F.request(F.ethTransfer(F.MARKET_MAKER, 90n * F.ETH, nonce++))
+    p.clock.advance(3600)
+    for (let i = 0; i < 5; i++) await expectReleased(p, send(), 'safe-signature')
+    p.clock.advance(21 * 3600)
+    for (let i = 0; i < 5; i++) await expectReleased(p, send(), 'safe-signature')
+    p.clock.advance(2.5 * 3600) // a new epoch: the per-day cap resets, the 24h window does not
+    await expectReleased(p, send(), 'safe-signature')
+    const result = await expectRefused(p, send(), 'airlock.core.breaker-tripped')
+    expect(result?.refusals.map((r) => r.code)).toContain('treasury.tvl-window')
+    expect(result?.refusals.map((r) => r.code)).not.toContain('treasury.velocity')
+  })
+
+  it('31. breaker: three large actions in a row', async () => {
+    const p = await F.peer()
+    for (let nonce = 0; nonce < 2; nonce++) {
+      const req = F.request(F.ethTransfer(F.PAYROLL, 150n * F.ETH, nonce))
+      await expectReleased(p, req, 'approval-attestation')
+      p.clock.advance(49 * 3600)
+      await expectReleased(
+        p,
+        { ...req, attestations: await attestationsFrom(req, 'critical', [1, 2, 3]) },
+        'safe-signature',
+      )
+    }
+    const result = await expectRefused(
+      p,
+      F.request(F.ethTransfer(F.PAYROLL, 150n * F.ETH, 2)),
+      'airlock.core.breaker-tripped',
+    )
+    expect(result?.review?.policy?.derived.breaker.reasons.map((r) => r.code)).toContain('consecutive-large')
+  })
+})
+
+describe('red team: the signer itself', () => {
+  it('32. clock rollback', async () => {
+    const p = await F.peer()
+    await expectReleased(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)), 'safe-signature')
+    p.clock.advance(-3600)
+    const result = await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 1)), 'clock-rollback')
+    expect(result?.entry.event).toBe('clock-anomaly')
+  })
+
+  it('33. software key when the bundle does not allow it', async () => {
+    const p = await F.peer({ installed: await F.bundle({ org: F.orgJson({ allowSoftwareKeys: false }) }) })
+    await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)), 'software-key-not-allowed')
+  })
+
+  it('34. a key that is not an owner', async () => {
+    const p = await F.peer()
+    const key = { kind: 'software' as const, privateKey: F.privateKeyOf(F.outsider) }
+    await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)), 'not-an-owner', { key })
+  })
+
+  it('35. no policy bundle installed', async () => {
+    const clock = new F.TestClock()
+    const signer = await Signer.create({
+      cedar: F.cedar,
+      log: DecisionLog.memory({ clock: clock.read }),
+      clock: clock.read,
+    })
+    const p = {
+      signer,
+      clock,
+      owner: F.owners[0]!,
+      key: { kind: 'software' as const, privateKey: F.privateKeyOf(F.owners[0]!) },
+    }
+    await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)), 'no-policy')
+  })
+
+  it('36. a Ledger that is not plugged in is a logged device error', async () => {
+    const p = await F.peer()
+    // What openLedgerHid() returns with no Ledger plugged in.
+    const device = {
+      ok: false as const,
+      kind: 'ledger' as const,
+      code: 'disconnected' as const,
+      severity: 'error' as const,
+      userMessage: 'The Ledger is not connected.',
+      hint: 'Plug in the Ledger and unlock it.',
+    }
+    const result = await p.signer.approve(F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)), {
+      key: { kind: 'ledger', device, path: "m/44'/60'/0'/0/0" },
+    })
+    expect(result.status).toBe('device-error')
+    expect(p.signer.log.entries.at(-1)?.event).toBe('device-error')
+  })
+})
+
+describe('red team: policy bundles', () => {
+  async function expectBundleRefused(bundle: unknown, issue: string, installedFirst?: unknown) {
+    const clock = new F.TestClock()
+    const signer = await Signer.create({
+      cedar: F.cedar,
+      log: DecisionLog.memory({ clock: clock.read }),
+      clock: clock.read,
+    })
+    if (installedFirst) await signer.installBundle(installedFirst)
+    const before = signer.installed?.hash
+    const error = await signer.installBundle(bundle).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(BundleRejectedError)
+    expect((error as BundleRejectedError).issues.map((i) => i.code)).toContain(issue)
+    expect(signer.installed?.hash).toBe(before)
+    const last = signer.log.entries.at(-1)!
+    expect([last.event, last.decision]).toEqual(['refused', 'policy-rejected'])
+  }
+
+  it('37. an unsigned bundle', async () => {
+    await expectBundleRefused(await F.bundle({ signers: [] }), 'unsigned')
+  })
+
+  it('38. an under-signed bundle (1 of 2 admins)', async () => {
+    await expectBundleRefused(await F.bundle({ signers: [F.admins[0]!] }), 'under-signed')
+  })
+
+  it('39. a rolled-back bundle', async () => {
+    await expectBundleRefused(await F.bundle({ version: 1 }), 'rollback', await F.bundle({ version: 2 }))
+  })
+
+  it('40. a bundle signed by keys that are not admins', async () => {
+    const { Bundle } = await import('@airlock/policy')
+    let b = await F.bundle({ signers: [] })
+    for (const o of F.owners.slice(0, 2)) b = await Bundle.sign(b, o)
+    await expectBundleRefused(b, 'non-admin-signer')
+  })
+
+  it('41. a bundle whose signature was made for other content', async () => {
+    const good = await F.bundle({ version: 3 })
+    const tampered = { ...good, org: F.orgJson({ allowSoftwareKeys: true, name: 'Evil' }) }
+    await expectBundleRefused(tampered, 'bad-signature')
+  })
+})
