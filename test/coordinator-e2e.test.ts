@@ -240,7 +240,7 @@ function overTheAirGap(ur: TypedUr) {
   }
   if (!payload) throw new Error('the request did not decode')
   const request = SignRequest.fromUr({ type: SignRequest.urType, payload })
-  const signerOrg = Config.decoderOrg(PolicyOrg.parse(orgJson), CHAIN_ID)
+  const signerOrg = PolicyOrg.toDecoder(PolicyOrg.parse(orgJson), CHAIN_ID)
   const { safeTxHash } = SafeTxHash.compute({ tx: request.tx, context: request.context })
   const { tier } = analyze({ tx: request.tx, context: request.context, org: signerOrg })
   return { request, safeTxHash, tier }

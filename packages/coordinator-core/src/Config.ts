@@ -137,7 +137,7 @@ export function create({
     org.guardian?.chainId === chainId
       ? onChain.find((safe) => safe.address === org.guardian?.address)
       : undefined
-  const decoder = decoderOrg(org, chainId)
+  const decoder = PolicyOrg.toDecoder(org, chainId)
   const config: Config = {
     org,
     chainId,
@@ -157,39 +157,6 @@ export function create({
     )
   }
   return config
-}
-
-/**
- * The decoder org config (`@airlock/safe`'s) a signer derives from its policy org config for one
- * chain: guardian, pausable contracts, large thresholds from assets, trusted delegatecall targets,
- * recipients, and asset and Safe labels. The coordinator predicts tiers with exactly this.
- *
- * @example
- * const decoder = Config.decoderOrg(org, 1)
- * analyze({ tx, context, org: decoder }).tier
- */
-export function decoderOrg(org: PolicyOrg.OrgConfig, chainId: number): DecoderOrg.OrgConfig {
-  const on = (item: { chainId: number | undefined }) => item.chainId === undefined || item.chainId === chainId
-  const named = (items: readonly PolicyOrg.Contract[]) =>
-    new Map(items.filter(on).map((item) => [getAddress(item.address), item.name] as const))
-  const known = new Map<Address, { label: string; standard: DecoderOrg.TokenStandard | undefined }>()
-  for (const safe of org.safes.filter(on)) {
-    known.set(getAddress(safe.address), { label: safe.name || 'org Safe', standard: undefined })
-  }
-  const thresholds = new Map<DecoderOrg.AssetId, bigint>()
-  for (const asset of org.assets.filter(on)) {
-    const id: DecoderOrg.AssetId = asset.address === 'native' ? 'native' : getAddress(asset.address)
-    if (asset.large !== undefined) thresholds.set(id, asset.large)
-    if (id !== 'native') known.set(id, { label: asset.id, standard: 'erc20' })
-  }
-  return {
-    guardian: org.guardian?.chainId === chainId ? getAddress(org.guardian.address) : undefined,
-    pausable: named(org.pausable),
-    largeThresholds: thresholds,
-    trustedDelegatecallTargets: named(org.trustedDelegatecall),
-    allowlistedRecipients: named(org.recipients),
-    knownContracts: known,
-  }
 }
 
 /**

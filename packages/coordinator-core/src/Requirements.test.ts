@@ -140,7 +140,7 @@ describe('Config', () => {
   })
 
   it('derives the decoder org config a signer uses', () => {
-    const decoder = Config.decoderOrg(org, 1)
+    const decoder = PolicyOrg.toDecoder(org, 1)
     expect(decoder.guardian).toBe(getAddress('0x000000000000000000000000000000000000beef'))
     expect([...decoder.pausable.values()]).toEqual(['Lending pool', 'Bridge'])
     expect(decoder.largeThresholds.get('native')).toBe(100n * 10n ** 18n)
@@ -148,6 +148,6 @@ describe('Config', () => {
       label: 'USDC',
       standard: 'erc20',
     })
-    expect(Config.decoderOrg(org, 10).guardian).toBeUndefined()
+    expect(PolicyOrg.toDecoder(org, 10).guardian).toBeUndefined()
   })
 })

@@ -103,7 +103,7 @@ describe('Sentry.check', () => {
     const request = SignRequest.fromUr(alert!.ur)
     expect(request.tx).toMatchObject({ to: pool, nonce: 4n, operation: 0 })
     expect(request.context.safe).toBe(guardian.address)
-    expect(analyze({ tx: request.tx, context: request.context, org: Config.decoderOrg(org, 1) }).tier).toBe(
+    expect(analyze({ tx: request.tx, context: request.context, org: PolicyOrg.toDecoder(org, 1) }).tier).toBe(
       'emergency',
     )
     expect(SafeTxHash.compute(request).safeTxHash).toBe(alert!.pause.hashes.safeTxHash)

@@ -1,3 +1,4 @@
+import { OrgConfig as DecoderOrg } from '@airlock/safe'
 import type { Address } from 'viem'
 import { InvalidOrgConfigError } from './errors.ts'
 import { get, reader } from './parse.ts'
@@ -367,4 +368,44 @@ function unique(values: readonly string[], path: string) {
     if (seen.has(value)) read.fail(path, `lists ${value} twice`)
     seen.add(value)
   }
+}
+
+/**
+ * The decoder's org config (`@airlock/safe`) for one chain, derived from this policy org config:
+ * the guardian Safe, the pausable contracts, each asset's "large" amount, trusted delegatecall
+ * targets, recipients (the allow-list plus the org's own Safes) and the listed tokens as known
+ * ERC-20 contracts. The signer classifies with exactly this, and the coordinator predicts tiers
+ * with it too, so the two sides cannot drift apart.
+ *
+ * @example
+ * analyze({ tx, context, org: OrgConfig.toDecoder(org, 1) }).tier
+ */
+export function toDecoder(org: OrgConfig, chainId: number): DecoderOrg.OrgConfig {
+  const onChain = <T extends { chainId: number | undefined }>(list: readonly T[]) =>
+    list.filter((item) => item.chainId === undefined || item.chainId === chainId)
+  const entries = (list: readonly Contract[]) =>
+    onChain(list).map((item) => ({ address: item.address, label: item.name }))
+  const assets = org.assets.filter((asset) => asset.chainId === chainId)
+  const safes = org.safes
+    .filter((safe) => safe.chainId === chainId)
+    .map((safe) => ({ address: safe.address, label: safe.name || 'org Safe' }))
+  const recipients = [...entries(org.recipients), ...safes]
+  return DecoderOrg.parse({
+    guardian: org.guardian?.chainId === chainId ? org.guardian.address : undefined,
+    pausableContracts: entries(org.pausable),
+    largeThresholds: Object.fromEntries(
+      assets.flatMap((asset) => (asset.large === undefined ? [] : [[asset.address, asset.large.toString()]])),
+    ),
+    trustedDelegatecallTargets: entries(org.trustedDelegatecall),
+    // One entry per address: a Safe that is also an allow-listed recipient keeps its first label.
+    allowlistedRecipients: [...new Map(recipients.map((r) => [r.address, r])).values()],
+    knownContracts: [
+      ...assets.flatMap((asset) =>
+        asset.address === 'native'
+          ? []
+          : [{ address: asset.address, label: asset.id, standard: 'erc20' as const }],
+      ),
+      ...safes,
+    ],
+  })
 }

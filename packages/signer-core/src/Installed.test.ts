@@ -36,11 +36,11 @@ describe('Installed.signerRules', () => {
   })
 })
 
-describe('Installed.decoderOrgFor', () => {
+describe('OrgConfig.toDecoder', () => {
   const org = OrgConfig.parse(orgJson)
 
   it('maps the policy org config onto the decoder’s for the chain', () => {
-    const decoder = Installed.decoderOrgFor(org, 1)
+    const decoder = OrgConfig.toDecoder(org, 1)
     expect(decoder.guardian).toBe('0x000000000000000000000000000000000000bEEF')
     expect([...decoder.pausable.keys()]).toEqual([
       '0x0000000000000000000000000000000000001001',
@@ -61,7 +61,7 @@ describe('Installed.decoderOrgFor', () => {
   })
 
   it('leaves out what belongs to other chains', () => {
-    const decoder = Installed.decoderOrgFor(org, 10)
+    const decoder = OrgConfig.toDecoder(org, 10)
     expect(decoder.guardian).toBeUndefined()
     expect(decoder.pausable.size).toBe(0)
     expect(decoder.largeThresholds.size).toBe(0)

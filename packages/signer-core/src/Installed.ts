@@ -1,5 +1,5 @@
 import { Bundle, type CedarApi, Engine, OrgConfig } from '@airlock/policy'
-import { OrgConfig as DecoderOrg } from '@airlock/safe'
+import type { OrgConfig as DecoderOrg } from '@airlock/safe'
 import type { Hex } from 'viem'
 import type { AttestedTier } from './Attestation.ts'
 import { InvalidSignerRulesError } from './errors.ts'
@@ -62,44 +62,6 @@ export function signerRules(orgJson: unknown): SignerRules {
 }
 
 /**
- * The decoder's org config for one chain, from the policy's org config: the guardian Safe, the
- * pausable contracts, each asset's "large" amount, trusted delegatecall targets, recipients (the
- * allow-list plus the org's own Safes) and the listed tokens as known ERC-20 contracts.
- *
- * @example
- * const decoderOrg = Installed.decoderOrgFor(org, 1)
- * analyze({ tx, context, org: decoderOrg })
- */
-export function decoderOrgFor(org: OrgConfig.OrgConfig, chainId: number): DecoderOrg.OrgConfig {
-  const onChain = <T extends { chainId: number | undefined }>(list: readonly T[]) =>
-    list.filter((item) => item.chainId === undefined || item.chainId === chainId)
-  const entries = (list: readonly OrgConfig.Contract[]) =>
-    onChain(list).map((item) => ({ address: item.address, label: item.name }))
-  const assets = org.assets.filter((asset) => asset.chainId === chainId)
-  const recipients = [
-    ...entries(org.recipients),
-    ...org.safes
-      .filter((safe) => safe.chainId === chainId)
-      .map((safe) => ({ address: safe.address, label: safe.name })),
-  ]
-  return DecoderOrg.parse({
-    guardian: org.guardian?.chainId === chainId ? org.guardian.address : undefined,
-    pausableContracts: entries(org.pausable),
-    largeThresholds: Object.fromEntries(
-      assets.flatMap((asset) => (asset.large === undefined ? [] : [[asset.address, asset.large.toString()]])),
-    ),
-    trustedDelegatecallTargets: entries(org.trustedDelegatecall),
-    // One entry per address: a Safe that is also an allow-listed recipient keeps its first label.
-    allowlistedRecipients: [...new Map(recipients.map((r) => [r.address, r])).values()],
-    knownContracts: assets.flatMap((asset) =>
-      asset.address === 'native'
-        ? []
-        : [{ address: asset.address, label: asset.id, standard: 'erc20' as const }],
-    ),
-  })
-}
-
-/**
  * Builds the installed policy from a bundle that `Bundle.verify` accepted (does not verify it again).
  *
  * @example
@@ -120,7 +82,7 @@ export function fromBundle(bundle: Bundle.Bundle, { cedar }: { cedar: CedarApi }
     decoderOrg(chainId) {
       let decoderOrg = cache.get(chainId)
       if (!decoderOrg) {
-        decoderOrg = decoderOrgFor(org, chainId)
+        decoderOrg = OrgConfig.toDecoder(org, chainId)
         cache.set(chainId, decoderOrg)
       }
       return decoderOrg
