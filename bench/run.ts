@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { runAuditLogBench } from './audit-log.ts'
 import { runQrBench } from './qr.ts'
+import { runQueueBench } from './queue.ts'
 import { runSafeBench } from './safe.ts'
 import { runSignerBench } from './signer.ts'
 import { type BenchTable, format } from './table.ts'
@@ -13,6 +14,7 @@ const suites: { name: string; run: () => Promise<BenchTable[]> }[] = [
   { name: 'signer', run: runSignerBench },
   { name: 'qr', run: runQrBench },
   { name: 'audit-log', run: runAuditLogBench },
+  { name: 'queue', run: runQueueBench },
 ]
 
 const only = process.argv.slice(2)

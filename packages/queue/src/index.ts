@@ -1,0 +1,52 @@
+import * as Migrations from './Migrations.ts'
+import * as Rejection from './Rejection.ts'
+import * as StateMachine from './StateMachine.ts'
+
+export {
+  DatabaseUnavailableError,
+  DuplicateActionError,
+  InvalidQueueInputError,
+  InvalidTransitionError,
+  MigrationError,
+  NonceConflictError,
+  NonceMismatchError,
+  NotAcceptingSignaturesError,
+  SignatureConflictError,
+  SignatureRejectedError,
+  StaleNonceError,
+  UnknownActionError,
+} from './errors.ts'
+export type { OpenStoreParameters } from './openStore.ts'
+export { openStore } from './openStore.ts'
+export type { OpenPgliteStoreParameters } from './PgliteStore.ts'
+export { defaultDataDir, openPgliteStore } from './PgliteStore.ts'
+export type { OpenPostgresStoreParameters } from './PostgresStore.ts'
+export { openPostgresStore } from './PostgresStore.ts'
+export type { Store, StoreOptions } from './Store.ts'
+export type {
+  Action,
+  ActionEvent,
+  ActionKind,
+  ActionState,
+  AddSignatureOptions,
+  AddSignatureResult,
+  CanExecuteResult,
+  CreateActionParameters,
+  CreateRejectionParameters,
+  ExecutionInfo,
+  ListActionsFilter,
+  NonceGroup,
+  RecordExecutionParameters,
+  Requirements,
+  SafeInfo,
+  SafeRef,
+  SignatureInput,
+  SignatureKind,
+  SignatureVerifier,
+  StoredSignature,
+  Tier,
+  TimelockInfo,
+} from './types.ts'
+export type { OwnerVerifierParameters } from './Verifier.ts'
+export { ownerVerifier } from './Verifier.ts'
+export { Migrations, Rejection, StateMachine }
