@@ -15,6 +15,19 @@ import {
   Timelock,
   TransactionBuilder,
 } from '@airlock/coordinator-core'
+import {
+  type Anvil,
+  anvilAccounts,
+  createSafe,
+  deploy,
+  deploySafeContracts,
+  execTransaction,
+  type SafeDeployment,
+  startAnvil,
+  testContracts,
+  timelockArtifact,
+  write,
+} from '@airlock/devnet'
 import { OrgConfig as PolicyOrg } from '@airlock/policy'
 import { analyze, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
 import { Attestation } from '@airlock/signer-core'
@@ -30,14 +43,6 @@ import {
   zeroAddress,
 } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Anvil, anvilAccounts, startAnvil } from './support/anvil.ts'
-import { deploy, testContracts, timelockArtifact, write } from './support/contracts.ts'
-import {
-  createSafe,
-  deploySafeContracts,
-  execTransaction,
-  type SafeDeployment,
-} from './support/safe-deploy.ts'
 
 const CHAIN_ID = 31337
 const TIMELOCK_DELAY = 3600n

@@ -1,9 +1,6 @@
-import { NestedSafe, type SafeContext, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
-import fc from 'fast-check'
-import { type Address, bytesToHex, getAddress, type HDAccount, type Hex, parseEther } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Anvil, anvilAccounts, startAnvil } from './support/anvil.ts'
 import {
+  type Anvil,
+  anvilAccounts,
   createSafe,
   type DeployableVersion,
   deploySafeContracts,
@@ -12,7 +9,12 @@ import {
   type SafeDeployment,
   safeAbi,
   simulateExec,
-} from './support/safe-deploy.ts'
+  startAnvil,
+} from '@airlock/devnet'
+import { NestedSafe, type SafeContext, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
+import fc from 'fast-check'
+import { type Address, bytesToHex, getAddress, type HDAccount, type Hex, parseEther } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // One anvil for the whole file; each Safe version gets its own contracts and a 3-of-5 Safe on it.
 let anvil: Anvil

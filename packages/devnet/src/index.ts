@@ -1,0 +1,21 @@
+export type { Anvil, StartAnvilParameters } from './anvil.ts'
+export { ANVIL_MNEMONIC, anvilAccounts, anvilBinary, startAnvil } from './anvil.ts'
+export type { Artifact } from './contracts.ts'
+export { deploy, SOLC_VERSION, testContracts, timelockArtifact, write } from './contracts.ts'
+export type {
+  CreateSafeParameters,
+  DeployableVersion,
+  ExecParameters,
+  SafeDeployment,
+  SimulatedExec,
+} from './safeDeploy.ts'
+export {
+  artifact,
+  createSafe,
+  deploySafeContracts,
+  execArgs,
+  execTransaction,
+  readSafe,
+  safeAbi,
+  simulateExec,
+} from './safeDeploy.ts'
