@@ -1,4 +1,6 @@
 import { DataType, EthSignRequest } from '@keystonehq/bc-ur-registry-eth'
+import { URDecoder as LibraryDecoder } from '@ngraveio/bc-ur'
+import { chooseFragments } from '@ngraveio/bc-ur/dist/fountainUtils.js'
 import { encode as encodeCbor } from 'cborg'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -17,6 +19,22 @@ function payloadOf(length: number, seed = 1): Uint8Array {
     x ^= x << 5
     return x & 0xff
   })
+}
+
+function popcount(mask: number): number {
+  let count = 0
+  for (let m = mask; m !== 0; m &= m - 1) count += 1
+  return count
+}
+
+function xorshift(seed: number): () => number {
+  let x = seed >>> 0 || 1
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return (x >>> 0) / 2 ** 32
+  }
 }
 
 // A multipart frame built by hand, for forging headers the encoder would never produce.
@@ -128,6 +146,112 @@ describe('UrDecoder: assembling messages', () => {
       ),
       { numRuns: 150 },
     )
+  })
+})
+
+describe('UrDecoder: against the library decoder (bc-ur peeling) on the same frames', () => {
+  // The sender's frames, then what the camera keeps: each frame missed with probability `loss`, the rest
+  // in order or shuffled.
+  const scan = fc
+    .record({
+      payload: fc
+        .integer({ min: 100, max: 3000 })
+        .chain((length) => fc.uint8Array({ minLength: length, maxLength: length })),
+      fragments: fc.integer({ min: 2, max: 40 }),
+      firstSeqNum: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 60 })),
+      loss: fc.constantFrom(0, 0.1, 0.3, 0.5),
+      shuffled: fc.boolean(),
+      seed: fc.integer(),
+    })
+    .map(({ payload, fragments, firstSeqNum, loss, shuffled, seed }) => {
+      const maxFragmentLength = Math.max(10, Math.ceil(payload.length / fragments))
+      const encoder = Ur.encode({ type: TYPE, payload, maxFragmentLength, firstSeqNum })
+      const sent = Array.from({ length: encoder.fragmentCount * 3 + 4 }, () => encoder.nextPart())
+      const random = xorshift(seed)
+      const kept = sent.filter(() => random() >= loss)
+      if (shuffled) {
+        for (let i = kept.length - 1; i > 0; i--) {
+          const j = Math.floor(random() * (i + 1))
+          ;[kept[i], kept[j]] = [kept[j]!, kept[i]!]
+        }
+      }
+      return { payload, frames: kept, fragmentCount: encoder.fragmentCount }
+    })
+
+  it('completes whenever the library does, with no more frames, and yields exactly the message (property)', () => {
+    let strictlyFewer = 0
+    fc.assert(
+      fc.property(scan, ({ payload, frames, fragmentCount }) => {
+        const ours = new UrDecoder({ expectedTypes: [TYPE] })
+        const library = new LibraryDecoder()
+        let oursAt = -1
+        let libraryAt = -1
+        frames.forEach((frame, i) => {
+          if (oursAt < 0 && ours.receive(frame).status === 'complete') oursAt = i
+          if (libraryAt < 0) {
+            library.receivePart(frame)
+            if (library.isComplete()) libraryAt = i
+          }
+        })
+        if (libraryAt >= 0) {
+          expect(library.isSuccess()).toBe(true)
+          expect(new Uint8Array(library.resultUR().cbor)).toEqual(payload)
+          expect(oursAt).toBeGreaterThanOrEqual(0)
+          expect(oursAt).toBeLessThanOrEqual(libraryAt)
+          if (oursAt < libraryAt) strictlyFewer += 1
+        }
+        if (oursAt >= 0) {
+          expect(ours.result()).toEqual({ type: TYPE, payload })
+          // A complete message needs at least one frame per fragment.
+          expect(new Set(frames.slice(0, oursAt + 1)).size).toBeGreaterThanOrEqual(fragmentCount)
+        } else {
+          expect(ours.result()).toBeUndefined()
+          expect(ours.progress().estimatedPercent).toBeLessThan(100)
+        }
+      }),
+      { numRuns: 100 },
+    )
+    // Not a tautology: over these scans elimination does finish earlier than peeling some of the time.
+    expect(strictlyFewer).toBeGreaterThan(0)
+  })
+
+  it('finishes a scan that peeling cannot: no mixed frame ever comes down to one unknown fragment', () => {
+    // Pure parts 1-4 are missed. Of the mixed parts, keep only those that, once the known fragments are
+    // taken out, still mix two or more unknown ones, none a subset of another (peeling subtracts a part
+    // only from a superset of it), yet together they determine all four.
+    const payload = payloadOf(1200, 3)
+    const encoder = Ur.encode({ type: TYPE, payload, maxFragmentLength: 100 })
+    const n = encoder.fragmentCount
+    const unknown = [0, 1, 2, 3]
+    const picked: number[] = []
+    const mixed: string[] = []
+    const basis = new Map<number, number>()
+    for (let seqNum = n + 1; seqNum < n + 2000 && basis.size < unknown.length; seqNum++) {
+      const part = Ur.parse(encoder.partAt(seqNum))
+      if (part.kind !== 'multi') throw new Error('expected multipart')
+      const mask = chooseFragments(seqNum, n, part.checksum)
+        .filter((i) => unknown.includes(i))
+        .reduce((m, i) => m | (1 << i), 0)
+      if (popcount(mask) < 2 || picked.some((m) => (m & mask) === m || (m & mask) === mask)) continue
+      let v = mask
+      while (v !== 0 && basis.has(31 - Math.clz32(v))) v ^= basis.get(31 - Math.clz32(v))!
+      if (v === 0) continue
+      basis.set(31 - Math.clz32(v), v)
+      picked.push(mask)
+      mixed.push(encoder.partAt(seqNum))
+    }
+    expect(basis.size).toBe(unknown.length)
+    const frames = [...encoder.firstParts().slice(unknown.length), ...mixed]
+    const ours = new UrDecoder()
+    const library = new LibraryDecoder()
+    const statuses = frames.map((frame) => {
+      library.receivePart(frame)
+      return ours.receive(frame).status
+    })
+    expect(statuses.at(-1)).toBe('complete')
+    expect(ours.result()?.payload).toEqual(payload)
+    expect(Boolean(library.isComplete())).toBe(false)
+    expect(library.receivedPartIndexes()).toHaveLength(n - unknown.length)
   })
 })
 

@@ -1,6 +1,4 @@
-import './bufferShim.ts'
 import type { BaseError } from '@airlock/errors'
-import { URDecoder as FountainUrDecoder } from '@ngraveio/bc-ur'
 import * as Crc32 from './Crc32.ts'
 import {
   ChecksumError,
@@ -10,6 +8,7 @@ import {
   OversizeError,
   WrongUrTypeError,
 } from './errors.ts'
+import * as FountainSolver from './FountainSolver.ts'
 import * as names from './schemas/names.ts'
 import * as Ur from './Ur.ts'
 
@@ -34,9 +33,12 @@ export type Progress = {
   receivedParts: number
   /** Fragments the message is split into (the UR `seqLen`); 0 before the first part, 1 for single-part. */
   expectedParts: number
-  /** Fragments the fountain decoder has actually recovered so far. */
+  /** Fragments whose bytes are already determined by the frames received. */
   solvedFragments: number
-  /** 0-100 from recovered fragments; 100 only once the message is complete and checked. */
+  /**
+   * 0-100: the share of the message the frames received pin down (independent frames over the fragment
+   * count, so it never moves on a frame that adds nothing); 100 only once the message is complete and checked.
+   */
   estimatedPercent: number
   /** Every call to receive(), across messages. */
   framesSeen: number
@@ -69,7 +71,7 @@ type Session =
       id: string
       type: string
       seqLength: number
-      fountain: FountainUrDecoder
+      solver: FountainSolver.Solver
       seen: Set<number>
       result: Ur.UrResult | undefined
     }
@@ -182,13 +184,13 @@ export class UrDecoder {
       }
     }
     const complete = session.result !== undefined
-    const solved = complete ? session.seqLength : session.fountain.receivedPartIndexes().length
+    const { rank, solvedFragments } = session.solver
     return {
       type: session.type,
       receivedParts: session.seen.size,
       expectedParts: session.seqLength,
-      solvedFragments: solved,
-      estimatedPercent: complete ? 100 : Math.min(99, Math.floor((100 * solved) / session.seqLength)),
+      solvedFragments,
+      estimatedPercent: complete ? 100 : Math.min(99, Math.floor((100 * rank) / session.seqLength)),
       isComplete: complete,
       ...base,
     }
@@ -264,7 +266,13 @@ export class UrDecoder {
         id,
         type: part.type,
         seqLength: part.seqLength,
-        fountain: new FountainUrDecoder(),
+        // Ur.parse has checked the header (seqLen = ceil(messageLen / fragmentLen), within the caps).
+        solver: FountainSolver.create({
+          seqLength: part.seqLength,
+          messageLength: part.messageLength,
+          checksum: part.checksum,
+          fragmentLength: part.fragment.length,
+        }),
         seen: new Set(),
         result: undefined,
       }
@@ -275,34 +283,27 @@ export class UrDecoder {
       return { status: 'duplicate', progress: this.progress() }
     }
 
-    const before = session.fountain.receivedPartIndexes().length
-    // The library re-parses the text; we have already refused anything it could choke on.
-    const taken = session.fountain.receivePart(text.trim())
-    if (!taken) {
-      throw new MalformedUrError('This QR frame could not be added to the message.', {
-        hint: 'Scan the code again; if it keeps failing, regenerate it on the sending device.',
-        details: 'fountain decoder refused a part that passed validation',
-      })
-    }
+    const step = session.solver.add({ seqNum: part.seqNum, fragment: part.fragment })
     session.seen.add(part.seqNum)
-    if (session.fountain.isError()) {
-      // All fragments arrived but the message CRC fails: some part was forged or corrupt. Start over.
+    if (step.status === 'checksum-mismatch') {
+      // The parts span every fragment but the message CRC fails: some part was forged or corrupt. Start over.
       this.#session = undefined
       throw new ChecksumError(
         'The scanned parts do not fit together (the message checksum does not match).',
         {
           scope: 'message',
           hint: 'Scanning restarted. Make sure only one QR code is in view, then scan again.',
-          details: session.fountain.resultError(),
+          details: `message CRC32 ${hex(step.actual)}, parts declare ${hex(step.expected)}`,
         },
       )
     }
-    if (session.fountain.isSuccess()) {
-      const payload = new Uint8Array(session.fountain.resultUR().cbor)
-      session.result = { type: session.type, payload }
+    if (step.status === 'complete') {
+      session.result = { type: session.type, payload: step.message }
       return { status: 'complete', result: copy(session.result), progress: this.progress() }
     }
-    const newFragments = session.fountain.receivedPartIndexes().length - before
+    // A new frame that is a combination of frames already held adds nothing, like the old peeling
+    // decoder's redundant parts: 'accepted' with no new fragments (its rank does not move either).
+    const newFragments = step.status === 'independent' ? step.newFragments : 0
     if (replaced) {
       return {
         status: 'new-session',
@@ -319,6 +320,10 @@ export class UrDecoder {
     this.#framesUnusable += 1
     return { status, ...describe(error), error, progress: this.progress() }
   }
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`
 }
 
 function describe(error: BaseError): { message: string; hint: string } {
