@@ -1,6 +1,7 @@
 import { isBaseError } from '@airlock/errors'
 import { type Command, help, parse } from './command.ts'
 import { auditCommands } from './commands/audit.ts'
+import { coordinatorCommands } from './commands/coordinator/commands.ts'
 import { demo } from './commands/demo.ts'
 import { policyCommands } from './commands/policy.ts'
 import { qrDecode, qrEncode, qrShow } from './commands/qr.ts'
@@ -21,6 +22,7 @@ const commands: Command[] = [
   signInit,
   signReview,
   signApprove,
+  ...coordinatorCommands,
 ]
 
 function overview(): string {

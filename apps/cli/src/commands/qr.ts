@@ -19,7 +19,7 @@ import type { Command, OptionSpec } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { type Io, toJson } from '../io.ts'
 
-const densityOptions: Record<string, OptionSpec> = {
+export const densityOptions: Record<string, OptionSpec> = {
   type: { type: 'string', help: 'UR type (default bytes: the file is wrapped as a CBOR byte string)' },
   fragment: { type: 'string', help: 'fragment size in bytes (default: auto-tuned for a ~2 s scan)' },
   fps: { type: 'string', help: 'frames per second (default: auto-tuned)' },
@@ -30,7 +30,13 @@ function urMessage(type: string, payload: Uint8Array): Uint8Array {
   return type === 'bytes' ? cborEncode(payload) : payload
 }
 
-function positiveInt(value: unknown, flag: string): number | undefined {
+/**
+ * A positive whole-number flag, or undefined when absent; a UsageError otherwise.
+ *
+ * @example
+ * positiveInt(values.frames, 'frames') // 12
+ */
+export function positiveInt(value: unknown, flag: string): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
   if (!Number.isSafeInteger(n) || n <= 0) {
@@ -53,7 +59,13 @@ async function readInput(path: string, io: Io): Promise<Uint8Array> {
   }
 }
 
-function plan(values: Record<string, unknown>, message: Uint8Array, type: string) {
+/**
+ * The QR density for a message: auto-tuned, or the --fragment / --fps the user gave.
+ *
+ * @example
+ * const density = plan(values, message, 'airlock-sign-request')
+ */
+export function plan(values: Record<string, unknown>, message: Uint8Array, type: string) {
   const fragmentBytes = positiveInt(values.fragment, 'fragment')
   const fps = positiveInt(values.fps, 'fps')
   return QrDensity.tune({
@@ -94,35 +106,55 @@ export const qrEncode: Command = {
       positiveInt(values.frames, 'frames') ?? (encoder.isSinglePart ? 1 : 2 * encoder.fragmentCount)
     const parts = encoder.firstParts(count)
 
-    // Write into a fresh temporary directory and rename it into place, so a failure leaves nothing half-written.
-    const out = resolve(io.cwd, values.out)
-    const staging = `${out}.tmp-${process.pid}`
-    rmSync(staging, { recursive: true, force: true })
-    mkdirSync(staging, { recursive: true })
-    const svgs: string[] = []
-    for (const [i, part] of parts.entries()) {
-      const qr = QrCode.encode(part, { ecLevel: density.ecLevel, version: density.version })
-      writeFileSync(
-        join(staging, `frame-${String(i + 1).padStart(4, '0')}.png`),
-        await QrCode.toPng(qr, { scale: 6 }),
-      )
-      svgs.push(QrCode.toSvg(qr, { scale: 6 }))
-    }
-    writeFileSync(join(staging, 'preview.html'), previewHtml(svgs, density.fps))
-    writeFileSync(join(staging, 'parts.txt'), `${parts.join('\n')}\n`)
-    if (existsDir(out) && readdirSync(out).length > 0) {
-      rmSync(staging, { recursive: true, force: true })
-      throw new UsageError(`${values.out} exists and is not empty.`, {
-        hint: 'Choose a new directory or remove it first.',
-      })
-    }
-    rmSync(out, { recursive: true, force: true })
-    renameSync(staging, out)
+    await writeFrames({ out: values.out, parts, density, io })
     io.stderr(
       `${parts.length} frames (${encoder.fragmentCount} fragments of ${density.fragmentBytes} bytes, QR version ${density.version}, EC ${density.ecLevel}) at ${density.fps} fps: about ${density.expectedSeconds.toFixed(1)} s to scan.\n`,
     )
     return 0
   },
+}
+
+/**
+ * Writes UR parts as frame-0001.png …, preview.html and parts.txt into a new (or empty) directory,
+ * staged in a temporary directory and renamed into place so a failure leaves nothing half-written.
+ *
+ * @example
+ * await writeFrames({ out: 'frames', parts: encoder.firstParts(8), density, io })
+ */
+export async function writeFrames({
+  out: outArg,
+  parts,
+  density,
+  io,
+}: {
+  out: string
+  parts: readonly string[]
+  density: Pick<ReturnType<typeof plan>, 'ecLevel' | 'version' | 'fps'>
+  io: Io
+}): Promise<void> {
+  const out = resolve(io.cwd, outArg)
+  const staging = `${out}.tmp-${process.pid}`
+  rmSync(staging, { recursive: true, force: true })
+  mkdirSync(staging, { recursive: true })
+  const svgs: string[] = []
+  for (const [i, part] of parts.entries()) {
+    const qr = QrCode.encode(part, { ecLevel: density.ecLevel, version: density.version })
+    writeFileSync(
+      join(staging, `frame-${String(i + 1).padStart(4, '0')}.png`),
+      await QrCode.toPng(qr, { scale: 6 }),
+    )
+    svgs.push(QrCode.toSvg(qr, { scale: 6 }))
+  }
+  writeFileSync(join(staging, 'preview.html'), previewHtml(svgs, density.fps))
+  writeFileSync(join(staging, 'parts.txt'), `${parts.join('\n')}\n`)
+  if (existsDir(out) && readdirSync(out).length > 0) {
+    rmSync(staging, { recursive: true, force: true })
+    throw new UsageError(`${outArg} exists and is not empty.`, {
+      hint: 'Choose a new directory or remove it first.',
+    })
+  }
+  rmSync(out, { recursive: true, force: true })
+  renameSync(staging, out)
 }
 
 function existsDir(path: string): boolean {
@@ -225,6 +257,55 @@ function unwrapBytes(message: Uint8Array): Uint8Array {
   return value
 }
 
+/**
+ * Decodes PNG frames (files or directories of them) with zxing into one UR, reporting each frame's
+ * progress on stderr. Throws InputFileError when the frames do not complete the message.
+ *
+ * @example
+ * const { type, payload } = await decodeImages({ inputs: ['frames/'], io, expectedTypes: ['airlock-signature'] })
+ */
+export async function decodeImages({
+  inputs,
+  io,
+  expectedTypes,
+}: {
+  inputs: string[]
+  io: Io
+  expectedTypes?: string[] | undefined
+}): Promise<{ type: string; payload: Uint8Array }> {
+  const files = listImages(inputs, io)
+  const reader = await QrReader.create({ wasmBinary: await loadZxingReaderWasm() })
+  const decoder = new UrDecoder(expectedTypes ? { expectedTypes } : {})
+  let problems = 0
+  for (const file of files) {
+    const symbols = await reader.read(readPng(file))
+    if (symbols.length === 0) io.stderr(`${file}: no QR code found\n`)
+    for (const symbol of symbols) {
+      const status = decoder.receive(symbol.text)
+      const { receivedParts, expectedParts, estimatedPercent } = status.progress
+      if ('message' in status) {
+        problems += 1
+        io.stderr(`${file}: ${status.message}\n`)
+      } else {
+        io.stderr(
+          `${file}: ${status.status}, ${receivedParts}/${expectedParts ?? '?'} parts, ${estimatedPercent}%\n`,
+        )
+      }
+      if (status.status === 'complete') break
+    }
+    if (decoder.isComplete) break
+  }
+  const result = decoder.result()
+  if (!result) {
+    const progress = decoder.progress()
+    throw new InputFileError(
+      `The frames did not complete the message: ${progress.estimatedPercent}% after ${progress.framesSeen} frames${problems ? `, ${problems} unusable` : ''}.`,
+      { hint: 'Capture more frames (let the animation run longer) and decode again.' },
+    )
+  }
+  return result
+}
+
 export const qrDecode: Command = {
   path: ['qr', 'decode'],
   summary: 'Decode UR QR frames (PNG images or a directory of them) back into the payload.',
@@ -240,37 +321,11 @@ export const qrDecode: Command = {
       throw new UsageError('Give a directory of frames or image files.', {
         hint: `Usage: airlock ${qrDecode.usage}`,
       })
-    const files = listImages(positionals, io)
-    const reader = await QrReader.create({ wasmBinary: await loadZxingReaderWasm() })
-    const expectedTypes = values.type as string[] | undefined
-    const decoder = new UrDecoder(expectedTypes ? { expectedTypes } : {})
-    let problems = 0
-    for (const file of files) {
-      const symbols = await reader.read(readPng(file))
-      if (symbols.length === 0) io.stderr(`${file}: no QR code found\n`)
-      for (const symbol of symbols) {
-        const status = decoder.receive(symbol.text)
-        const { receivedParts, expectedParts, estimatedPercent } = status.progress
-        if ('message' in status) {
-          problems += 1
-          io.stderr(`${file}: ${status.message}\n`)
-        } else {
-          io.stderr(
-            `${file}: ${status.status}, ${receivedParts}/${expectedParts ?? '?'} parts, ${estimatedPercent}%\n`,
-          )
-        }
-        if (status.status === 'complete') break
-      }
-      if (decoder.isComplete) break
-    }
-    const result = decoder.result()
-    if (!result) {
-      const progress = decoder.progress()
-      throw new InputFileError(
-        `The frames did not complete the message: ${progress.estimatedPercent}% after ${progress.framesSeen} frames${problems ? `, ${problems} unusable` : ''}.`,
-        { hint: 'Capture more frames (let the animation run longer) and decode again.' },
-      )
-    }
+    const result = await decodeImages({
+      inputs: positionals,
+      io,
+      expectedTypes: values.type as string[] | undefined,
+    })
     if (values.json) {
       io.stdout(`${toJson(describeUr(result.type, result.payload))}\n`)
       return 0

@@ -1,0 +1,352 @@
+// `airlock action list|show|qr|cancel|reject|exec`: the queue's actions, their sign requests and execution.
+import { Chain, Execution, Requirements } from '@airlock/coordinator-core'
+import { type Action, type ActionState, StateMachine, type Store } from '@airlock/queue'
+import { SignRequest, Ur } from '@airlock/transport'
+import { getAddress } from 'viem'
+import type { Command } from '../../command.ts'
+import { UsageError } from '../../errors.ts'
+import { toJson } from '../../io.ts'
+import { densityOptions, plan, positiveInt, writeFrames } from '../qr.ts'
+import { ExecutionFailedError, NotExecutableError } from './errors.ts'
+import { executorClient } from './executor.ts'
+import {
+  type Coordinator,
+  contextOf,
+  homeOption,
+  queueRequirements,
+  resolveSafe,
+  safeName,
+  signRequestOf,
+  uintFlag,
+  withCoordinator,
+} from './home.ts'
+import { actionText, actionView } from './view.ts'
+
+function oneId(positionals: string[], usage: string): string {
+  if (positionals.length !== 1 || !positionals[0]) {
+    throw new UsageError('Give exactly one action id.', { hint: `Usage: airlock ${usage}` })
+  }
+  return positionals[0]
+}
+
+/** Moves an action forward if the clock now allows it (a delay that ended), then returns it. */
+async function current(c: Coordinator, store: Store, id: string): Promise<Action> {
+  const action = await store.getAction(id)
+  if (StateMachine.terminal.includes(action.state)) return action
+  return store.advance(id, { actor: c.actor })
+}
+
+async function show(
+  c: Coordinator,
+  store: Store,
+  action: Action,
+  json: boolean,
+  io: { stdout: (t: string) => void },
+) {
+  const [signatures, history, conflicts] = await Promise.all([
+    store.signatures(action.id),
+    store.history(action.id),
+    store.conflicts(action.safe),
+  ])
+  const view = actionView(c, action, signatures, { history, conflicts })
+  io.stdout(json ? `${toJson(view)}\n` : actionText(view))
+}
+
+export const actionList: Command = {
+  path: ['action', 'list'],
+  summary: 'List queued actions (oldest nonce first), optionally in one state.',
+  usage: 'action list [--state S] [--all] [--json]',
+  options: {
+    ...homeOption,
+    state: {
+      type: 'string',
+      multiple: true,
+      help: `only this state (repeatable): ${StateMachine.states.join(', ')}`,
+    },
+    all: { type: 'boolean', help: 'include executed, cancelled and superseded actions' },
+  },
+  run: async ({ values, io }) => {
+    const states = values.state as string[] | undefined
+    for (const state of states ?? []) {
+      if (!StateMachine.isState(state)) {
+        throw new UsageError(`"${state}" is not an action state.`, {
+          hint: `Use one of: ${StateMachine.states.join(', ')}.`,
+        })
+      }
+    }
+    return withCoordinator(values, io.cwd, async (c) => {
+      const store = await c.store()
+      const actions = await store.listActions({
+        ...(states ? { states: states as ActionState[] } : {}),
+        live: !states && values.all !== true,
+      })
+      if (values.json) {
+        io.stdout(
+          `${toJson(
+            actions.map((a) => ({
+              id: a.id,
+              state: a.state,
+              tier: a.tier,
+              kind: a.kind,
+              safe: a.safe.address,
+              safeName: safeName(c, a.safe.address),
+              nonce: a.nonce,
+              title: a.title,
+              safeTxHash: a.safeTxHash,
+              collected: a.collected,
+              requirements: a.requirements,
+            })),
+          )}\n`,
+        )
+        return 0
+      }
+      if (actions.length === 0) io.stdout('No actions.\n')
+      for (const a of actions) {
+        io.stdout(
+          `${a.id}  ${(safeName(c, a.safe.address) || a.safe.address).padEnd(10)} nonce ${String(a.nonce).padEnd(4)} ${a.tier.padEnd(11)} ${a.state.padEnd(23)} ${a.collected.signatures}/${a.requirements.signatures} sig  ${a.title}\n`,
+        )
+      }
+      return 0
+    })
+  },
+}
+
+export const actionShow: Command = {
+  path: ['action', 'show'],
+  summary:
+    'Show an action: hashes, tier, collected signatures and attestations, history, what is missing, conflicts.',
+  usage: 'action show <id> [--json]',
+  allowPositionals: true,
+  options: { ...homeOption },
+  run: async ({ values, positionals, io }) => {
+    const id = oneId(positionals, actionShow.usage)
+    return withCoordinator(values, io.cwd, async (c) => {
+      const store = await c.store()
+      await show(c, store, await current(c, store, id), values.json === true, io)
+      return 0
+    })
+  },
+}
+
+export const actionQr: Command = {
+  path: ['action', 'qr'],
+  summary: 'The action’s airlock-sign-request as animated QR frames (--out DIR) or UR parts (--parts).',
+  usage: 'action qr <id> (--out DIR | --parts) [--fragment N] [--fps N] [--frames N]',
+  allowPositionals: true,
+  options: {
+    ...homeOption,
+    ...densityOptions,
+    out: { type: 'string', help: 'directory for frame-0001.png …, preview.html and parts.txt' },
+    parts: { type: 'boolean', help: 'print the UR parts, one per line' },
+    frames: {
+      type: 'string',
+      help: 'parts to produce (default: the fragment count for --parts, twice it for frames)',
+    },
+  },
+  run: async ({ values, positionals, io }) => {
+    const id = oneId(positionals, actionQr.usage)
+    if (values.type !== undefined) {
+      throw new UsageError('action qr always writes an airlock-sign-request.', { hint: 'Leave out --type.' })
+    }
+    if (typeof values.out !== 'string' && values.parts !== true) {
+      throw new UsageError('Give --out DIR for QR frames or --parts for the UR text.', {
+        hint: `Usage: airlock ${actionQr.usage}`,
+      })
+    }
+    return withCoordinator(values, io.cwd, async (c) => {
+      const store = await c.store()
+      const action = await current(c, store, id)
+      if (StateMachine.terminal.includes(action.state)) {
+        throw new NotExecutableError(`Action ${id} is ${action.state}: there is nothing to sign.`, {
+          hint: 'Create a new action instead.',
+        })
+      }
+      const request = signRequestOf(action, await store.signatures(id))
+      const ur = SignRequest.toUr(request)
+      const density = plan(values, ur.payload, ur.type)
+      const encoder = Ur.encode({ ...ur, maxFragmentLength: density.maxFragmentLength })
+      const fragments = encoder.isSinglePart ? 1 : encoder.fragmentCount
+      const frames = positiveInt(values.frames, 'frames')
+      if (values.parts === true) {
+        for (const part of encoder.firstParts(frames ?? fragments)) io.stdout(`${part}\n`)
+      }
+      if (typeof values.out === 'string') {
+        const parts = encoder.firstParts(frames ?? (encoder.isSinglePart ? 1 : 2 * fragments))
+        await writeFrames({ out: values.out, parts, density, io })
+        io.stderr(
+          `Sign request ${request.requestId} for action ${id} (${action.tier}, safeTxHash ${action.safeTxHash}): ${parts.length} frames in ${values.out}, ${density.fps} fps.\n`,
+        )
+      }
+      return 0
+    })
+  },
+}
+
+export const actionCancel: Command = {
+  path: ['action', 'cancel'],
+  summary: 'Cancel a queued action (off-chain: signatures already given stay valid until the nonce is used).',
+  usage: 'action cancel <id> [--reason R] [--json]',
+  allowPositionals: true,
+  options: { ...homeOption, reason: { type: 'string', help: 'why (recorded in the history)' } },
+  run: async ({ values, positionals, io }) => {
+    const id = oneId(positionals, actionCancel.usage)
+    return withCoordinator(values, io.cwd, async (c) => {
+      const store = await c.store()
+      const action = await store.cancel(id, {
+        actor: c.actor,
+        reason:
+          typeof values.reason === 'string' && values.reason ? values.reason : 'cancelled by the operator',
+      })
+      const signed = action.collected.signatures > 0
+      if (values.json) io.stdout(`${toJson(actionView(c, action, await store.signatures(id)))}\n`)
+      else io.stdout(`Cancelled ${id}.\n`)
+      if (signed) {
+        io.stderr(
+          `warning: ${action.collected.signatures} signature(s) were collected: anyone holding them can still execute nonce ${action.nonce}. Use 'airlock action reject ${action.nonce}' to burn the nonce on chain.\n`,
+        )
+      }
+      return 0
+    })
+  },
+}
+
+export const actionReject: Command = {
+  path: ['action', 'reject'],
+  summary: 'Queue the on-chain rejection of a nonce (an empty call from the Safe to itself).',
+  usage: 'action reject <nonce> [--safe S] [--json]',
+  allowPositionals: true,
+  options: { ...homeOption, safe: { type: 'string', help: 'the Safe (default: the treasury)' } },
+  run: async ({ values, positionals, io }) => {
+    if (positionals.length !== 1)
+      throw new UsageError('Give the nonce to reject.', { hint: `Usage: airlock ${actionReject.usage}` })
+    const nonce = uintFlag(positionals[0], 'nonce')
+    return withCoordinator(values, io.cwd, async (c) => {
+      const state = await Chain.readSafe({
+        client: c.client,
+        safe: resolveSafe(c, values.safe),
+        chainId: c.config.chainId,
+      })
+      const store = await c.store()
+      const ref = { chainId: BigInt(state.chainId), address: state.address }
+      await store.syncNonce({ safe: ref, onchainNonce: state.nonce, actor: c.actor })
+      const created = await store.createRejection({
+        safe: { ...ref, version: state.version },
+        nonce,
+        actor: c.actor,
+        requirements: (analysis) =>
+          queueRequirements(Requirements.of({ config: c.config, state, tier: analysis.tier })),
+        onchainNonce: state.nonce,
+        submit: true,
+      })
+      const action = await store.getAction(created.id)
+      await show(c, store, action, values.json === true, io)
+      return 0
+    })
+  },
+}
+
+export const actionExec: Command = {
+  path: ['action', 'exec'],
+  summary: 'Execute a ready action: re-verify, simulate, send with the executor key, wait for the receipt.',
+  usage: 'action exec <id> [--executor-key-file F] [--json]',
+  allowPositionals: true,
+  options: {
+    ...homeOption,
+    'executor-key-file': { type: 'string', help: 'override the executor key file from config.json' },
+  },
+  run: async ({ values, positionals, io }) => {
+    const id = oneId(positionals, actionExec.usage)
+    return withCoordinator(values, io.cwd, async (c) => {
+      const store = await c.store()
+      let action = await current(c, store, id)
+      const executor = executorClient(c, values['executor-key-file'])
+      const state = await Chain.readSafe({
+        client: c.client,
+        safe: action.safe.address,
+        chainId: c.config.chainId,
+      })
+      await store.syncNonce({ safe: action.safe, onchainNonce: state.nonce, actor: c.actor })
+      // A reverted attempt left it `failed`; trying again is the operator's decision, made here.
+      if (action.state === 'failed') {
+        action = await store.transition(id, { to: 'ready', actor: c.actor, reason: 'retrying the execution' })
+      }
+      const verdict = await store.canExecute(id, { onchainNonce: state.nonce })
+      if (!verdict.ok) {
+        const missing = actionView(c, verdict.action, await store.signatures(id)).missing
+        throw new NotExecutableError(`Action ${id} cannot execute now: ${verdict.message}`, {
+          hint: missing.length ? missing.join(' ') : 'Run airlock action show for details.',
+        })
+      }
+      const collected = await store.signatures(id)
+      const result = await Execution.execute({
+        client: c.client,
+        executor,
+        config: c.config,
+        tx: action.tx,
+        context: contextOf(action),
+        signatures: collected
+          .filter((s) => s.kind === 'safe-signature')
+          .map(({ signer, signature }) => ({ signer, signature })),
+        attesters: collected.filter((s) => s.kind === 'approval-attestation').map((s) => s.signer),
+        createdAt: Math.floor(action.createdAt.getTime() / 1000),
+        pollingIntervalMs: 250,
+      })
+      if (!result.ok && result.retryable) {
+        if (result.status === 'reverted' && result.hash !== undefined) {
+          const receipt = await Chain.rpc(() => c.client.getTransactionReceipt({ hash: result.hash! }), {
+            what: `the receipt of ${result.hash}`,
+          })
+          await store.recordExecution(id, {
+            txHash: result.hash,
+            blockNumber: receipt.blockNumber,
+            status: 'reverted',
+            revertReason: result.revert.message,
+            actor: c.actor,
+          })
+          throw new ExecutionFailedError(
+            `The execution of ${id} reverted on chain in ${result.hash}: ${result.revert.message}`,
+            {
+              hint: 'The nonce is not used: the action is failed and can be retried with action exec.',
+            },
+          )
+        }
+        throw new ExecutionFailedError(`The execution of ${id} would revert: ${result.revert.message}`, {
+          hint: 'Nothing was sent and the action stays ready: fix the cause (e.g. fund the Safe) and run action exec again.',
+        })
+      }
+      await store.recordExecution(id, {
+        txHash: result.hash,
+        blockNumber: result.blockNumber,
+        status: 'success',
+        revertReason: result.ok ? null : 'the Safe’s call failed (ExecutionFailure); the nonce is used',
+        actor: c.actor,
+      })
+      const summary = {
+        id,
+        status: result.status,
+        safeTxHash: result.safeTxHash,
+        txHash: result.hash,
+        blockNumber: result.blockNumber,
+        blockHash: result.blockHash,
+        gasUsed: result.receipt.gasUsed,
+        effectiveGasPrice: result.receipt.effectiveGasPrice,
+        from: getAddress(result.receipt.from),
+      }
+      if (values.json) io.stdout(`${toJson(summary)}\n`)
+      else {
+        io.stdout(
+          `${result.ok ? 'Executed' : 'Executed, but the Safe’s call FAILED'} ${id}\n  tx       ${result.hash}\n  block    ${result.blockNumber} ${result.blockHash}\n  gas used ${result.receipt.gasUsed}\n`,
+        )
+      }
+      if (!result.ok) {
+        throw new ExecutionFailedError(
+          `The Safe ran ${id} but its call failed (ExecutionFailure in ${result.hash}).`,
+          {
+            hint: 'The nonce is used: queue a corrected action with a new nonce.',
+          },
+        )
+      }
+      return 0
+    })
+  },
+}

@@ -1,0 +1,577 @@
+// `airlock action new …`: builds a Safe transaction with coordinator-core, analyses it exactly as a
+// signer does, and queues it; prints the id, tier, hashes and what it still needs.
+import { resolve } from 'node:path'
+import {
+  Action,
+  Build,
+  Chain,
+  type PreparedAction,
+  Requirements,
+  Timelock,
+  TransactionBuilder,
+} from '@airlock/coordinator-core'
+import { SafeTx } from '@airlock/safe'
+import type { Address, Hex } from 'viem'
+import type { Command, OptionSpec } from '../../command.ts'
+import { InputFileError, UsageError } from '../../errors.ts'
+import { type Io, readJsonFile, toJson } from '../../io.ts'
+import {
+  addressFlag,
+  type Coordinator,
+  homeOption,
+  queueRequirements,
+  resolveSafe,
+  uintFlag,
+  withCoordinator,
+} from './home.ts'
+import { actionText, actionView } from './view.ts'
+
+type Values = Record<string, unknown>
+
+const common: Record<string, OptionSpec> = {
+  ...homeOption,
+  safe: { type: 'string', help: 'the Safe that executes it: address or name (default: the treasury)' },
+  title: { type: 'string', help: 'a title the signers see (untrusted text to them)' },
+  description: { type: 'string', help: 'a description (default: the decoded calls)' },
+  nonce: { type: 'string', help: 'the Safe nonce (default: the next free one in the queue)' },
+}
+
+const callOptions: Record<string, OptionSpec> = {
+  to: { type: 'string', help: 'the contract to call' },
+  sig: { type: 'string', help: 'function signature, e.g. "function setFee(uint256 fee)"' },
+  args: { type: 'string', multiple: true, help: 'arguments in order (repeat, or list them after --args)' },
+  data: { type: 'string', help: 'raw calldata instead of --sig/--args' },
+  value: { type: 'string', help: 'native coin to send with the call, in wei (default 0)' },
+}
+
+/**
+ * Builds the action on a freshly read Safe and queues it (submitted: it starts collecting at once).
+ *
+ * @example
+ * await queue(c, { values, io, safe, title: 'Pay Bob', calls: [Build.nativeTransfer({ to, amount })] })
+ */
+export async function queue(
+  c: Coordinator,
+  {
+    values,
+    io,
+    safe,
+    calls,
+    title,
+    notes = [],
+    afterCreate,
+  }: {
+    values: Values
+    io: Io
+    safe: Address
+    calls: (state: Chain.SafeState) => Build.Call[] | Promise<Build.Call[]>
+    title: string
+    notes?: string[] | undefined
+    afterCreate?: ((id: string) => Promise<void>) | undefined
+  },
+): Promise<number> {
+  const state = await Chain.readSafe({ client: c.client, safe, chainId: c.config.chainId })
+  const store = await c.store()
+  const ref = { chainId: BigInt(state.chainId), address: state.address }
+  await store.syncNonce({ safe: ref, onchainNonce: state.nonce, actor: c.actor })
+  const nonce = values.nonce === undefined ? await store.nextNonce(ref) : uintFlag(values.nonce, 'nonce')
+  const prepared: PreparedAction = Action.prepare({
+    config: c.config,
+    state,
+    calls: await calls(state),
+    title: typeof values.title === 'string' ? values.title : title,
+    description: typeof values.description === 'string' ? values.description : undefined,
+    nonce,
+  })
+  const created = await store.createAction({
+    safe: { ...ref, version: state.version },
+    tx: prepared.tx,
+    title: prepared.title,
+    description: prepared.description,
+    requirements: (analysis) =>
+      queueRequirements(Requirements.of({ config: c.config, state, tier: analysis.tier })),
+    actor: c.actor,
+    analyze: { org: c.config.decoder },
+    onchainNonce: state.nonce,
+    submit: true,
+  })
+  if (afterCreate) await afterCreate(created.id)
+  const action = await store.getAction(created.id)
+  const view = actionView(c, action, await store.signatures(action.id))
+  const analysis = {
+    tierReasons: prepared.analysis.tierReasons.map((r) => `${r.tier}: ${r.reason}`),
+    findings: prepared.analysis.findings.map((f) => `${f.severity} ${f.code}: ${f.reason}`),
+    drift: prepared.requirements.drift,
+    notes,
+  }
+  if (values.json) io.stdout(`${toJson({ ...view, ...analysis })}\n`)
+  else {
+    io.stdout(actionText(view))
+    for (const reason of analysis.tierReasons) io.stdout(`  why: ${reason}\n`)
+    for (const finding of analysis.findings) io.stdout(`  finding: ${finding}\n`)
+    io.stdout(`Next: airlock action qr ${action.id} --out DIR (or --parts) for the signers.\n`)
+  }
+  for (const line of [...analysis.drift, ...notes]) io.stderr(`warning: ${line}\n`)
+  return 0
+}
+
+/**
+ * One call from --to with --sig/--args (arguments also after --args), or --data, and --value.
+ *
+ * @example
+ * callFromFlags(values, positionals) // { to, value: 0n, data: '0x…' }
+ */
+export function callFromFlags(values: Values, positionals: string[]): Build.Call {
+  const to = addressFlag(values.to, 'to')
+  const value = values.value === undefined ? 0n : uintFlag(values.value, 'value')
+  const args = [...((values.args as string[] | undefined) ?? []), ...positionals]
+  if (typeof values.data === 'string') {
+    if (values.sig !== undefined || args.length > 0) {
+      throw new UsageError('Give either --data or --sig with --args, not both.', {
+        hint: 'Use --sig "function f(uint256)" --args 5 to encode the call here.',
+      })
+    }
+    return { to, value, data: SafeTx.parseHex(values.data, '--data') }
+  }
+  if (typeof values.sig !== 'string') {
+    throw new UsageError('Give the function with --sig (or raw calldata with --data).', {
+      hint: 'Example: --sig "function setFee(uint256 fee)" --args 30',
+    })
+  }
+  return Build.contractCall({ to, signature: values.sig, args, value })
+}
+
+/**
+ * Calls from a JSON file: `[{ "to": "0x…", "value": "0", "data": "0x…" }` or
+ * `{ "to": "0x…", "sig": "function f(uint256)", "args": ["1"] }, …]`.
+ *
+ * @example
+ * callsFromFile('calls.json', io.cwd)
+ */
+export function callsFromFile(file: string, cwd: string): Build.Call[] {
+  const json = readJsonFile(resolve(cwd, file), 'calls')
+  const list = Array.isArray(json) ? json : (json as { calls?: unknown } | null)?.calls
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new InputFileError(`${file} holds no calls.`, {
+      hint: 'Give a JSON array of { "to", "value", "data" } or { "to", "sig", "args" } objects.',
+    })
+  }
+  return list.map((entry, i) => {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      throw new InputFileError(`${file}: call ${i} is not an object.`, {
+        hint: 'Give { "to", "value", "data" }.',
+      })
+    }
+    const e = entry as Record<string, unknown>
+    const where = `${file}: call ${i}`
+    const to = typeof e.to === 'string' ? e.to : ''
+    const value = e.value === undefined ? '0' : String(e.value)
+    try {
+      if (typeof e.sig === 'string' || typeof e.signature === 'string') {
+        return Build.contractCall({
+          to,
+          signature: (e.sig ?? e.signature) as string,
+          args: Array.isArray(e.args) ? e.args : [],
+          value,
+        })
+      }
+      return {
+        to: SafeTx.parseAddress(to, 'to'),
+        value: SafeTx.parseUint(value, 'value'),
+        data: e.data === undefined ? '0x' : SafeTx.parseHex(e.data, 'data'),
+      }
+    } catch (error) {
+      if (error instanceof Error && 'shortMessage' in error) {
+        throw new InputFileError(`${where}: ${(error as { shortMessage: string }).shortMessage}`, {
+          hint: (error as { hint?: string }).hint ?? 'Fix the call in the file.',
+          cause: error,
+        })
+      }
+      throw error
+    }
+  })
+}
+
+const run =
+  (
+    build: (c: Coordinator, values: Values, positionals: string[], io: Io) => Promise<number>,
+  ): Command['run'] =>
+  async ({ values, positionals, io }) =>
+    withCoordinator(values, io.cwd, (c) => build(c, values, positionals, io))
+
+export const actionNewTransfer: Command = {
+  path: ['action', 'new', 'transfer'],
+  summary: 'Queue a transfer of the native coin or an ERC-20 token.',
+  usage:
+    'action new transfer --to ADDR --amount N [--token ADDR] [--safe S] [--title T] [--nonce N] [--json]',
+  options: {
+    ...common,
+    to: { type: 'string', help: 'recipient' },
+    amount: { type: 'string', help: 'amount in base units (wei, or the token’s smallest unit)' },
+    token: { type: 'string', help: 'ERC-20 token address (default: the native coin)' },
+  },
+  run: run(async (c, values, _positionals, io) => {
+    const to = addressFlag(values.to, 'to')
+    const amount = uintFlag(values.amount, 'amount')
+    const token = values.token === undefined ? undefined : addressFlag(values.token, 'token')
+    return queue(c, {
+      values,
+      io,
+      safe: resolveSafe(c, values.safe),
+      title: `Transfer ${amount} ${token ? `of token ${token}` : 'wei'} to ${to}`,
+      calls: () => [
+        token ? Build.erc20Transfer({ token, to, amount }) : Build.nativeTransfer({ to, amount }),
+      ],
+    })
+  }),
+}
+
+export const actionNewCall: Command = {
+  path: ['action', 'new', 'call'],
+  summary: 'Queue a contract call from a function signature and arguments (or raw calldata).',
+  usage:
+    'action new call --to ADDR --sig "function f(uint256)" --args A [B…] [--value WEI] [--safe S] [--json]',
+  allowPositionals: true,
+  options: { ...common, ...callOptions },
+  run: run(async (c, values, positionals, io) => {
+    const call = callFromFlags(values, positionals)
+    return queue(c, {
+      values,
+      io,
+      safe: resolveSafe(c, values.safe),
+      title: `Call ${typeof values.sig === 'string' ? values.sig.replace(/^function\s+/, '') : 'contract'} on ${call.to}`,
+      calls: () => [call],
+    })
+  }),
+}
+
+export const actionNewBatch: Command = {
+  path: ['action', 'new', 'batch'],
+  summary:
+    'Queue several calls as one MultiSendCallOnly batch (a calls JSON or a Safe Transaction Builder file).',
+  usage: 'action new batch (--file calls.json | --tx-builder FILE) [--safe S] [--title T] [--json]',
+  options: {
+    ...common,
+    file: { type: 'string', help: 'JSON array of { to, value, data } or { to, sig, args }' },
+    'tx-builder': { type: 'string', help: 'a Safe Transaction Builder batch JSON export' },
+  },
+  run: run(async (c, values, _positionals, io) => {
+    const notes: string[] = []
+    const safe = resolveSafe(c, values.safe)
+    let calls: Build.Call[]
+    let title: string
+    if (typeof values['tx-builder'] === 'string') {
+      const batch = TransactionBuilder.parse(
+        readJsonFile(resolve(io.cwd, values['tx-builder']), 'Transaction Builder'),
+        {
+          chainId: c.config.chainId,
+        },
+      )
+      if (batch.createdFromSafeAddress && batch.createdFromSafeAddress.toLowerCase() !== safe.toLowerCase()) {
+        notes.push(`The batch was created for Safe ${batch.createdFromSafeAddress}, not ${safe}.`)
+      }
+      calls = batch.calls
+      title = batch.name || `Batch of ${calls.length} calls`
+    } else if (typeof values.file === 'string') {
+      calls = callsFromFile(values.file, io.cwd)
+      title = `Batch of ${calls.length} calls`
+    } else {
+      throw new UsageError('Give the calls with --file calls.json or --tx-builder FILE.', {
+        hint: `Usage: airlock ${actionNewBatch.usage}`,
+      })
+    }
+    return queue(c, { values, io, safe, title, notes, calls: () => calls })
+  }),
+}
+
+type AdminOp = {
+  name: string
+  summary: string
+  usage: string
+  options: Record<string, OptionSpec>
+  build: (state: Chain.SafeState, values: Values) => Build.Call
+  title: (values: Values) => string
+}
+
+const optionalThreshold = (values: Values) =>
+  values.threshold === undefined ? undefined : uintFlag(values.threshold, 'threshold')
+
+const adminOps: AdminOp[] = [
+  {
+    name: 'add-owner',
+    summary: 'Queue adding an owner (keeps the threshold unless --threshold).',
+    usage: '--owner ADDR [--threshold N]',
+    options: {
+      owner: { type: 'string', help: 'the new owner' },
+      threshold: { type: 'string', help: 'new threshold' },
+    },
+    build: (state, v) =>
+      Build.addOwner({ state, owner: addressFlag(v.owner, 'owner'), threshold: optionalThreshold(v) }),
+    title: (v) => `Add owner ${String(v.owner)}`,
+  },
+  {
+    name: 'remove-owner',
+    summary: 'Queue removing an owner (lowers the threshold only if it must, unless --threshold).',
+    usage: '--owner ADDR [--threshold N]',
+    options: {
+      owner: { type: 'string', help: 'the owner to remove' },
+      threshold: { type: 'string', help: 'new threshold' },
+    },
+    build: (state, v) =>
+      Build.removeOwner({ state, owner: addressFlag(v.owner, 'owner'), threshold: optionalThreshold(v) }),
+    title: (v) => `Remove owner ${String(v.owner)}`,
+  },
+  {
+    name: 'swap-owner',
+    summary: 'Queue replacing one owner by another.',
+    usage: '--old ADDR --new ADDR',
+    options: {
+      old: { type: 'string', help: 'the owner to replace' },
+      new: { type: 'string', help: 'the new owner' },
+    },
+    build: (state, v) =>
+      Build.swapOwner({ state, oldOwner: addressFlag(v.old, 'old'), newOwner: addressFlag(v.new, 'new') }),
+    title: (v) => `Swap owner ${String(v.old)} for ${String(v.new)}`,
+  },
+  {
+    name: 'threshold',
+    summary: 'Queue a threshold change.',
+    usage: '--threshold N',
+    options: { threshold: { type: 'string', help: 'the new threshold' } },
+    build: (state, v) => Build.changeThreshold({ state, threshold: uintFlag(v.threshold, 'threshold') }),
+    title: (v) => `Change the threshold to ${String(v.threshold)}`,
+  },
+  {
+    name: 'enable-module',
+    summary: 'Queue enabling a Safe module.',
+    usage: '--module ADDR',
+    options: { module: { type: 'string', help: 'the module contract' } },
+    build: (state, v) => Build.enableModule({ state, module: addressFlag(v.module, 'module') }),
+    title: (v) => `Enable module ${String(v.module)}`,
+  },
+  {
+    name: 'disable-module',
+    summary: 'Queue disabling a Safe module.',
+    usage: '--module ADDR',
+    options: { module: { type: 'string', help: 'the module contract' } },
+    build: (state, v) => Build.disableModule({ state, module: addressFlag(v.module, 'module') }),
+    title: (v) => `Disable module ${String(v.module)}`,
+  },
+  {
+    name: 'set-guard',
+    summary: 'Queue setting (or, with the zero address, removing) the transaction guard.',
+    usage: '--guard ADDR',
+    options: { guard: { type: 'string', help: 'the guard contract (0x000…0 removes it)' } },
+    build: (state, v) => Build.setGuard({ state, guard: addressFlag(v.guard, 'guard') }),
+    title: (v) => `Set the guard to ${String(v.guard)}`,
+  },
+  {
+    name: 'set-fallback-handler',
+    summary: 'Queue setting the fallback handler.',
+    usage: '--handler ADDR',
+    options: { handler: { type: 'string', help: 'the fallback handler contract' } },
+    build: (state, v) => Build.setFallbackHandler({ state, handler: addressFlag(v.handler, 'handler') }),
+    title: (v) => `Set the fallback handler to ${String(v.handler)}`,
+  },
+]
+
+export const actionNewAdmin: Command[] = adminOps.map((op) => ({
+  path: ['action', 'new', 'admin', op.name],
+  summary: op.summary,
+  usage: `action new admin ${op.name} ${op.usage} [--safe S] [--json]`,
+  options: { ...common, ...op.options },
+  run: run(async (c, values, _positionals, io) =>
+    queue(c, {
+      values,
+      io,
+      safe: resolveSafe(c, values.safe),
+      title: op.title(values),
+      calls: (state) => [op.build(state, values)],
+    }),
+  ),
+}))
+
+export const actionNewPause: Command = {
+  path: ['action', 'new', 'pause'],
+  summary: 'Queue the guardian Safe’s Emergency pause of listed protocol contracts (one signature).',
+  usage: 'action new pause [--contract ADDR…] [--json]',
+  options: {
+    ...common,
+    contract: {
+      type: 'string',
+      multiple: true,
+      help: 'a pausable contract from the org config (default: all)',
+    },
+  },
+  run: run(async (c, values, _positionals, io) => {
+    if (!c.config.guardian) {
+      throw new UsageError(`The org config has no guardian Safe on chain ${c.config.chainId}.`, {
+        hint: 'Set "guardian" in the org config: pauses go through it.',
+      })
+    }
+    const contracts = (values.contract as string[] | undefined)?.map((a) => addressFlag(a, 'contract'))
+    return queue(c, {
+      values,
+      io,
+      safe: resolveSafe(c, values.safe, c.config.guardian.address),
+      title: contracts
+        ? `Emergency pause of ${contracts.join(', ')}`
+        : 'Emergency pause of every pausable contract',
+      calls: () => Build.pause({ config: c.config, contracts }),
+    })
+  }),
+}
+
+const timelockOptions: Record<string, OptionSpec> = {
+  ...callOptions,
+  file: { type: 'string', help: 'several calls as JSON (a batch operation) instead of --to' },
+  salt: { type: 'string', help: 'bytes32 salt that makes the operation unique (default zero)' },
+  predecessor: { type: 'string', help: 'bytes32 id of an operation that must be done first' },
+  timelock: { type: 'string', help: 'the TimelockController (default: from config.json)' },
+}
+
+function operationOf(c: Coordinator, values: Values, positionals: string[], cwd: string): Timelock.Operation {
+  const timelock =
+    values.timelock === undefined ? c.config.timelock : addressFlag(values.timelock, 'timelock')
+  if (timelock === undefined) {
+    throw new UsageError('No TimelockController is configured.', {
+      hint: 'Pass --timelock ADDR, or set it with coordinator init --timelock.',
+    })
+  }
+  const bytes32 = (value: unknown, flag: string): Hex | undefined =>
+    value === undefined ? undefined : (SafeTx.parseHex(value, `--${flag}`, { bytes: 32 }) as Hex)
+  return {
+    timelock,
+    calls:
+      typeof values.file === 'string'
+        ? callsFromFile(values.file, cwd)
+        : [callFromFlags(values, positionals)],
+    salt: bytes32(values.salt, 'salt'),
+    predecessor: bytes32(values.predecessor, 'predecessor'),
+  }
+}
+
+export const actionNewTimelockSchedule: Command = {
+  path: ['action', 'new', 'timelock', 'schedule'],
+  summary:
+    'Queue scheduling a Critical operation on the TimelockController (from the treasury, its proposer).',
+  usage:
+    'action new timelock schedule (--to ADDR --sig S --args … | --file calls.json) [--delay S] [--salt H] [--json]',
+  allowPositionals: true,
+  options: {
+    ...common,
+    ...timelockOptions,
+    delay: { type: 'string', help: 'seconds (default: the timelock’s minimum delay)' },
+  },
+  run: run(async (c, values, positionals, io) => {
+    const operation = operationOf(c, values, positionals, io.cwd)
+    const id = Timelock.operationId(operation)
+    const onChain = await Timelock.read({ client: c.client, timelock: operation.timelock, id })
+    if (onChain.status !== 'unset') {
+      throw new UsageError(`Operation ${id} is already ${onChain.status} on the timelock.`, {
+        hint: 'Use another --salt to schedule the same calls again.',
+      })
+    }
+    const delay = values.delay === undefined ? onChain.minDelay : uintFlag(values.delay, 'delay')
+    if (delay < onChain.minDelay) {
+      throw new UsageError(
+        `--delay ${delay} is below the timelock’s minimum delay of ${onChain.minDelay}s.`,
+        {
+          hint: `Give at least ${onChain.minDelay}.`,
+        },
+      )
+    }
+    const safe = resolveSafe(c, values.safe)
+    const notes: string[] = []
+    if (
+      !(await Timelock.hasRole({
+        client: c.client,
+        timelock: operation.timelock,
+        role: Timelock.roles.proposer,
+        account: safe,
+      }))
+    ) {
+      notes.push(`${safe} does not hold the PROPOSER role on ${operation.timelock}: scheduling will revert.`)
+    }
+    io.stderr(`Timelock operation ${id}, delay ${delay}s.\n`)
+    return queue(c, {
+      values,
+      io,
+      safe,
+      notes,
+      title: `Schedule timelock operation ${id.slice(0, 10)}… (${operation.calls.length} call(s), ${delay}s)`,
+      calls: () => [Timelock.schedule({ ...operation, delay })],
+    })
+  }),
+}
+
+export const actionNewTimelockExecute: Command = {
+  path: ['action', 'new', 'timelock', 'execute'],
+  summary: 'Queue executing a scheduled timelock operation (refused by the queue until it is ready).',
+  usage: 'action new timelock execute (--to ADDR --sig S --args … | --file calls.json) [--salt H] [--json]',
+  allowPositionals: true,
+  options: { ...common, ...timelockOptions },
+  run: run(async (c, values, positionals, io) => {
+    const operation = operationOf(c, values, positionals, io.cwd)
+    const id = Timelock.operationId(operation)
+    const onChain = await Timelock.read({ client: c.client, timelock: operation.timelock, id })
+    if (onChain.status === 'unset' || onChain.status === 'done') {
+      throw new UsageError(
+        `Operation ${id} is ${onChain.status === 'unset' ? 'not scheduled' : 'already done'}.`,
+        {
+          hint: 'Check the calls, salt and predecessor: they must match the scheduled operation exactly.',
+        },
+      )
+    }
+    return queue(c, {
+      values,
+      io,
+      safe: resolveSafe(c, values.safe),
+      title: `Execute timelock operation ${id.slice(0, 10)}…`,
+      calls: () => [Timelock.execute(operation)],
+      afterCreate: async (actionId) => {
+        const store = await c.store()
+        await store.setTimelock(actionId, {
+          operationId: id,
+          eta: new Date(Number(onChain.readyAt) * 1000),
+          actor: c.actor,
+        })
+      },
+    })
+  }),
+}
+
+export const actionNewTimelockCancel: Command = {
+  path: ['action', 'new', 'timelock', 'cancel'],
+  summary: 'Queue cancelling a pending timelock operation (from the guardian Safe, its canceller).',
+  usage: 'action new timelock cancel (--id H | --to ADDR --sig S --args … | --file calls.json) [--json]',
+  allowPositionals: true,
+  options: { ...common, ...timelockOptions, id: { type: 'string', help: 'the operation id' } },
+  run: run(async (c, values, positionals, io) => {
+    const timelock =
+      values.timelock === undefined ? c.config.timelock : addressFlag(values.timelock, 'timelock')
+    const id =
+      typeof values.id === 'string'
+        ? (SafeTx.parseHex(values.id, '--id', { bytes: 32 }) as Hex)
+        : Timelock.operationId(operationOf(c, values, positionals, io.cwd))
+    if (timelock === undefined) {
+      throw new UsageError('No TimelockController is configured.', { hint: 'Pass --timelock ADDR.' })
+    }
+    const onChain = await Timelock.read({ client: c.client, timelock, id })
+    if (onChain.status !== 'pending' && onChain.status !== 'ready') {
+      throw new UsageError(
+        `Operation ${id} is ${onChain.status === 'unset' ? 'not scheduled' : 'already done'}: nothing to cancel.`,
+        {
+          hint: 'Check the operation id.',
+        },
+      )
+    }
+    return queue(c, {
+      values,
+      io,
+      safe: resolveSafe(c, values.safe, c.config.guardian?.address),
+      title: `Cancel timelock operation ${id.slice(0, 10)}…`,
+      calls: () => [Timelock.cancel({ timelock, id })],
+    })
+  }),
+}

@@ -1,0 +1,39 @@
+// The coordinator's commands, in the order `airlock --help` lists them.
+import type { Command } from '../../command.ts'
+import { actionCancel, actionExec, actionList, actionQr, actionReject, actionShow } from './action.ts'
+import {
+  actionNewAdmin,
+  actionNewBatch,
+  actionNewCall,
+  actionNewPause,
+  actionNewTimelockCancel,
+  actionNewTimelockExecute,
+  actionNewTimelockSchedule,
+  actionNewTransfer,
+} from './actionNew.ts'
+import { coordinatorInit } from './init.ts'
+import { safeAdd, safeShow } from './safeAdmin.ts'
+import { sentryRun } from './sentry.ts'
+import { sigAdd } from './sig.ts'
+
+export const coordinatorCommands: Command[] = [
+  coordinatorInit,
+  safeAdd,
+  safeShow,
+  actionNewTransfer,
+  actionNewCall,
+  actionNewBatch,
+  ...actionNewAdmin,
+  actionNewPause,
+  actionNewTimelockSchedule,
+  actionNewTimelockExecute,
+  actionNewTimelockCancel,
+  actionList,
+  actionShow,
+  actionQr,
+  actionCancel,
+  actionReject,
+  actionExec,
+  sigAdd,
+  sentryRun,
+]
