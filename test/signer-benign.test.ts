@@ -205,6 +205,27 @@ describe('benign treasury actions', () => {
     expect(refused).toEqual([])
   })
 
+  it('signs an Existential owner change under the default policy once every owner attested and 72h passed', async () => {
+    const last = await F.peer({ ownerIndex: 4, clock })
+    const newOwner = '0x0000000000000000000000000000000000003001' as const
+    const round1 = F.request(F.tokenCall(F.TREASURY, F.addOwnerData(newOwner), nextNonce(F.TREASURY)), {
+      claimedTier: 'existential',
+    })
+    const attested = await expectReleased('owner change round 1', round1, 'approval-attestation')
+    expect(attested?.review.tier).toBe('existential')
+    const attestations = []
+    for (const peer of [...others, last]) {
+      const r = await peer.signer.approve(round1, { key: peer.key })
+      if (r.status !== 'released') throw new Error(`peer refused: ${r.status}`)
+      attestations.push({ signer: r.response.signer, signature: r.response.signature, tier: 'existential' })
+    }
+    clock.advance(72 * 3600 + 60)
+    const signed = await expectReleased('owner change round 2', { ...round1, attestations }, 'safe-signature')
+    expect(signed?.review.approvals).toMatchObject({ required: 5 })
+    expect(signed?.review.approvals.owners.length).toBe(5)
+    expect(refused).toEqual([])
+  })
+
   it('wrote a verifiable log whose state matches what was released', async () => {
     const log = me.signer.log as ReturnType<typeof DecisionLog.memory>
     const checked = verify(log.text(), { publicKey: log.publicKey })

@@ -2,7 +2,7 @@
 // with the expected stable reason code, and the refusal must be in the signer's log before the
 // result comes back.
 import { type ApproveResult, BundleRejectedError, DecisionLog, Signer } from '@airlock/signer-core'
-import { type Address, toHex } from 'viem'
+import { type Address, encodeFunctionData, parseAbi, toHex } from 'viem'
 import { describe, expect, it } from 'vitest'
 import * as F from './support/signer-fixtures.ts'
 
@@ -39,16 +39,14 @@ async function expectReleased(
 }
 
 const ATTACKER = '0x00000000000000000000000000000000DeaDBeef' as Address
-const policiesWithout = (...ids: string[]) =>
-  Object.fromEntries(
-    Object.entries(F.policies()).map(([file, text]) => [
-      file,
-      text
-        .split(/\n(?=@id\()/)
-        .filter((block) => !ids.some((id) => block.includes(`@id("${id}")`)))
-        .join('\n'),
-    ]),
-  )
+const adminAbi = parseAbi([
+  'function enableModule(address module)',
+  'function changeMasterCopy(address singleton)',
+])
+const enableModuleData = (module: Address) =>
+  encodeFunctionData({ abi: adminAbi, functionName: 'enableModule', args: [module] })
+const changeMasterCopyData = (singleton: Address) =>
+  encodeFunctionData({ abi: adminAbi, functionName: 'changeMasterCopy', args: [singleton] })
 
 // Attestations from the given owner indexes for the request's computed tier.
 const attestationsFrom = (req: Req, tier: 'critical' | 'existential', indexes: number[]) =>
@@ -61,7 +59,7 @@ describe('red team: what the transaction does', () => {
     await expectRefused(p, F.request(tx), 'treasury.delegatecall-multisend-only')
   })
 
-  it('2. an owner change hidden in a MultiSendCallOnly batch', async () => {
+  it('2. an owner change hidden in a MultiSendCallOnly batch is Existential: every owner, then 72h', async () => {
     const p = await F.peer()
     const tx = F.batch(
       [
@@ -70,8 +68,30 @@ describe('red team: what the transaction does', () => {
       ],
       0,
     )
-    const result = await expectRefused(p, F.request(tx), 'treasury.critical-finding')
-    expect(result?.review?.tier).toBe('existential')
+    const req = F.request(tx)
+    // Round 1 is only an attestation (never a Safe signature), shown as Existential.
+    const round1 = await expectReleased(p, req, 'approval-attestation')
+    expect(round1.review.tier).toBe('existential')
+    const result = await expectRefused(
+      p,
+      { ...req, attestations: await attestationsFrom(req, 'existential', [1, 2]) },
+      'insufficient-approvals',
+    )
+    expect(result.refusals.map((r) => r.code)).toEqual(
+      expect.arrayContaining(['delay-not-elapsed', 'treasury.approvals', 'treasury.timelock']),
+    )
+  })
+
+  it('2b. enabling a module is refused under the default policy, even with every owner after 72h', async () => {
+    const p = await F.peer()
+    const req = F.request(F.tokenCall(F.TREASURY, enableModuleData(ATTACKER), 0))
+    await expectRefused(p, req, 'treasury.forbidden-finding')
+  })
+
+  it('2c. changeMasterCopy is refused under the default policy', async () => {
+    const p = await F.peer()
+    const req = F.request(F.tokenCall(F.TREASURY, changeMasterCopyData(ATTACKER), 0))
+    await expectRefused(p, req, 'treasury.singleton-change')
   })
 
   it('3. gas-refund fields that pay the executor', async () => {
@@ -300,21 +320,9 @@ describe('red team: two rounds', () => {
     )
   })
 
-  // Existential needs a bundle whose policies allow Safe-admin changes at all.
-  const existentialBundle = () =>
-    F.bundle({ org: F.orgJson() }).then(async () => {
-      const { Bundle } = await import('@airlock/policy')
-      let b = Bundle.create({
-        version: 1,
-        policies: policiesWithout('treasury.critical-finding'),
-        org: F.orgJson() as never,
-      })
-      for (const admin of F.admins.slice(0, 2)) b = await Bundle.sign(b, admin)
-      return b
-    })
-
+  // Under the default bundle: owner changes are not forbidden, the tier table gates them.
   it('26. Existential without all owners', async () => {
-    const p = await F.peer({ installed: await existentialBundle() })
+    const p = await F.peer()
     const req = F.request(F.tokenCall(F.TREASURY, F.addOwnerData(F.PAYROLL), 0))
     const round1 = await expectReleased(p, req, 'approval-attestation')
     expect(round1.review.tier).toBe('existential')
@@ -332,7 +340,7 @@ describe('red team: two rounds', () => {
   })
 
   it('27. Existential before its 72h delay', async () => {
-    const p = await F.peer({ installed: await existentialBundle() })
+    const p = await F.peer()
     const req = F.request(F.tokenCall(F.TREASURY, F.addOwnerData(F.PAYROLL), 0))
     await expectReleased(p, req, 'approval-attestation')
     p.clock.advance(71 * 3600)
@@ -406,6 +414,74 @@ describe('red team: velocity and the circuit breaker', () => {
       'airlock.core.breaker-tripped',
     )
     expect(result?.review?.policy?.derived.breaker.reasons.map((r) => r.code)).toContain('consecutive-large')
+  })
+})
+
+describe('red team: the breaker and premature retries', () => {
+  const large = (nonce: number) => F.request(F.ethTransfer(F.PAYROLL, 150n * F.ETH, nonce))
+  const unsignedAttempts = (p: F.Peer) =>
+    DecisionLog.state(p.signer.log.entries).history.filter((h) => !h.signed).length
+
+  it('31b. retrying a large Critical transfer before its delay or attestations never trips the breaker', async () => {
+    const p = await F.peer()
+    const req = large(0)
+    await expectReleased(p, req, 'approval-attestation')
+    // An impatient operator: five early retries, then more with too few attestations.
+    for (let i = 0; i < 5; i++) {
+      p.clock.advance(3600)
+      const result = await expectRefused(p, req, 'delay-not-elapsed')
+      expect(result.refusals.map((r) => r.code)).not.toContain('airlock.core.breaker-tripped')
+      expect(result.review?.notYet).toBe(true)
+      expect(result.entry.data).toMatchObject({ notYet: true })
+    }
+    p.clock.advance(48 * 3600)
+    for (let i = 0; i < 3; i++) {
+      const few = { ...req, attestations: await attestationsFrom(req, 'critical', [1]) }
+      await expectRefused(p, few, 'insufficient-approvals')
+    }
+    expect(unsignedAttempts(p)).toBe(0)
+    expect(p.signer.log.entries.some((e) => e.event === 'breaker-tripped')).toBe(false)
+    await expectReleased(
+      p,
+      { ...req, attestations: await attestationsFrom(req, 'critical', [1, 2, 3]) },
+      'safe-signature',
+    )
+  })
+
+  it('31c. round-1 attestations move nothing: three large attestations in a row do not trip it', async () => {
+    const p = await F.peer()
+    for (let nonce = 0; nonce < 3; nonce++) await expectReleased(p, large(nonce), 'approval-attestation')
+    expect(DecisionLog.state(p.signer.log.entries).history).toEqual([])
+    await expectReleased(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 3)), 'safe-signature')
+  })
+
+  it('31d. a refused 50% drain still counts and trips the breaker', async () => {
+    const p = await F.peer()
+    const drain = await expectRefused(
+      p,
+      F.request(F.ethTransfer(F.PAYROLL, 5000n * F.ETH, 0)),
+      'airlock.core.breaker-tripped',
+    )
+    expect(drain.review?.notYet).toBe(false)
+    expect(unsignedAttempts(p)).toBe(1)
+    p.clock.advance(3600)
+    await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 1)), 'airlock.core.breaker-tripped')
+  })
+
+  it('31e. an early retry that waiting would not fix (the breaker is tripped) is a real refusal', async () => {
+    const p = await F.peer()
+    const req = large(0)
+    await expectReleased(p, req, 'approval-attestation')
+    await expectRefused(
+      p,
+      F.request(F.ethTransfer(F.PAYROLL, 5000n * F.ETH, 1)),
+      'airlock.core.breaker-tripped',
+    )
+    p.clock.advance(3600)
+    const result = await expectRefused(p, req, 'delay-not-elapsed')
+    expect(result.refusals.map((r) => r.code)).toContain('airlock.core.breaker-tripped')
+    expect(result.review?.notYet).toBe(false)
+    expect(unsignedAttempts(p)).toBe(2)
   })
 })
 

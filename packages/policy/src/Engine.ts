@@ -102,6 +102,13 @@ export function validate({ cedar, policies, schema = schemaText }: ValidateParam
     for (const warning of answer.otherWarnings)
       diagnostics.push(fromCedar(warning, undefined, undefined, undefined, 'warning'))
   }
+  // Cedar reports in hash-map order, which shifts whenever the policy set changes: sort for stable output.
+  diagnostics.sort(
+    (a, b) =>
+      (a.file ?? '').localeCompare(b.file ?? '') ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      a.message.localeCompare(b.message),
+  )
   return { valid: !diagnostics.some((d) => d.severity === 'error'), diagnostics, policies: infos }
 }
 

@@ -43,6 +43,31 @@ describe('DecisionLog.state', () => {
     expect(verify(log.text(), { publicKey: log.publicKey }).ok).toBe(true)
   })
 
+  it('leaves "not yet" refusals out of the breaker history, and counts other refusals', async () => {
+    const log = DecisionLog.memory({ clock: () => new Date(0) })
+    const refusal = (notYet: boolean) =>
+      DecisionLog.data({
+        kind: 'refusal',
+        requestId: `0x${'01'.repeat(16)}`,
+        chainId: 1,
+        safe,
+        nonce: 5n,
+        tier: 'critical',
+        outflows: [{ asset: 'native', amount: 3n, to: '0x0000000000000000000000000000000000002001' }],
+        notYet,
+      })
+    expect(refusal(false)).not.toHaveProperty('notYet')
+    await log.append({ event: 'refused', safeTxHash: hashA, data: refusal(true) }, at(10))
+    await log.append({ event: 'refused', safeTxHash: hashA, data: refusal(true) }, at(20))
+    await log.append({ event: 'refused', safeTxHash: hashB, data: refusal(false) }, at(30))
+    const state = DecisionLog.state(log.entries)
+    expect(state.history).toEqual([
+      { time: 30, chainId: 1, signed: false, outflows: [{ asset: 'native', amount: 3n }] },
+    ])
+    // The early retries still count as sightings (the delay runs from the first one).
+    expect(state.firstSeen.get(hashA)).toBe(10)
+  })
+
   it('refuses a decision entry it did not write', async () => {
     const log = DecisionLog.memory({ clock: () => new Date(0) })
     await log.append(

@@ -52,6 +52,12 @@ export type DecisionData = {
   nonce: string
   tier: string
   outflows: { asset: Address | 'native'; amount: string; to: Address }[]
+  /**
+   * On refusals only: the request was refused just because it came too early (its tier's delay has
+   * not passed, or not enough owners attested yet) and would be allowed once they are. Such a retry
+   * is no attempt to move funds, so it is left out of the breaker's history.
+   */
+  notYet?: boolean | undefined
 }
 
 /** A signature or attestation this signer released, as its log records it. */
@@ -72,7 +78,7 @@ export type LogState = {
   /** safeTxHash → unix seconds of the first entry about it. */
   firstSeen: ReadonlyMap<string, number>
   released: readonly Released[]
-  /** Signed and refused requests with their outflows, for velocity and the breaker. */
+  /** Released Safe signatures and refused attempts (except "not yet" refusals) with their outflows, for velocity and the breaker. */
   history: readonly HistoryFact[]
   /** The `policyBundleHash` of the last `policy-imported` entry. */
   installedBundleHash: Hex | undefined
@@ -117,7 +123,9 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
       if (data.kind === 'safe-signature')
         history.push({ time, chainId: data.chainId, signed: true, outflows })
     }
-    if (entry.event === 'refused') history.push({ time, chainId: data.chainId, signed: false, outflows })
+    // A refusal counts as an attempt unless it only said "not yet" (an early round-2 retry).
+    if (entry.event === 'refused' && data.notYet !== true)
+      history.push({ time, chainId: data.chainId, signed: false, outflows })
   }
   return { lastTimeMs, firstSeen, released, history, installedBundleHash }
 }
@@ -146,6 +154,7 @@ export function data(
       amount: o.amount.toString(),
       to: o.to.toLowerCase(),
     })),
+    ...(input.notYet ? { notYet: true } : {}),
   }
 }
 
@@ -158,6 +167,7 @@ function readData(entry: AuditEntry.Entry): DecisionData {
   if (!isAddress(d.safe)) throw malformed(entry, 'safe')
   if (!isUint(d.nonce)) throw malformed(entry, 'nonce')
   if (!Array.isArray(d.outflows)) throw malformed(entry, 'outflows')
+  if (d.notYet !== undefined && typeof d.notYet !== 'boolean') throw malformed(entry, 'notYet')
   for (const o of d.outflows as Record<string, unknown>[]) {
     if (
       o === null ||

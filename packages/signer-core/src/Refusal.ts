@@ -25,6 +25,14 @@ export const codes = {
   'delay-not-elapsed': 'This signer first saw the transaction too recently for its tier’s delay.',
   'software-key-not-allowed': 'The installed policy does not allow software keys.',
   'policy-denied': 'The policy engine refused the request.',
+  'keystone-unknown-request':
+    'The Keystone signature answers no request this signer has pending (another or an already answered request id).',
+  'keystone-wrong-hash': 'The Keystone signature answers a request this signer made for another transaction.',
+  'keystone-wrong-signer':
+    'The Keystone signature does not recover to the expected owner over the hash this signer computed.',
+  'keystone-invalid-signature': 'The Keystone signature QR code is malformed.',
+  'keystone-stale-request':
+    'The pending Keystone request was for another round or key; request a new Keystone signature.',
 } as const
 
 export type SignerCode = keyof typeof codes

@@ -1,14 +1,23 @@
 import { type AuditEntry, AuditLog, ClockRegressionError } from '@airlock/audit-log'
-import { type Failure, type LedgerDevice, SoftwareKeyDevice } from '@airlock/devices'
+import { type Failure, KeystoneDevice, type LedgerDevice, SoftwareKeyDevice } from '@airlock/devices'
+import { isBaseError } from '@airlock/errors'
 import { Bundle, type BundleVerification, type CedarApi } from '@airlock/policy'
 import { SafeTxHash } from '@airlock/safe'
-import { type SignatureResponse, SignRequest } from '@airlock/transport'
+import {
+  EthSignature,
+  EthSignRequest,
+  type SignatureResponse,
+  SignRequest,
+  type UrResult,
+} from '@airlock/transport'
 import { type Address, type Hex, isAddressEqual, keccak256 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import type { AttestedTier } from './Attestation.ts'
 import * as Attestation from './Attestation.ts'
 import * as DecisionLog from './DecisionLog.ts'
 import { BundleRejectedError, InstalledBundleMismatchError } from './errors.ts'
 import * as Installed from './Installed.ts'
+import * as Keystone from './Keystone.ts'
 import * as Refusal from './Refusal.ts'
 import { type Identity, type Review, review, type SignerState } from './review.ts'
 
@@ -38,6 +47,39 @@ export type ApproveResult =
       entry: AuditEntry.Entry
     }
   | { status: 'device-error'; failure: Failure; review: Review | undefined; entry: AuditEntry.Entry }
+
+type Refused = Extract<ApproveResult, { status: 'refused' }>
+type DeviceErrorResult = Extract<ApproveResult, { status: 'device-error' }>
+
+/** Keystone's first trip: the request to show and what to remember, or why nothing is asked. */
+export type KeystoneRequestResult =
+  | {
+      status: 'keystone-requested'
+      pending: Keystone.Pending
+      signRequest: EthSignRequest.EthSignRequest
+      review: Review
+      entry: AuditEntry.Entry
+    }
+  | Refused
+  | DeviceErrorResult
+
+// A request the signer may sign: the review and how to log what comes next.
+type Decided<T> = {
+  result: Review
+  identity: Identity
+  device: string
+  safeTxHash: Hex
+  installed: Installed.Installed
+  base: { requestDigest: Hex; safeTxHash: Hex; policyBundleHash?: Hex }
+  time: string
+  refuse(refusals: Refusal.Refusal[], result: Review | undefined, device?: string): Promise<Refused>
+  deviceError(failure: Failure, result: Review | undefined, device: string): Promise<DeviceErrorResult>
+  respond(
+    kind: SignatureResponse.Kind,
+    signature: Hex,
+  ): Promise<Extract<ApproveResult, { status: 'released' }>>
+  with: T
+}
 
 export type CreateParameters = {
   cedar: CedarApi
@@ -230,12 +272,297 @@ export class Signer {
     request: SignRequest.SignRequest,
     { key, acknowledgeReplacement = false }: { key: KeySource; acknowledgeReplacement?: boolean | undefined },
   ): Promise<ApproveResult> {
+    type Signers = {
+      signSafeTx: SoftwareKeyDevice | LedgerDevice
+      signAttestation: (attestation: Attestation.Attestation) => Promise<Hex | Failure>
+    }
+    const decided = await this.#decide<Signers>(request, acknowledgeReplacement, async (installed, on) => {
+      // The key, and who it is. A software key exists only if the installed policy allows it.
+      if (key.kind === 'software') {
+        const account = privateKeyToAccount(key.privateKey)
+        const device = `software:${account.address}`
+        if (!installed.org.allowSoftwareKeys)
+          return on.refuse([Refusal.signer('software-key-not-allowed')], undefined, device)
+        return {
+          identity: { address: account.address, keyKind: 'software' },
+          device,
+          with: {
+            signSafeTx: new SoftwareKeyDevice({
+              allowSoftwareKey: installed.org.allowSoftwareKeys,
+              privateKey: key.privateKey,
+            }),
+            signAttestation: (attestation) => Attestation.sign(attestation, account),
+          },
+        }
+      }
+      const device = `ledger:${key.path}`
+      if (!('signSafeTx' in key.device)) return on.deviceError(key.device, undefined, device)
+      const ledger = key.device
+      const address = await ledger.getAddress({ path: key.path })
+      if (!address.ok) return on.deviceError(address, undefined, device)
+      return {
+        identity: { address: address.address, keyKind: 'ledger' },
+        device: `${device}:${address.address}`,
+        with: {
+          signSafeTx: ledger,
+          signAttestation: async (attestation) => {
+            const signed = await ledger.signTypedData({
+              typedData: Attestation.typedData(attestation) as never,
+              path: key.path,
+              expectedSigner: address.address,
+            })
+            return signed.ok ? signed.signature : signed
+          },
+        },
+      }
+    })
+    if ('status' in decided) return decided
+    const { result, identity, device, safeTxHash, installed, refuse, deviceError, respond } = decided
+
+    if (result.stage === 'attestation' && result.tier && Attestation.isAttestedTier(result.tier)) {
+      const attestation = Attestation.forRequest({ context: result.context, safeTxHash, tier: result.tier })
+      const signature = await decided.with.signAttestation(attestation)
+      if (typeof signature !== 'string') return deviceError(signature, result, device)
+      // Checked like any device output: it must recover to this owner.
+      const recovered = await Attestation.recover(attestation, signature)
+      if (!isAddressEqual(recovered, identity.address)) {
+        return refuse(
+          [
+            Refusal.signer(
+              'forged-attestation',
+              'The key’s attestation does not recover to its own address.',
+            ),
+          ],
+          result,
+          device,
+        )
+      }
+      return respond('approval-attestation', signature)
+    }
+    const safeConfig = installed.org.safes.find((s) => isAddressEqual(s.address, result.context.safe))
+    const signed = await decided.with.signSafeTx.signSafeTx({
+      tx: result.tx,
+      context: result.context,
+      path: key.kind === 'ledger' ? key.path : SOFTWARE_PATH,
+      expectedOwner: identity.address,
+      owners: (safeConfig?.owners ?? []) as Address[],
+    })
+    if (!signed.ok) return deviceError(signed, result, device)
+    return respond('safe-signature', signed.signature)
+  }
+
+  /**
+   * Keystone, first trip: decides the request exactly as `approve` does for the Keystone's owner
+   * account and, if it may be signed, logs that a Keystone signature was requested and returns the
+   * `eth-sign-request` to show (the Safe transaction, or in round 1 of Critical/Existential the
+   * attestation typed data) with the `Pending` record to keep until the answer comes back.
+   *
+   * @example
+   * const asked = await signer.requestKeystone(request, { account })
+   * if (asked.status === 'keystone-requested') show(EthSignRequest.encode(asked.signRequest)), save(asked.pending)
+   */
+  async requestKeystone(
+    request: SignRequest.SignRequest,
+    {
+      account,
+      acknowledgeReplacement = false,
+      requestId = crypto.randomUUID(),
+    }: {
+      account: Keystone.Account
+      acknowledgeReplacement?: boolean | undefined
+      /** The eth-sign-request UUID; random unless given (tests). */
+      requestId?: string | undefined
+    },
+  ): Promise<KeystoneRequestResult> {
+    const owner = Keystone.account(account)
+    const decided = await this.#decide(request, acknowledgeReplacement, async () => ({
+      identity: { address: owner.address, keyKind: 'keystone' },
+      device: keystoneDevice(owner),
+      with: undefined,
+    }))
+    if ('status' in decided) return decided
+    const { result, safeTxHash, base, time, device } = decided
+    const attested = result.stage === 'attestation' && result.tier && Attestation.isAttestedTier(result.tier)
+    let signRequest: EthSignRequest.EthSignRequest
+    if (attested) {
+      signRequest = Keystone.attestationRequest({
+        attestation: Attestation.forRequest({
+          context: result.context,
+          safeTxHash,
+          tier: result.tier as AttestedTier,
+        }),
+        account: owner,
+        requestId,
+      })
+    } else {
+      // The same request KeystoneDevice.prepare builds, so completeKeystone can re-arm the adapter with its id.
+      signRequest = EthSignRequest.fromSafeTx({
+        tx: result.tx,
+        context: result.context,
+        path: owner.path,
+        sourceFingerprint: owner.sourceFingerprint,
+        address: owner.address,
+        requestId,
+      })
+    }
+    const pending: Keystone.Pending = {
+      requestId: signRequest.requestId as string,
+      kind: attested ? 'approval-attestation' : 'safe-signature',
+      safeTxHash,
+      chainId: result.context.chainId,
+      safe: result.context.safe,
+      tier: attested ? (result.tier as AttestedTier) : undefined,
+      expectedOwner: owner.address,
+      path: owner.path,
+      sourceFingerprint: owner.sourceFingerprint,
+      requestedAt: time,
+    }
+    const entry = await this.#log.append(
+      {
+        event: 'reviewed',
+        ...base,
+        decision: 'keystone-requested',
+        reasons: [`keystone-request: ${pending.kind} ${pending.requestId}`],
+        device,
+        data: {
+          ...this.#data('review', result),
+          keystone: { requestId: pending.requestId, kind: pending.kind },
+        },
+      },
+      { time },
+    )
+    return { status: 'keystone-requested', pending, signRequest, review: result, entry }
+  }
+
+  /**
+   * Keystone, second trip: checks the scanned `eth-signature` against the pending requests (it must
+   * answer one by request id, for this very transaction, and recover to the expected owner over the
+   * hash computed here), decides the request again from scratch (the log, the clock and the policy may
+   * have moved on), and logs the outcome. A signature for another request, hash or key is refused.
+   *
+   * @example
+   * const result = await signer.completeKeystone(request, { account, pending, answer: scannedUr })
+   */
+  async completeKeystone(
+    request: SignRequest.SignRequest,
+    {
+      account,
+      pending,
+      answer,
+      acknowledgeReplacement = false,
+    }: {
+      account: Keystone.Account
+      /** Every pending Keystone request of this signer (the state directory keeps them). */
+      pending: readonly Keystone.Pending[]
+      /** The scanned UR (type `eth-signature`). */
+      answer: UrResult
+      acknowledgeReplacement?: boolean | undefined
+    },
+  ): Promise<ApproveResult & { answered?: Keystone.Pending | undefined }> {
+    const owner = Keystone.account(account)
+    const decided = await this.#decide(request, acknowledgeReplacement, async () => ({
+      identity: { address: owner.address, keyKind: 'keystone' },
+      device: keystoneDevice(owner),
+      with: undefined,
+    }))
+    if ('status' in decided) return decided
+    const { result, safeTxHash, installed, refuse, respond, device } = decided
+    const refuseWith = (code: Refusal.SignerCode, details?: string) =>
+      refuse(
+        [Refusal.signer(code, details ? `${Refusal.codes[code]} ${details}` : undefined)],
+        result,
+        device,
+      )
+
+    if (answer.type !== EthSignature.urType)
+      return refuseWith('keystone-invalid-signature', `(scanned a ${answer.type} QR code)`)
+    let requestId: string | undefined
+    try {
+      requestId = EthSignature.decode(answer.payload).requestId
+    } catch (error) {
+      if (!isBaseError(error)) throw error
+      return refuseWith('keystone-invalid-signature', `(${error.shortMessage})`)
+    }
+    const answered = pending.find((p) => p.requestId === requestId)
+    if (!answered) return refuseWith('keystone-unknown-request', `(request id ${requestId ?? 'none'})`)
+    if (!Keystone.isFor(answered, { context: result.context, safeTxHash }))
+      return refuseWith('keystone-wrong-hash', `(asked for ${answered.safeTxHash}, this is ${safeTxHash})`)
+    const stage = result.stage === 'attestation' ? 'approval-attestation' : 'safe-signature'
+    if (
+      answered.kind !== stage ||
+      !isAddressEqual(answered.expectedOwner, owner.address) ||
+      answered.path !== owner.path ||
+      (answered.tier !== undefined && answered.tier !== result.tier)
+    )
+      return refuseWith('keystone-stale-request', `(asked for ${answered.kind} by ${answered.expectedOwner})`)
+
+    let signature: Hex
+    try {
+      signature = EthSignature.accept({
+        ur: answer,
+        requestId: answered.requestId,
+        chainId: result.context.chainId,
+      }).signature
+    } catch (error) {
+      if (!isBaseError(error)) throw error
+      return refuseWith('keystone-invalid-signature', `(${error.shortMessage})`)
+    }
+    if (answered.kind === 'approval-attestation') {
+      const attestation = Attestation.forRequest({
+        context: result.context,
+        safeTxHash,
+        tier: answered.tier as AttestedTier,
+      })
+      const recovered = await Attestation.recover(attestation, signature).catch((error: unknown) => {
+        if (!isBaseError(error)) throw error
+        return undefined
+      })
+      if (!recovered || !isAddressEqual(recovered, owner.address))
+        return refuseWith('keystone-wrong-signer', `(recovers to ${recovered ?? 'nobody'})`)
+      return { ...(await respond('approval-attestation', signature)), answered }
+    }
+    // The device adapter checks the binding and the signer over the recomputed hashes once more.
+    const safeConfig = installed.org.safes.find((s) => isAddressEqual(s.address, result.context.safe))
+    const keystone = keystoneFor(owner)
+    const prepared = keystone.prepare({
+      tx: result.tx,
+      context: result.context,
+      path: owner.path,
+      expectedOwner: owner.address,
+      owners: (safeConfig?.owners ?? []) as Address[],
+      requestId: answered.requestId,
+    })
+    if (!prepared.ok) return decided.deviceError(prepared, result, device)
+    const outcome = keystone.complete(answer)
+    if (!outcome.ok) {
+      if (outcome.code === 'wrong-signer' || outcome.code === 'wrong-hash')
+        return refuseWith('keystone-wrong-signer', outcome.details ? `(${outcome.details})` : undefined)
+      return refuseWith('keystone-invalid-signature', outcome.details ? `(${outcome.details})` : undefined)
+    }
+    return { ...(await respond('safe-signature', outcome.signature)), answered }
+  }
+
+  // Everything before the key signs, shared by every device: clock, policy installed, who the key is,
+  // the review, the breaker entry, and the refusal. Returns a logged result, or what the key needs.
+  async #decide<T>(
+    request: SignRequest.SignRequest,
+    acknowledgeReplacement: boolean,
+    identify: (
+      installed: Installed.Installed,
+      on: Pick<Decided<T>, 'refuse' | 'deviceError'>,
+    ) => Promise<{ identity: Identity; device: string; with: T } | Refused | DeviceErrorResult>,
+  ): Promise<Refused | DeviceErrorResult | Decided<T>> {
     const nowMs = this.#clock().getTime()
     const logState = DecisionLog.state(this.#log.entries)
     const safeTxHash = SafeTxHash.compute({ tx: request.tx, context: request.context }).safeTxHash
     if (logState.lastTimeMs !== undefined && nowMs < logState.lastTimeMs) {
       const entry = await this.#clockAnomaly({ nowMs, log: logState })
-      return { status: 'refused', refusals: [Refusal.signer('clock-rollback')], review: undefined, entry }
+      return {
+        status: 'refused' as const,
+        refusals: [Refusal.signer('clock-rollback')],
+        review: undefined,
+        entry,
+      }
     }
     const time = iso(nowMs)
     const base = { requestDigest: requestDigest(request), safeTxHash, ...this.#bundleHash() }
@@ -247,7 +574,7 @@ export class Signer {
           decision: 'refused',
           reasons: refusals.map((r) => `${r.code}: ${r.message}`),
           ...(device ? { device } : {}),
-          ...(result ? { data: this.#data('refusal', result) } : {}),
+          ...(result ? { data: this.#data('refusal', result, { notYet: result.notYet }) } : {}),
         },
         { time },
       )
@@ -269,41 +596,9 @@ export class Signer {
 
     const installed = this.#installed
     if (!installed) return refuse([Refusal.signer('no-policy')], undefined)
-
-    // The key, and who it is. A software key exists only if the installed policy allows it.
-    let identity: Identity
-    let signSafeTx: SoftwareKeyDevice | LedgerDevice
-    let signAttestation: (attestation: Attestation.Attestation) => Promise<Hex | Failure>
-    let device: string
-    if (key.kind === 'software') {
-      const account = privateKeyToAccount(key.privateKey)
-      device = `software:${account.address}`
-      if (!installed.org.allowSoftwareKeys)
-        return refuse([Refusal.signer('software-key-not-allowed')], undefined, device)
-      signSafeTx = new SoftwareKeyDevice({
-        allowSoftwareKey: installed.org.allowSoftwareKeys,
-        privateKey: key.privateKey,
-      })
-      identity = { address: account.address, keyKind: 'software' }
-      signAttestation = (attestation) => Attestation.sign(attestation, account)
-    } else {
-      device = `ledger:${key.path}`
-      if (!('signSafeTx' in key.device)) return deviceError(key.device, undefined, device)
-      const ledger = key.device
-      const address = await ledger.getAddress({ path: key.path })
-      if (!address.ok) return deviceError(address, undefined, device)
-      identity = { address: address.address, keyKind: 'ledger' }
-      signSafeTx = ledger
-      signAttestation = async (attestation) => {
-        const signed = await ledger.signTypedData({
-          typedData: Attestation.typedData(attestation) as never,
-          path: key.path,
-          expectedSigner: identity.address,
-        })
-        return signed.ok ? signed.signature : signed
-      }
-    }
-    if (key.kind === 'ledger') device = `${device}:${identity.address}`
+    const identified = await identify(installed, { refuse, deviceError })
+    if ('status' in identified) return identified
+    const { identity, device } = identified
 
     const state: SignerState = { installed, log: logState, identity, nowMs }
     const result = await review(request, { state, acknowledgeReplacement })
@@ -344,37 +639,19 @@ export class Signer {
       }
       return { status: 'released' as const, kind, response, review: result, entry }
     }
-
-    if (result.stage === 'attestation' && result.tier && Attestation.isAttestedTier(result.tier)) {
-      const attestation = Attestation.forRequest({ context: result.context, safeTxHash, tier: result.tier })
-      const signature = await signAttestation(attestation)
-      if (typeof signature !== 'string') return deviceError(signature, result, device)
-      // Checked like any device output: it must recover to this owner.
-      const recovered = await Attestation.recover(attestation, signature)
-      if (!isAddressEqual(recovered, identity.address)) {
-        return refuse(
-          [
-            Refusal.signer(
-              'forged-attestation',
-              'The key’s attestation does not recover to its own address.',
-            ),
-          ],
-          result,
-          device,
-        )
-      }
-      return respond('approval-attestation', signature)
+    return {
+      result,
+      identity,
+      device,
+      safeTxHash,
+      installed,
+      base,
+      time,
+      refuse,
+      deviceError,
+      respond,
+      with: identified.with,
     }
-    const safeConfig = installed.org.safes.find((s) => isAddressEqual(s.address, result.context.safe))
-    const signed = await signSafeTx.signSafeTx({
-      tx: result.tx,
-      context: result.context,
-      path: key.kind === 'ledger' ? key.path : SOFTWARE_PATH,
-      expectedOwner: identity.address,
-      owners: (safeConfig?.owners ?? []) as Address[],
-    })
-    if (!signed.ok) return deviceError(signed, result, device)
-    return respond('safe-signature', signed.signature)
   }
 
   async #time(): Promise<string> {
@@ -402,8 +679,9 @@ export class Signer {
     return this.#installed ? { policyBundleHash: this.#installed.hash } : {}
   }
 
-  #data(kind: DecisionLog.DecisionData['kind'], result: Review) {
+  #data(kind: DecisionLog.DecisionData['kind'], result: Review, { notYet = false } = {}) {
     return DecisionLog.data({
+      notYet,
       kind,
       requestId: result.requestId,
       chainId: result.context.chainId <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(result.context.chainId) : 0,
@@ -413,6 +691,18 @@ export class Signer {
       outflows: result.outflows,
     })
   }
+}
+
+function keystoneDevice(owner: Keystone.Account): string {
+  return `keystone:${String(owner.sourceFingerprint)}:${owner.path}:${owner.address}`
+}
+
+// A Keystone adapter that knows the one synced account (no QR channel: the CLI crosses the gap).
+function keystoneFor(owner: Keystone.Account & { sourceFingerprint: string }): KeystoneDevice {
+  return new KeystoneDevice({
+    sourceFingerprint: owner.sourceFingerprint,
+    accounts: [{ path: owner.path, address: owner.address }],
+  })
 }
 
 function iso(ms: number): string {

@@ -43,3 +43,8 @@ export class InvalidDecisionLogError extends BaseError {
 export class KeyNotWiredError extends BaseError {
   override name = 'Signer.KeyNotWiredError'
 }
+
+/** A Keystone account or pending Keystone request is malformed (bad flags, or a damaged state directory). */
+export class InvalidKeystoneStateError extends BaseError {
+  override name = 'Signer.InvalidKeystoneStateError'
+}

@@ -1,6 +1,7 @@
 import * as Attestation from './Attestation.ts'
 import * as DecisionLog from './DecisionLog.ts'
 import * as Installed from './Installed.ts'
+import * as Keystone from './Keystone.ts'
 import * as Refusal from './Refusal.ts'
 
 export type { AttestedTier } from './Attestation.ts'
@@ -10,6 +11,7 @@ export {
   InstalledBundleMismatchError,
   InvalidAttestationError,
   InvalidDecisionLogError,
+  InvalidKeystoneStateError,
   InvalidSignerRulesError,
   KeyNotWiredError,
   NoPolicyInstalledError,
@@ -27,6 +29,6 @@ export type {
   Stage,
 } from './review.ts'
 export { leafCalls, outflowsOf, review, text as reviewText } from './review.ts'
-export type { ApproveResult, CreateParameters, KeySource } from './Signer.ts'
+export type { ApproveResult, CreateParameters, KeySource, KeystoneRequestResult } from './Signer.ts'
 export { Signer } from './Signer.ts'
-export { Attestation, DecisionLog, Installed, Refusal }
+export { Attestation, DecisionLog, Installed, Keystone, Refusal }

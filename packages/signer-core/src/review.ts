@@ -107,6 +107,12 @@ export type Review = {
   /** Every reason to refuse, the signer's own first; empty when allowed. */
   refusals: readonly Refusal.Refusal[]
   allowed: boolean
+  /**
+   * Refused only because it is too early: the signer's own reasons are all "delay not elapsed" or
+   * "not enough approvals", and the policy allows the same request once the tier's delay has passed
+   * and every owner approved. Such a refusal is not counted by the breaker.
+   */
+  notYet: boolean
   /** Untrusted text from the coordinator, shown as such. */
   untrusted: { title: string; description: string; claimedTier: string | undefined; tierMismatch: boolean }
   bundle: { hash: Hex; version: number } | undefined
@@ -454,6 +460,7 @@ export async function review(
   }
 
   findings.sort((a, b) => severityOrder.indexOf(a.severity) - severityOrder.indexOf(b.severity))
+  const allowed = refusals.length === 0 && policy?.decision === 'allow'
   return {
     requestId: request.requestId,
     context,
@@ -476,10 +483,53 @@ export async function review(
     facts,
     policy,
     refusals,
-    allowed: refusals.length === 0 && policy?.decision === 'allow',
+    allowed,
+    notYet:
+      !allowed &&
+      stage === 'signature' &&
+      installed !== undefined &&
+      safe !== undefined &&
+      facts !== undefined &&
+      requiredDelaySeconds !== undefined &&
+      isNotYet({ refusals, installed, safe, facts, requiredDelaySeconds }),
     untrusted: { title: request.title, description: request.description, claimedTier, tierMismatch },
     bundle: installed ? { hash: installed.hash, version: installed.version } : undefined,
     signer: identity,
+  }
+}
+
+const notYetCodes: ReadonlySet<string> = new Set<Refusal.SignerCode>([
+  'delay-not-elapsed',
+  'insufficient-approvals',
+])
+
+// "Not yet": the signer's own refusals only say wait, and the policy, asked again with the same facts
+// matured (the tier's delay passed, every owner of the Safe attested), allows it. Anything else (a
+// forbid that time does not lift, a tripped breaker) makes it a real refusal.
+function isNotYet({
+  refusals,
+  installed,
+  safe,
+  facts,
+  requiredDelaySeconds,
+}: {
+  refusals: readonly Refusal.Refusal[]
+  installed: Installed.Installed
+  safe: SafeConfig
+  facts: Facts.Facts
+  requiredDelaySeconds: number
+}): boolean {
+  if (refusals.some((r) => r.source === 'signer' && !notYetCodes.has(r.code))) return false
+  const matured: Facts.Facts = {
+    ...facts,
+    firstSeenAt: Math.min(facts.firstSeenAt, facts.now - requiredDelaySeconds),
+    attestations: [...safe.owners],
+  }
+  try {
+    return installed.engine.evaluate(matured).decision === 'allow'
+  } catch (error) {
+    if (!isBaseError(error)) throw error
+    return false
   }
 }
 

@@ -10,7 +10,8 @@ import { inspectLog, loadKey, nodeEd25519, openLog, saveKey } from '@airlock/aud
 import type { CedarApi } from '@airlock/policy'
 import type { Hex } from 'viem'
 import type { DecisionLog } from './DecisionLog.ts'
-import { KeyNotWiredError } from './errors.ts'
+import { InvalidKeystoneStateError, KeyNotWiredError } from './errors.ts'
+import * as Keystone from './Keystone.ts'
 import { Signer } from './Signer.ts'
 
 export const files = {
@@ -18,6 +19,8 @@ export const files = {
   logKey: 'audit.key',
   bundle: 'policy-bundle.json',
   devKey: 'dev-key.json',
+  keystone: 'keystone.json',
+  keystonePending: 'keystone-pending.json',
 } as const
 
 /** An open state directory: the engine on its file log. Close it to release the log's lock. */
@@ -31,6 +34,16 @@ export type StateDir = {
   devKey(): Promise<Hex | undefined>
   /** Stores a software key (0600); refuses to overwrite one. */
   saveDevKey(privateKey: Hex): Promise<void>
+  /** The Keystone owner account stored with `saveKeystoneAccount`, if any. */
+  keystoneAccount(): Promise<Keystone.Account | undefined>
+  /** Stores (replaces) the Keystone owner account, atomically. */
+  saveKeystoneAccount(account: Keystone.Account): Promise<void>
+  /** Keystone requests shown and not answered yet, oldest first. */
+  keystonePending(): Promise<Keystone.Pending[]>
+  /** Adds a pending Keystone request (atomic rewrite of the pending file). */
+  addKeystonePending(pending: Keystone.Pending): Promise<void>
+  /** Forgets an answered Keystone request, so its signature is accepted once. */
+  removeKeystonePending(requestId: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -116,12 +129,60 @@ export async function openStateDir({
           await handle.close()
         }
       },
+      async keystoneAccount() {
+        const path = join(dir, files.keystone)
+        if (!(await exists(path))) return undefined
+        return Keystone.account(readJson(await readFile(path, 'utf8'), path) as Keystone.Account)
+      },
+      async saveKeystoneAccount(account) {
+        const canonical = Keystone.account(account)
+        await writeAtomic(join(dir, files.keystone), `${JSON.stringify(canonical, null, 2)}\n`)
+      },
+      keystonePending: () => readPending(join(dir, files.keystonePending)),
+      async addKeystonePending(pending) {
+        const path = join(dir, files.keystonePending)
+        const all = (await readPending(path)).filter((p) => p.requestId !== pending.requestId)
+        await writePending(path, [...all, pending])
+      },
+      async removeKeystonePending(requestId) {
+        const path = join(dir, files.keystonePending)
+        const all = await readPending(path)
+        const kept = all.filter((p) => p.requestId !== requestId)
+        if (kept.length !== all.length) await writePending(path, kept)
+      },
       close: () => file.close(),
     }
   } catch (error) {
     await file.close()
     throw error
   }
+}
+
+function readJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (cause) {
+    throw new InvalidKeystoneStateError(`${path} is not JSON.`, {
+      hint: 'The state directory was edited or damaged; store the Keystone account or request again.',
+      cause,
+    })
+  }
+}
+
+async function readPending(path: string): Promise<Keystone.Pending[]> {
+  if (!(await exists(path))) return []
+  const json = readJson(await readFile(path, 'utf8'), path) as { pending?: unknown }
+  if (json === null || typeof json !== 'object' || !Array.isArray(json.pending)) {
+    throw new InvalidKeystoneStateError(`${path} has no list of pending requests.`, {
+      hint: 'The state directory was edited or damaged; remove the file and request the Keystone signature again.',
+    })
+  }
+  return json.pending.map((p) => Keystone.pendingFromJson(p))
+}
+
+function writePending(path: string, pending: readonly Keystone.Pending[]): Promise<void> {
+  const json = { type: 'airlock-keystone-pending', pending: pending.map(Keystone.pendingToJson) }
+  return writeAtomic(path, `${JSON.stringify(json, null, 2)}\n`)
 }
 
 async function exists(path: string): Promise<boolean> {

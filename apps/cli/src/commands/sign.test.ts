@@ -140,11 +140,11 @@ describe('airlock sign', () => {
     expect(JSON.parse(result.stdout).refusals.map((r: { code: string }) => r.code)).toContain('unknown-safe')
   })
 
-  it('keystone is a typed "not wired" error; bad input is a typed error', async () => {
+  it('keystone needs its two steps (see signKeystone.test.ts); bad input is a typed error', async () => {
     const path = urFile('request-3.txt', request(3))
     const keystone = await runCli(['sign', 'approve', path, '--state', state, '--device', 'keystone'])
-    expect(keystone.code).toBe(1)
-    expect(keystone.stderr).toContain('Keystone signing is not wired')
+    expect(keystone.code).toBe(2)
+    expect(keystone.stderr).toContain('Keystone signing takes two steps')
     const garbage = await runCli([
       'sign',
       'review',

@@ -2,27 +2,37 @@
 // single- or multi-part) or raw CBOR; responses go out as a single-part UR. The state directory
 // (log, log key, installed bundle, optional software key) is `--state`, $AIRLOCK_SIGNER_HOME or
 // ~/.airlock/signer.
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { extname, resolve } from 'node:path'
 import type { LedgerDevice } from '@airlock/devices'
 import { isBaseError } from '@airlock/errors'
 import { cedar } from '@airlock/policy/node'
-import { SafeTx } from '@airlock/safe'
+import { SafeTx, SafeTxHash } from '@airlock/safe'
 import {
+  type ApproveResult,
   type Identity,
-  KeyNotWiredError,
   type KeySource,
+  Keystone,
   NoPolicyInstalledError,
   type Review,
   reviewText,
 } from '@airlock/signer-core'
 import { openStateDir, resolveStateDir, type StateDir } from '@airlock/signer-core/node'
-import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
+import {
+  EthSignature,
+  EthSignRequest,
+  SignatureResponse,
+  SignRequest,
+  Ur,
+  UrDecoder,
+  type UrResult,
+} from '@airlock/transport'
 import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
-import { readJsonFile, toJson } from '../io.ts'
+import { type Io, readJsonFile, toJson } from '../io.ts'
+import { decodeImages, plan, writeFrames } from './qr.ts'
 
 const DEFAULT_PATH = "m/44'/60'/0'/0/0"
 
@@ -36,14 +46,26 @@ const common = {
     help: 'dev (the software key in the state dir), ledger or keystone; default dev',
   },
   path: { type: 'string', help: `BIP-44 path of the owner key on the device (default ${DEFAULT_PATH})` },
+  'keystone-address': {
+    type: 'string',
+    help: 'the Keystone owner address (from its sync QR; default: the one stored in the state dir)',
+  },
+  'keystone-fingerprint': {
+    type: 'string',
+    help: 'the Keystone master fingerprint, 8 hex digits (default: the one stored in the state dir)',
+  },
 } as const
 
 export const signInit: Command = {
   path: ['sign', 'init'],
   summary: 'Install a signed policy bundle into a signer state directory (and optionally a dev key).',
-  usage: 'sign init --bundle FILE [--state DIR] [--dev-key HEX]',
+  usage:
+    'sign init --bundle FILE [--state DIR] [--dev-key HEX] [--keystone-address ADDR --keystone-fingerprint HEX [--path P]]',
   options: {
     state: common.state,
+    'keystone-address': common['keystone-address'],
+    'keystone-fingerprint': common['keystone-fingerprint'],
+    path: common.path,
     bundle: { type: 'string', help: 'policy bundle JSON signed by the policy admins' },
     'dev-key': {
       type: 'string',
@@ -57,10 +79,12 @@ export const signInit: Command = {
     const bundle = readJsonFile(resolve(io.cwd, values.bundle), 'policy bundle')
     const devKey = values['dev-key']
     if (devKey !== undefined) SafeTx.parseHex(devKey, '--dev-key', { bytes: 32 })
+    const keystone = keystoneFlags(values)
     return withState(values, io.cwd, async (state) => {
       const verification = await state.installBundle(bundle)
       if (typeof devKey === 'string' && (await state.devKey()) === undefined)
         await state.saveDevKey(devKey as Hex)
+      if (keystone) await state.saveKeystoneAccount(keystone)
       io.stdout(
         `${verification.sameAsInstalled ? 'Already installed' : 'Installed'}: policy bundle version ${verification.version} ${verification.hash}\n` +
           `Signed by: ${verification.signers.join(', ')}\nState: ${state.dir}\n`,
@@ -74,12 +98,20 @@ export const signReview: Command = {
   path: ['sign', 'review'],
   summary:
     'Review a signing request offline: hashes, calls, findings, tier, policy verdict (logged as reviewed).',
-  usage: 'sign review <request file: UR text or CBOR> [--state DIR] [--device dev|ledger] [--json]',
+  usage: 'sign review <request file: UR text or CBOR> [--state DIR] [--device dev|ledger|keystone] [--json]',
   allowPositionals: true,
   options: { ...common, json: { type: 'boolean', help: 'print the review as JSON' } },
   run: async ({ values, positionals, io }) => {
     const request = readRequest(positionals, io.cwd)
     return withState(values, io.cwd, async (state) => {
+      if (values.device === 'keystone') {
+        const account = await keystoneAccount(values, state, undefined)
+        const review = await state.signer.review(request, {
+          identity: { address: account.address, keyKind: 'keystone' },
+        })
+        io.stdout(values.json ? `${toJson(reviewJson(review))}\n` : reviewText(review))
+        return 0
+      }
       const key = await openKey(values, state)
       try {
         const identity = await identityOf(key)
@@ -101,7 +133,9 @@ export const signApprove: Command = {
   path: ['sign', 'approve'],
   summary: 'Decide a signing request and print the signature response UR, or the refusal with its reasons.',
   usage:
-    'sign approve <request file: UR text or CBOR> [--device dev|ledger] [--state DIR] [--path P] [--ack-replacement] [--json]',
+    'sign approve <request file: UR text or CBOR> [--device dev|ledger|keystone] [--state DIR] [--path P] [--ack-replacement] [--json]\n' +
+    '       sign approve <request> --device keystone --out DIR [--keystone-address A --keystone-fingerprint F]\n' +
+    '       sign approve <request> --device keystone --keystone-signature <parts file|images...>',
   allowPositionals: true,
   options: {
     ...common,
@@ -110,54 +144,234 @@ export const signApprove: Command = {
       help: 'confirm that replacing a transaction this signer already signed for the same nonce is intended',
     },
     json: { type: 'boolean', help: 'print the outcome as JSON' },
+    out: {
+      type: 'string',
+      help: 'keystone, first step: directory for the eth-sign-request QR frames and parts.txt',
+    },
+    'keystone-signature': {
+      type: 'string',
+      multiple: true,
+      help: 'keystone, second step: the eth-signature scanned back (a parts file, or PNG frames / a directory; repeatable)',
+    },
   },
   run: async ({ values, positionals, io }) => {
-    const request = readRequest(positionals, io.cwd)
+    const keystone = values.device === 'keystone'
+    const answers = (values['keystone-signature'] as string[] | undefined) ?? []
+    // With --keystone-signature, further positionals are more signature images (shell globs).
+    const [requestFile, ...extra] = positionals
+    if (keystone && answers.length > 0) answers.push(...extra)
+    else if (extra.length > 0) {
+      throw new UsageError('Give exactly one request file.', { hint: `Usage: airlock ${signApprove.usage}` })
+    }
+    const request = readRequest(requestFile === undefined ? [] : [requestFile], io.cwd)
+    if (!keystone && (answers.length > 0 || values.out !== undefined)) {
+      throw new UsageError('--out and --keystone-signature are for --device keystone.', {
+        hint: `Usage: airlock ${signApprove.usage}`,
+      })
+    }
+    if (keystone && answers.length > 0 === (typeof values.out === 'string')) {
+      throw new UsageError(
+        'Keystone signing takes two steps: give either --out DIR or --keystone-signature.',
+        {
+          hint: 'First --out DIR (show the frames to the Keystone), then --keystone-signature with what it shows back.',
+        },
+      )
+    }
+    // Check the output directory before anything is decided and logged.
+    if (typeof values.out === 'string' && !isEmptyOrMissing(resolve(io.cwd, values.out))) {
+      throw new UsageError(`${values.out} exists and is not empty.`, {
+        hint: 'Choose a new directory for the Keystone frames.',
+      })
+    }
+    const answer = answers.length > 0 ? await readEthSignature(answers, io) : undefined
     return withState(values, io.cwd, async (state) => {
       if (!state.signer.installed) {
         throw new NoPolicyInstalledError('No policy bundle is installed in this signer state directory.', {
           hint: `Install one with 'airlock sign init --bundle FILE --state ${state.dir}'.`,
         })
       }
+      const acknowledgeReplacement = values['ack-replacement'] === true
+      if (keystone) {
+        const pending = await state.keystonePending()
+        if (answer) {
+          const account = await keystoneAccount(values, state, pendingFor(pending, answer, request))
+          const result = await state.signer.completeKeystone(request, {
+            account,
+            pending,
+            answer,
+            acknowledgeReplacement,
+          })
+          if (result.status === 'released' && result.answered)
+            await state.removeKeystonePending(result.answered.requestId)
+          return report(result, values, io)
+        }
+        const account = await keystoneAccount(values, state, undefined)
+        const asked = await state.signer.requestKeystone(request, { account, acknowledgeReplacement })
+        if (asked.status !== 'keystone-requested') return report(asked, values, io)
+        const message = EthSignRequest.encode(asked.signRequest)
+        const density = plan(values, message, EthSignRequest.urType)
+        const encoder = Ur.encode({
+          type: EthSignRequest.urType,
+          payload: message,
+          maxFragmentLength: density.maxFragmentLength,
+        })
+        const parts = encoder.firstParts(encoder.isSinglePart ? 1 : 2 * encoder.fragmentCount)
+        await writeFrames({ out: values.out as string, parts, density, io })
+        await state.addKeystonePending(asked.pending)
+        const what =
+          asked.pending.kind === 'approval-attestation'
+            ? `the round-1 approval attestation (${asked.pending.tier}; not a Safe signature)`
+            : 'the Safe transaction'
+        if (values.json) {
+          io.stdout(
+            `${toJson({ status: 'keystone-requested', pending: Keystone.pendingToJson(asked.pending), out: values.out, parts })}\n`,
+          )
+        } else {
+          io.stdout(`${asked.pending.requestId}\n`)
+          io.stderr(
+            `Keystone request ${asked.pending.requestId}: sign ${what} with ${asked.pending.expectedOwner} at ${asked.pending.path}.\n` +
+              `Show ${values.out}/preview.html (or the frame PNGs) to the Keystone, then scan its signature and run:\n` +
+              `  airlock sign approve ${requestFile} --device keystone --keystone-signature <parts file|images>\n`,
+          )
+        }
+        return 0
+      }
       const key = await openKey(values, state)
       try {
-        const result = await state.signer.approve(request, {
-          key,
-          acknowledgeReplacement: values['ack-replacement'] === true,
-        })
-        if (result.status === 'released') {
-          const ur = Ur.encodeSingle(SignatureResponse.toUr(result.response))
-          if (values.json)
-            io.stdout(`${toJson({ status: 'released', kind: result.kind, response: result.response, ur })}\n`)
-          else {
-            io.stdout(`${ur}\n`)
-            io.stderr(
-              result.kind === 'approval-attestation'
-                ? `Round 1 (${result.review.tier}): approval attestation by ${result.response.signer}. Not a Safe signature; sign again after the delay with the other owners' attestations.\n`
-                : `Safe signature by ${result.response.signer} over ${result.response.safeTxHash}.\n`,
-            )
-          }
-          return 0
-        }
-        if (result.status === 'device-error') {
-          if (values.json) io.stdout(`${toJson({ status: 'device-error', failure: result.failure })}\n`)
-          io.stderr(
-            `airlock: device error (${result.failure.code}): ${result.failure.userMessage} ${result.failure.hint}\n`,
-          )
-          return 1
-        }
-        if (values.json) io.stdout(`${toJson({ status: 'refused', refusals: result.refusals })}\n`)
-        io.stderr(
-          `airlock: refused (${result.refusals.length} reason${result.refusals.length === 1 ? '' : 's'}):\n${result.refusals
-            .map((r) => `  ${r.code}: ${r.message}\n`)
-            .join('')}`,
-        )
-        return 1
+        return report(await state.signer.approve(request, { key, acknowledgeReplacement }), values, io)
       } finally {
         await closeKey(key)
       }
     })
   },
+}
+
+function isEmptyOrMissing(path: string): boolean {
+  try {
+    return statSync(path).isDirectory() && readdirSync(path).length === 0
+  } catch {
+    return true
+  }
+}
+
+// The outcome of a decision: the response UR on stdout, or why not on stderr.
+function report(result: ApproveResult, values: Record<string, unknown>, io: Io): number {
+  if (result.status === 'released') {
+    const ur = Ur.encodeSingle(SignatureResponse.toUr(result.response))
+    if (values.json)
+      io.stdout(`${toJson({ status: 'released', kind: result.kind, response: result.response, ur })}\n`)
+    else {
+      io.stdout(`${ur}\n`)
+      io.stderr(
+        result.kind === 'approval-attestation'
+          ? `Round 1 (${result.review.tier}): approval attestation by ${result.response.signer}. Not a Safe signature; sign again after the delay with the other owners' attestations.\n`
+          : `Safe signature by ${result.response.signer} over ${result.response.safeTxHash}.\n`,
+      )
+    }
+    return 0
+  }
+  if (result.status === 'device-error') {
+    if (values.json) io.stdout(`${toJson({ status: 'device-error', failure: result.failure })}\n`)
+    io.stderr(
+      `airlock: device error (${result.failure.code}): ${result.failure.userMessage} ${result.failure.hint}\n`,
+    )
+    return 1
+  }
+  if (values.json) io.stdout(`${toJson({ status: 'refused', refusals: result.refusals })}\n`)
+  io.stderr(
+    `airlock: refused (${result.refusals.length} reason${result.refusals.length === 1 ? '' : 's'}):\n${result.refusals
+      .map((r) => `  ${r.code}: ${r.message}\n`)
+      .join('')}`,
+  )
+  return 1
+}
+
+// --keystone-address and --keystone-fingerprint (with --path), both or neither.
+function keystoneFlags(values: Record<string, unknown>): Keystone.Account | undefined {
+  const address = values['keystone-address']
+  const fingerprint = values['keystone-fingerprint']
+  if (address === undefined && fingerprint === undefined) return undefined
+  if (typeof address !== 'string' || typeof fingerprint !== 'string') {
+    throw new UsageError('Give --keystone-address and --keystone-fingerprint together.', {
+      hint: 'Both come from the Keystone sync QR (the owner address and the master fingerprint).',
+    })
+  }
+  const path = typeof values.path === 'string' ? values.path : DEFAULT_PATH
+  return Keystone.account({ address: address as Hex, sourceFingerprint: fingerprint, path })
+}
+
+// The Keystone account: the flags, else the state directory, else (second step) the pending request.
+async function keystoneAccount(
+  values: Record<string, unknown>,
+  state: StateDir,
+  pending: Keystone.Pending | undefined,
+): Promise<Keystone.Account> {
+  const flags = keystoneFlags(values)
+  if (flags) return flags
+  const stored = await state.keystoneAccount()
+  if (stored)
+    return typeof values.path === 'string' ? Keystone.account({ ...stored, path: values.path }) : stored
+  if (pending) {
+    return {
+      address: pending.expectedOwner,
+      sourceFingerprint: pending.sourceFingerprint,
+      path: pending.path,
+    }
+  }
+  throw new UsageError('No Keystone account is known to this signer.', {
+    hint: "Give --keystone-address and --keystone-fingerprint (from the Keystone sync QR), or store them with 'airlock sign init'.",
+  })
+}
+
+// The pending request the answer names, else the latest one for this transaction (to know who was asked).
+function pendingFor(
+  pending: readonly Keystone.Pending[],
+  answer: UrResult,
+  request: SignRequest.SignRequest,
+): Keystone.Pending | undefined {
+  let requestId: string | undefined
+  try {
+    requestId = EthSignature.decode(answer.payload).requestId
+  } catch {
+    requestId = undefined // the engine refuses the malformed signature and logs it
+  }
+  const safeTxHash = SafeTxHash.compute({ tx: request.tx, context: request.context }).safeTxHash
+  return (
+    pending.find((p) => p.requestId === requestId) ??
+    pending.findLast((p) => Keystone.isFor(p, { context: request.context, safeTxHash }))
+  )
+}
+
+// The Keystone's eth-signature: UR parts (one per line) in a text file, or PNG frames.
+async function readEthSignature(inputs: string[], io: Io): Promise<UrResult> {
+  const first = resolve(io.cwd, inputs[0] as string)
+  const isImage = (path: string) => {
+    try {
+      return statSync(path).isDirectory() || extname(path).toLowerCase() === '.png'
+    } catch {
+      return false
+    }
+  }
+  if (inputs.length > 1 || isImage(first))
+    return decodeImages({ inputs, io, expectedTypes: [EthSignature.urType] })
+  let text: string
+  try {
+    text = readFileSync(first, 'utf8').trim()
+  } catch (cause) {
+    throw new InputFileError(`Cannot read the Keystone signature file ${first}.`, {
+      hint: 'Check the path.',
+      cause,
+    })
+  }
+  const decoder = new UrDecoder({ expectedTypes: [EthSignature.urType] })
+  for (const line of text.split(/\s+/)) {
+    const status = decoder.receive(line)
+    if (status.status === 'complete') return status.result
+    if ('error' in status && status.error && isBaseError(status.error)) throw status.error
+  }
+  throw new InputFileError(`${first} does not hold a complete eth-signature UR.`, {
+    hint: 'Scan every frame of the Keystone’s signature QR code into the file, one ur:eth-signature/… part per line.',
+  })
 }
 
 async function withState(
@@ -219,8 +433,8 @@ async function openKey(values: Record<string, unknown>, state: StateDir): Promis
     return { kind: 'ledger', device: await openLedgerHid(), path }
   }
   if (device === 'keystone') {
-    throw new KeyNotWiredError('Keystone signing is not wired into the headless CLI yet.', {
-      hint: 'Use --device ledger, or the signer app for Keystone QR signing.',
+    throw new UsageError('Keystone signing takes two steps, through `sign approve`.', {
+      hint: 'Run `airlock sign approve <request> --device keystone --out DIR`, then with --keystone-signature.',
     })
   }
   throw new UsageError(`Unknown device "${device}".`, { hint: 'Use --device dev, ledger or keystone.' })
