@@ -177,3 +177,72 @@ describe('airlock sign', () => {
     expect(events.filter((e) => e === 'refused').length).toBeGreaterThanOrEqual(3)
   })
 })
+
+describe('airlock sign over the air gap', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-sign-qr-'))
+
+  it('installs a policy bundle from its QR code (UR parts or PNG frames) and reviews a request from frames', async () => {
+    writeFileSync(join(dir, 'bundle.json'), JSON.stringify(await bundle(admins)))
+    const exported = await runCli(['policy', 'export', join(dir, 'bundle.json'), '--ur'])
+    expect(exported.code).toBe(0)
+    writeFileSync(join(dir, 'bundle.ur.txt'), exported.stdout)
+    const fromParts = await runCli([
+      'sign',
+      'init',
+      '--state',
+      join(dir, 'a'),
+      '--bundle',
+      join(dir, 'bundle.ur.txt'),
+    ])
+    expect(fromParts.stderr).toBe('')
+    expect(fromParts.stdout).toContain('Installed: policy bundle version 1')
+
+    // The same bundle as animated QR frames, as the security lead's screen would show it.
+    const decoder = new UrDecoder({ expectedTypes: ['airlock-policy-bundle'] })
+    let payload: Uint8Array | undefined
+    for (const part of exported.stdout.trim().split('\n')) {
+      const status = decoder.receive(part)
+      if (status.status === 'complete') payload = status.result.payload
+    }
+    writeFileSync(join(dir, 'bundle.cbor'), payload!)
+    const frames = await runCli(
+      ['qr', 'encode', 'bundle.cbor', '--type', 'airlock-policy-bundle', '--out', 'bundle-frames'],
+      { cwd: dir },
+    )
+    expect(frames.code).toBe(0)
+    const fromFrames = await runCli([
+      'sign',
+      'init',
+      '--state',
+      join(dir, 'b'),
+      '--bundle',
+      join(dir, 'bundle-frames'),
+      '--dev-key',
+      ownerKey,
+    ])
+    expect(fromFrames.stdout).toContain('Installed: policy bundle version 1')
+
+    writeFileSync(join(dir, 'request.cbor'), SignRequest.encode(request(0)))
+    await runCli(
+      ['qr', 'encode', 'request.cbor', '--type', 'airlock-sign-request', '--out', 'request-frames'],
+      {
+        cwd: dir,
+      },
+    )
+    const reviewed = await runCli(['sign', 'review', join(dir, 'request-frames'), '--state', join(dir, 'b')])
+    expect(reviewed.stderr).toContain('frame-0001.png: complete')
+    expect(reviewed.code).toBe(0)
+    expect(reviewed.stdout).toContain('Verdict        SIGN')
+
+    const wrong = await runCli([
+      'sign',
+      'init',
+      '--state',
+      join(dir, 'c'),
+      '--bundle',
+      join(dir, 'request-frames'),
+    ])
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toContain('This QR code is an Airlock signing request, not an Airlock policy bundle.')
+  })
+})

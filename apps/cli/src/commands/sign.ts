@@ -1,11 +1,10 @@
-// `airlock sign …`: the headless offline signer. Requests come in as UR text (one frame per line,
-// single- or multi-part) or raw CBOR; responses go out as a single-part UR. The state directory
+// `airlock sign …`: the headless offline signer. Requests come in as PNG frames from the camera, UR
+// text (one part per line) or raw CBOR; responses go out as a single-part UR. The state directory
 // (log, log key, installed bundle, optional software key) is `--state`, $AIRLOCK_SIGNER_HOME or
 // ~/.airlock/signer.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { extname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { LedgerDevice } from '@airlock/devices'
-import { isBaseError } from '@airlock/errors'
 import { cedar } from '@airlock/policy/node'
 import { SafeTx, SafeTxHash } from '@airlock/safe'
 import {
@@ -21,10 +20,10 @@ import { openStateDir, resolveStateDir, type StateDir } from '@airlock/signer-co
 import {
   EthSignature,
   EthSignRequest,
+  PolicyBundle,
   SignatureResponse,
   SignRequest,
   Ur,
-  UrDecoder,
   type UrResult,
 } from '@airlock/transport'
 import type { Hex } from 'viem'
@@ -32,7 +31,8 @@ import { privateKeyToAccount } from 'viem/accounts'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { type Io, readJsonFile, toJson } from '../io.ts'
-import { decodeImages, plan, writeFrames } from './qr.ts'
+import { readUrInput } from '../urInput.ts'
+import { plan, writeFrames } from './qr.ts'
 
 const DEFAULT_PATH = "m/44'/60'/0'/0/0"
 
@@ -66,7 +66,10 @@ export const signInit: Command = {
     'keystone-address': common['keystone-address'],
     'keystone-fingerprint': common['keystone-fingerprint'],
     path: common.path,
-    bundle: { type: 'string', help: 'policy bundle JSON signed by the policy admins' },
+    bundle: {
+      type: 'string',
+      help: 'the signed policy bundle: its JSON file, or its QR code (a file of UR parts or a directory of PNG frames)',
+    },
     'dev-key': {
       type: 'string',
       help: 'a software owner key (tests and the demo; the bundle must allow it)',
@@ -76,7 +79,7 @@ export const signInit: Command = {
     if (typeof values.bundle !== 'string') {
       throw new UsageError('sign init needs --bundle FILE.', { hint: `Usage: airlock ${signInit.usage}` })
     }
-    const bundle = readJsonFile(resolve(io.cwd, values.bundle), 'policy bundle')
+    const bundle = await readBundle(values.bundle, io)
     const devKey = values['dev-key']
     if (devKey !== undefined) SafeTx.parseHex(devKey, '--dev-key', { bytes: 32 })
     const keystone = keystoneFlags(values)
@@ -94,6 +97,33 @@ export const signInit: Command = {
   },
 }
 
+/** A policy bundle from its JSON file or from its QR code (airlock-policy-bundle UR: parts or frames). */
+async function readBundle(input: string, io: Io): Promise<unknown> {
+  const path = resolve(io.cwd, input)
+  let isJson = false
+  try {
+    isJson = statSync(path).isFile() && readFileSync(path, 'utf8').trimStart().startsWith('{')
+  } catch {
+    // Not a readable file: readUrInput reports it (or decodes a directory of frames).
+  }
+  if (isJson) return readJsonFile(path, 'policy bundle')
+  const ur = await readUrInput({
+    inputs: [input],
+    io,
+    expectedTypes: [PolicyBundle.urType],
+    what: 'policy bundle',
+  })
+  const { document } = PolicyBundle.fromUr(ur)
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(document))
+  } catch (cause) {
+    throw new InputFileError('The policy bundle in the QR code is not a JSON document.', {
+      hint: "Export it again with 'airlock policy export <bundle> --ur'.",
+      cause,
+    })
+  }
+}
+
 export const signReview: Command = {
   path: ['sign', 'review'],
   summary:
@@ -102,7 +132,7 @@ export const signReview: Command = {
   allowPositionals: true,
   options: { ...common, json: { type: 'boolean', help: 'print the review as JSON' } },
   run: async ({ values, positionals, io }) => {
-    const request = readRequest(positionals, io.cwd)
+    const request = await readRequest(positionals, io)
     return withState(values, io.cwd, async (state) => {
       if (values.device === 'keystone') {
         const account = await keystoneAccount(values, state, undefined)
@@ -163,7 +193,7 @@ export const signApprove: Command = {
     else if (extra.length > 0) {
       throw new UsageError('Give exactly one request file.', { hint: `Usage: airlock ${signApprove.usage}` })
     }
-    const request = readRequest(requestFile === undefined ? [] : [requestFile], io.cwd)
+    const request = await readRequest(requestFile === undefined ? [] : [requestFile], io)
     if (!keystone && (answers.length > 0 || values.out !== undefined)) {
       throw new UsageError('--out and --keystone-signature are for --device keystone.', {
         hint: `Usage: airlock ${signApprove.usage}`,
@@ -344,34 +374,7 @@ function pendingFor(
 
 // The Keystone's eth-signature: UR parts (one per line) in a text file, or PNG frames.
 async function readEthSignature(inputs: string[], io: Io): Promise<UrResult> {
-  const first = resolve(io.cwd, inputs[0] as string)
-  const isImage = (path: string) => {
-    try {
-      return statSync(path).isDirectory() || extname(path).toLowerCase() === '.png'
-    } catch {
-      return false
-    }
-  }
-  if (inputs.length > 1 || isImage(first))
-    return decodeImages({ inputs, io, expectedTypes: [EthSignature.urType] })
-  let text: string
-  try {
-    text = readFileSync(first, 'utf8').trim()
-  } catch (cause) {
-    throw new InputFileError(`Cannot read the Keystone signature file ${first}.`, {
-      hint: 'Check the path.',
-      cause,
-    })
-  }
-  const decoder = new UrDecoder({ expectedTypes: [EthSignature.urType] })
-  for (const line of text.split(/\s+/)) {
-    const status = decoder.receive(line)
-    if (status.status === 'complete') return status.result
-    if ('error' in status && status.error && isBaseError(status.error)) throw status.error
-  }
-  throw new InputFileError(`${first} does not hold a complete eth-signature UR.`, {
-    hint: 'Scan every frame of the Keystone’s signature QR code into the file, one ur:eth-signature/… part per line.',
-  })
+  return readUrInput({ inputs, io, expectedTypes: [EthSignature.urType], what: 'Keystone signature' })
 }
 
 async function withState(
@@ -389,30 +392,20 @@ async function withState(
 }
 
 // A request file: UR frames (one per line, any order, single- or multi-part), or the CBOR bytes.
-function readRequest(positionals: string[], cwd: string): SignRequest.SignRequest {
+async function readRequest(positionals: string[], io: Io): Promise<SignRequest.SignRequest> {
   if (positionals.length !== 1) {
-    throw new UsageError('Give exactly one request file.', {
-      hint: 'The file holds the airlock-sign-request UR text or its CBOR.',
+    throw new UsageError('Give exactly one request: a file of UR parts, PNG frames (a directory) or CBOR.', {
+      hint: 'Scan the coordinator’s animated QR code into a directory of frames, or save its UR parts.',
     })
   }
-  const path = resolve(cwd, positionals[0]!)
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(readFileSync(path))
-  } catch (cause) {
-    throw new InputFileError(`Cannot read the request file ${path}.`, { hint: 'Check the path.', cause })
-  }
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes).trim()
-  if (!/^ur:/i.test(text)) return SignRequest.decode(bytes)
-  const decoder = new UrDecoder({ expectedTypes: [SignRequest.urType] })
-  for (const line of text.split(/\s+/)) {
-    const status = decoder.receive(line)
-    if (status.status === 'complete') return SignRequest.fromUr(status.result)
-    if ('error' in status && status.error && isBaseError(status.error)) throw status.error
-  }
-  throw new InputFileError(`The request file ${path} holds an incomplete UR sequence.`, {
-    hint: 'Scan more frames of the animated QR code into the file, one per line.',
+  const ur = await readUrInput({
+    inputs: positionals,
+    io,
+    expectedTypes: [SignRequest.urType],
+    what: 'request',
+    cborType: SignRequest.urType,
   })
+  return SignRequest.fromUr(ur)
 }
 
 async function openKey(values: Record<string, unknown>, state: StateDir): Promise<KeySource> {

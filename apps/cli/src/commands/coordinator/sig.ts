@@ -1,60 +1,22 @@
-// `airlock sig add`: ingests a signer's response (airlock-signature UR as text parts or PNG frames, or a
-// Keystone eth-signature for --action ID). It must recover to a current owner over the hash the queue
-// computed; the same signature twice is a no-op.
-import { readFileSync, statSync } from 'node:fs'
-import { extname, resolve } from 'node:path'
 import { Chain } from '@airlock/coordinator-core'
 import { isBaseError } from '@airlock/errors'
 import { type Action, ownerVerifier, type SignatureKind, StateMachine } from '@airlock/queue'
 import { Signature } from '@airlock/safe'
 import { Attestation } from '@airlock/signer-core'
-import { EthSignature, SignatureResponse, UrDecoder, type UrResult } from '@airlock/transport'
+import { EthSignature, SignatureResponse, type UrResult } from '@airlock/transport'
 import { type Address, getAddress, type Hex } from 'viem'
 import type { Command } from '../../command.ts'
-import { InputFileError, UsageError } from '../../errors.ts'
+import { UsageError } from '../../errors.ts'
 import { type Io, toJson } from '../../io.ts'
-import { decodeImages } from '../qr.ts'
+import { readUrInput } from '../../urInput.ts'
 import { SignatureRefusedError } from './errors.ts'
 import { type Coordinator, homeOption, withCoordinator } from './home.ts'
 import { actionText, actionView } from './view.ts'
 
 const accepted = [SignatureResponse.urType, EthSignature.urType]
 
-async function readUr(inputs: string[], io: Io): Promise<UrResult> {
-  const first = resolve(io.cwd, inputs[0]!)
-  const isImage = (path: string) => {
-    try {
-      return statSync(path).isDirectory() || extname(path).toLowerCase() === '.png'
-    } catch {
-      return false
-    }
-  }
-  if (inputs.length > 1 || isImage(first)) return decodeImages({ inputs, io, expectedTypes: accepted })
-  let text: string
-  try {
-    text = readFileSync(first, 'utf8').trim()
-  } catch (cause) {
-    throw new InputFileError(`Cannot read ${inputs[0]}.`, {
-      hint: 'Check the path.',
-      details: (cause as Error).message,
-    })
-  }
-  if (!/^ur:/i.test(text)) {
-    throw new InputFileError(`${inputs[0]} does not hold UR text.`, {
-      hint: 'Give the signer’s response as ur:airlock-signature/… (or ur:eth-signature/…) parts, one per line, or PNG frames.',
-    })
-  }
-  const decoder = new UrDecoder({ expectedTypes: accepted })
-  for (const line of text.split(/\s+/)) {
-    const status = decoder.receive(line)
-    if (status.status === 'complete') return status.result
-    if ('error' in status && status.status !== 'new-session' && isBaseError(status.error)) {
-      throw new InputFileError(`${inputs[0]}: ${status.message}`, { hint: status.hint, cause: status.error })
-    }
-  }
-  throw new InputFileError(`${inputs[0]} holds an incomplete UR sequence.`, {
-    hint: 'Scan more frames of the signer’s animated QR code into the file, one per line.',
-  })
+function readUr(inputs: string[], io: Io): Promise<UrResult> {
+  return readUrInput({ inputs, io, expectedTypes: accepted, what: 'signature response' })
 }
 
 type Incoming = { action: Action; signer: Address; signature: Hex; kind: SignatureKind; source: string }
