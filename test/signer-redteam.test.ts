@@ -1,6 +1,8 @@
 // The red-team suite: malicious or broken requests, bundles and conditions. Each must be refused
 // with the expected stable reason code, and the refusal must be in the signer's log before the
 // result comes back.
+import { LedgerDevice } from '@airlock/devices'
+import { EthAppSimulator, type EthAppSimulatorOptions } from '@airlock/devices/testing'
 import { type ApproveResult, BundleRejectedError, DecisionLog, Signer } from '@airlock/signer-core'
 import { type Address, encodeFunctionData, parseAbi, toHex } from 'viem'
 import { describe, expect, it } from 'vitest'
@@ -537,6 +539,41 @@ describe('red team: the signer itself', () => {
     })
     expect(result.status).toBe('device-error')
     expect(p.signer.log.entries.at(-1)?.event).toBe('device-error')
+  })
+
+  // A Ledger simulated at the APDU level (transport.exchange) that reports the owner's address.
+  const ledgerKey = (options: EthAppSimulatorOptions = {}) => ({
+    kind: 'ledger' as const,
+    device: new LedgerDevice({ transport: new EthAppSimulator({ mnemonic: F.OWNER_MNEMONIC, ...options }) }),
+    path: "m/44'/60'/0'/0/0",
+  })
+
+  it('36b. an honest Ledger signs the recomputed hash and the signature is released', async () => {
+    const p = await F.peer()
+    const result = await p.signer.approve(F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)), { key: ledgerKey() })
+    expect(result.status).toBe('released')
+    expect(p.signer.log.entries.at(-1)?.event).toBe('signed')
+  })
+
+  it.each([
+    ['36c. signs another hash', { tamper: 'other-hash' as const }, 'wrong-hash'],
+    [
+      '36d. signs with a key other than the one it reports',
+      { signingMnemonic: F.ADMIN_MNEMONIC },
+      'wrong-hash',
+    ],
+    ['36e. signs the hash as a personal message', { tamper: 'personal' as const }, 'wrong-hash'],
+    ['36f. returns a malleable high-s signature', { tamper: 'high-s' as const }, 'invalid-signature'],
+  ])('%s: refused, nothing released, and logged as a device error', async (_name, options, code) => {
+    const p = await F.peer()
+    const result = await p.signer.approve(F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)), {
+      key: ledgerKey(options),
+    })
+    expect(result.status).toBe('device-error')
+    if (result.status === 'device-error') expect(result.failure.code).toBe(code)
+    const last = p.signer.log.entries.at(-1)
+    expect(last?.event).toBe('device-error')
+    expect(last?.signature).toBeUndefined()
   })
 })
 
