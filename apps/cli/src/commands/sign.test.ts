@@ -243,6 +243,8 @@ describe('airlock sign over the air gap', () => {
       join(dir, 'request-frames'),
     ])
     expect(wrong.code).toBe(1)
-    expect(wrong.stderr).toContain('This QR code is an Airlock signing request, not an Airlock policy bundle.')
+    expect(wrong.stderr).toContain(
+      'This QR code is an Airlock signing request, not an Airlock policy bundle.',
+    )
   })
 })
