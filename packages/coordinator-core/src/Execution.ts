@@ -144,18 +144,7 @@ export function calldata(tx: SafeTx.SafeTx, signatures: Hex): Hex {
   return encodeFunctionData({
     abi: execAbi,
     functionName: 'execTransaction',
-    args: [
-      tx.to,
-      tx.value,
-      tx.data,
-      tx.operation,
-      tx.safeTxGas,
-      tx.baseGas,
-      tx.gasPrice,
-      tx.gasToken,
-      tx.refundReceiver,
-      signatures,
-    ],
+    args: SafeTx.execTransactionArgs(tx, signatures),
   })
 }
 

@@ -13,7 +13,6 @@ export {
   artifact,
   createSafe,
   deploySafeContracts,
-  execArgs,
   execTransaction,
   readSafe,
   safeAbi,

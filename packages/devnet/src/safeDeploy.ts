@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import type { SafeTx } from '@airlock/safe'
+import { SafeTx } from '@airlock/safe'
 import {
   type Abi,
   type Account,
@@ -183,22 +183,6 @@ export async function readSafe<T>({
   })) as T
 }
 
-/** The arguments of `execTransaction`, in order. */
-export function execArgs(tx: SafeTx.SafeTx, signatures: Hex) {
-  return [
-    tx.to,
-    tx.value,
-    tx.data,
-    tx.operation,
-    tx.safeTxGas,
-    tx.baseGas,
-    tx.gasPrice,
-    tx.gasToken,
-    tx.refundReceiver,
-    signatures,
-  ] as const
-}
-
 export type ExecParameters = {
   anvil: Anvil
   version: DeployableVersion
@@ -232,7 +216,7 @@ export async function simulateExec({
       address: safe,
       abi: safeAbi(version),
       functionName: 'execTransaction',
-      args: execArgs(tx, signatures),
+      args: SafeTx.execTransactionArgs(tx, signatures),
       account: sender,
     })
     return { ok: true }
@@ -263,7 +247,7 @@ export async function execTransaction({
     address: safe,
     abi,
     functionName: 'execTransaction',
-    args: execArgs(tx, signatures),
+    args: SafeTx.execTransactionArgs(tx, signatures),
   })
   const receipt = await waitFor(anvil, hash)
   const events = parseEventLogs({ abi, logs: receipt.logs, eventName: 'ExecutionSuccess' })

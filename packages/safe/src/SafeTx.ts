@@ -95,6 +95,27 @@ export function context(input: { chainId: unknown; safe: unknown; version: unkno
   }
 }
 
+/**
+ * The arguments of the Safe's `execTransaction` for this transaction and a signatures blob, in ABI order.
+ *
+ * @example
+ * encodeFunctionData({ abi, functionName: 'execTransaction', args: SafeTx.execTransactionArgs(tx, blob) })
+ */
+export function execTransactionArgs(tx: SafeTx, signatures: Hex) {
+  return [
+    tx.to,
+    tx.value,
+    tx.data,
+    tx.operation,
+    tx.safeTxGas,
+    tx.baseGas,
+    tx.gasPrice,
+    tx.gasToken,
+    tx.refundReceiver,
+    signatures,
+  ] as const
+}
+
 /** Parses an address; accepts any case but refuses a mixed-case string with a wrong EIP-55 checksum. */
 export function parseAddress(value: unknown, field: string): Address {
   if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
