@@ -89,3 +89,8 @@ export class LogClosedError extends BaseError {
 export class KeyFileError extends BaseError {
   override name = 'AuditLog.KeyFileError'
 }
+
+/** A signature-verification worker thread crashed or exited before answering (verifyParallel). */
+export class VerifyWorkerError extends BaseError {
+  override name = 'AuditLog.VerifyWorkerError'
+}

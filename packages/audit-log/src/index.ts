@@ -18,6 +18,7 @@ export {
   LogLockedError,
   MalformedEntryError,
   TornTailError,
+  VerifyWorkerError,
 } from './errors.ts'
 export type { Manifest, UrExport } from './exportLog.ts'
 export { checkManifest, createManifest, exportForUr, parse } from './exportLog.ts'

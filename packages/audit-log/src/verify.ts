@@ -95,7 +95,41 @@ const encoder = new TextEncoder()
  * if (!result.ok) console.log(`seq ${result.firstBad.seq}: ${result.firstBad.reason}`)
  */
 export function verify(log: string | Uint8Array, parameters: VerifyParameters): VerifyReturnType {
-  const { publicKey, checkpoint, start, ed25519 = AuditKey.nobleEd25519, signatures = 'every' } = parameters
+  const { publicKey, ed25519 = AuditKey.nobleEd25519 } = parameters
+  return verifyLines(log, parameters, (entry, encoded, { checkSignature }) => {
+    if (AuditEntry.hashOf(encoded.signed) !== entry.hash) return 'hash'
+    if (checkSignature && !ed25519.verify(hexToBytes(entry.sig), encoder.encode(encoded.body), publicKey))
+      return 'signature'
+    return undefined
+  })
+}
+
+/**
+ * Checks one entry's stored hash and (when asked) its signature; returns what failed. Called in
+ * line order, only for entries that passed every earlier check, with `index` = line - 1.
+ */
+export type SealCheck = (
+  entry: AuditEntry.Entry,
+  encoded: { signed: string; body: string },
+  context: { index: number; checkSignature: boolean },
+) => 'hash' | 'signature' | undefined
+
+/** The message `verify` gives for a bad signature (shared so parallel verifiers report the same). */
+export const signatureMessage = (seq: number) => `Entry ${seq} has an invalid signature for the expected key.`
+
+/**
+ * `verify` with the hash and signature step supplied by the caller: the Node parallel verifier
+ * defers signatures to workers and merges their verdicts (internal: not exported from the package).
+ *
+ * @example
+ * verifyLines(text, { publicKey }, (entry, encoded) => (hash(encoded.signed) === entry.hash ? undefined : 'hash'))
+ */
+export function verifyLines(
+  log: string | Uint8Array,
+  parameters: VerifyParameters,
+  seal: SealCheck,
+): VerifyReturnType {
+  const { publicKey, checkpoint, start, signatures = 'every' } = parameters
   const text = typeof log === 'string' ? log : decode(log)
   const keyId = AuditKey.id(publicKey)
   const keyHex = AuditKey.toHex(publicKey)
@@ -112,7 +146,7 @@ export function verify(log: string | Uint8Array, parameters: VerifyParameters): 
   const fail = (line: number, seq: number, reason: VerifyFailureReason, message: string): VerifyReturnType =>
     // Skipped signatures may hide an earlier bad entry: the slow path names the true first one.
     signatures === 'head'
-      ? verify(text, { ...parameters, signatures: 'every' })
+      ? verifyLines(text, { ...parameters, signatures: 'every' }, seal)
       : { ok: false, entries, head, firstBad: { line, seq, reason, message } }
 
   if (text.length === 0) return fail(1, start?.seq ?? 0, 'empty', 'The log has no entries.')
@@ -172,13 +206,12 @@ export function verify(log: string | Uint8Array, parameters: VerifyParameters): 
         `Entry ${seq} is signed by key ${entry.keyId}, expected ${keyId}.`,
       )
     }
-    if (AuditEntry.hashOf(encoded.signed) !== entry.hash) {
+    const checkSignature = signatures === 'every' || i === 0 || i === lines.length - 1
+    const sealed = seal(entry, encoded, { index: i, checkSignature })
+    if (sealed === 'hash') {
       return fail(lineNo, seq, 'hash', `Entry ${seq} does not match its hash: its content was changed.`)
     }
-    const checkSignature = signatures === 'every' || i === 0 || i === lines.length - 1
-    if (checkSignature && !ed25519.verify(hexToBytes(entry.sig), encoder.encode(encoded.body), publicKey)) {
-      return fail(lineNo, seq, 'signature', `Entry ${seq} has an invalid signature for the expected key.`)
-    }
+    if (sealed === 'signature') return fail(lineNo, seq, 'signature', signatureMessage(seq))
     if (entry.prev !== expectedPrev) {
       return fail(
         lineNo,
