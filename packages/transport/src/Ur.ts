@@ -1,8 +1,10 @@
 // The shim must load before @ngraveio/bc-ur: cbor-sync probes for a global Buffer when it is first loaded.
 import './bufferShim.ts'
 import { UR, UREncoder } from '@ngraveio/bc-ur'
+import { chooseFragments } from '@ngraveio/bc-ur/dist/fountainUtils.js'
 import { decode as decodeCbor } from 'cborg'
 import * as Bytewords from './Bytewords.ts'
+import * as Crc32 from './Crc32.ts'
 import {
   InvalidEncoderInputError,
   InvalidUrTypeError,
@@ -45,9 +47,19 @@ export type EncodeParameters = {
   maxFragmentLength?: number | undefined
   /** Smallest fragment in bytes (bounds the number of fragments for tiny payloads). */
   minFragmentLength?: number | undefined
-  /** Sequence number before the first part; nextPart() starts at firstSeqNum + 1. */
+  /** Sequence number before the first part; nextPart() emits only parts numbered above it. */
   firstSeqNum?: number | undefined
+  /**
+   * Which sequence numbers nextPart() and firstParts() emit, in order. Both emit the pure parts 1..n first
+   * and only standard bc-ur parts (any UR decoder reads them). `'standard'` then goes on with every
+   * sequence number, like bc-ur's encoder. `'airlock'` (the default) skips mixed parts that help a
+   * receiver little: single fragments, sets shown a few parts ago and, for small messages, sparse mixes.
+   */
+  schedule?: Schedule | undefined
 }
+
+/** See {@link EncodeParameters.schedule}. */
+export type Schedule = 'airlock' | 'standard'
 
 export type Encoder = {
   readonly type: string
@@ -56,11 +68,14 @@ export type Encoder = {
   /** Number of fragments (the `seqLen` of every multipart UR); 1 for a single-part UR. */
   readonly fragmentCount: number
   readonly isSinglePart: boolean
-  /** The next part: the pure fragments 1..fragmentCount first, then fountain-mixed parts forever. */
+  /** The next part of the schedule: the pure fragments 1..fragmentCount first, then mixed parts forever. */
   nextPart(): string
   /** The part with a given sequence number (1-based), independent of nextPart()'s position. */
   partAt(seqNum: number): string
-  /** Parts 1..count (default: one part per fragment, which is enough to decode when none is missed). */
+  /**
+   * The first `count` parts of the schedule from part 1, whatever firstSeqNum (default: one part per
+   * fragment, the pure ones, which is enough to decode when none is missed).
+   */
   firstParts(count?: number): string[]
 }
 
@@ -78,6 +93,7 @@ export function encode({
   maxFragmentLength = defaults.maxFragmentLength,
   minFragmentLength = defaults.minFragmentLength,
   firstSeqNum = 0,
+  schedule = 'airlock',
 }: EncodeParameters): Encoder {
   assertType(type)
   if (!(payload instanceof Uint8Array) || payload.length === 0) {
@@ -101,32 +117,107 @@ export function encode({
       hint: 'Leave it out to start at part 1.',
     })
   }
+  if (schedule !== 'airlock' && schedule !== 'standard') {
+    throw new InvalidEncoderInputError(`There is no part schedule "${String(schedule)}".`, {
+      hint: "Use 'airlock' (the default) or 'standard'.",
+    })
+  }
   // The library works on Buffers; copy at the boundary so callers only ever see Uint8Array.
   const ur = new UR(Buffer.from(payload), type)
   const make = (first: number) => new UREncoder(ur, maxFragmentLength, first, minFragmentLength)
   const running = make(firstSeqNum)
   const fragmentCount = running.fragmentsLength
+  // A fresh encoder per part: the library's encoder cannot jump to a sequence number.
+  const partAt = (seqNum: number) =>
+    make(seqNum - 1)
+      .nextPart()
+      .toUpperCase()
+  const airlock = schedule === 'airlock' && fragmentCount > 1
+  const nextSeqNum = airlockSchedule(fragmentCount, Crc32.checksum(payload))
+  let last = firstSeqNum
   return {
     type,
     messageLength: payload.length,
     fragmentCount,
     isSinglePart: fragmentCount === 1,
-    nextPart: () => running.nextPart().toUpperCase(),
+    nextPart() {
+      if (!airlock) return running.nextPart().toUpperCase()
+      last = nextSeqNum(last)
+      return partAt(last)
+    },
     partAt(seqNum) {
       if (!Number.isSafeInteger(seqNum) || seqNum < 1 || seqNum > 0xffffffff) {
         throw new InvalidEncoderInputError(`There is no part number ${seqNum}.`, {
           hint: 'Part numbers start at 1 and fit in 32 bits.',
         })
       }
-      return make(seqNum - 1)
-        .nextPart()
-        .toUpperCase()
+      return partAt(seqNum)
     },
     firstParts(count = fragmentCount) {
-      const encoder = make(0)
-      return Array.from({ length: count }, () => encoder.nextPart().toUpperCase())
+      if (!airlock) {
+        const encoder = make(0)
+        return Array.from({ length: count }, () => encoder.nextPart().toUpperCase())
+      }
+      const next = airlockSchedule(fragmentCount, Crc32.checksum(payload))
+      let seqNum = 0
+      return Array.from({ length: count }, () => {
+        seqNum = next(seqNum)
+        return partAt(seqNum)
+      })
     },
   }
+}
+
+// Tuning of the airlock schedule, measured with bench/qr.ts and a GF(2) rank simulation.
+/** Distinct sets a mixed part must differ from (the last ones emitted). */
+const RECENT_SETS = 8
+/** Candidates examined per mixed part before taking one anyway, so a part always comes. */
+const MAX_CANDIDATES = 32
+/** Up to this many fragments, mixed parts must mix at least a third of them (see airlockSchedule). */
+const DENSE_UP_TO = 64
+
+/**
+ * The airlock schedule as a successor function over sequence numbers: the pure parts 1..n, then the
+ * library's mixed parts that a receiver missing random frames is most likely to need. Such a receiver
+ * lacks a random few fragments, and a mixed part helps only if it holds one of them and is independent
+ * of the mixes already received; bc-ur picks the degree d with probability ∝ 1/d, so for small n a
+ * quarter or more of its mixes are single fragments or repeat a recent set. Dense mixes (d ≥ n/3) behave
+ * like random GF(2) rows, the best a fountain code does for the Gaussian-elimination decoder, and for
+ * n ≤ 64 they are common enough to find quickly; beyond that bc-ur's own mixes already do well (and
+ * stay light for peeling decoders), so only single fragments and repeats are skipped.
+ */
+function airlockSchedule(n: number, checksum: number): (previous: number) => number {
+  const minDegree = n <= DENSE_UP_TO ? Math.max(2, Math.ceil(n / 3)) : 2
+  // Small n may have fewer eligible sets than the window: a repeat is then unavoidable.
+  const window = Math.min(RECENT_SETS, eligibleSets(n, minDegree) - 1)
+  const recent: string[] = []
+  return (previous) => {
+    if (previous < n) return previous + 1
+    let seqNum = previous
+    for (let candidate = 0; ; candidate++) {
+      seqNum += 1
+      if (seqNum >= 0xffffffff) return 0xffffffff // the last number there is: nothing left to skip to
+      const set = (chooseFragments(seqNum, n, checksum) as number[]).slice().sort((a, b) => a - b)
+      const key = set.join(',')
+      const fresh = !recent.includes(key)
+      if ((set.length >= minDegree && fresh) || candidate + 1 >= MAX_CANDIDATES) {
+        recent.push(key)
+        if (recent.length > window) recent.shift()
+        return seqNum
+      }
+    }
+  }
+}
+
+/** Number of fragment sets of at least `minDegree` among n fragments (capped: only small counts matter). */
+function eligibleSets(n: number, minDegree: number): number {
+  let total = 0
+  let binomial = 1 // C(n, d)
+  for (let d = 1; d <= n && total <= RECENT_SETS + 1; d++) {
+    binomial = (binomial * (n - d + 1)) / d
+    if (d >= minDegree) total += binomial
+  }
+  return total
 }
 
 /**

@@ -92,8 +92,8 @@ describe('tune', () => {
 
   test('expected frames grow with loss and equal the fragment count without loss', () => {
     expect(QrDensity.expectedFrames({ fragmentCount: 20, loss: 0 })).toBe(20)
-    expect(QrDensity.expectedFrames({ fragmentCount: 20, loss: 0.1 })).toBe(24)
-    expect(QrDensity.expectedFrames({ fragmentCount: 20, loss: 0.3 })).toBe(35)
+    expect(QrDensity.expectedFrames({ fragmentCount: 20, loss: 0.1 })).toBe(23)
+    expect(QrDensity.expectedFrames({ fragmentCount: 20, loss: 0.3 })).toBe(30)
   })
 
   test('rejects impossible requests with typed errors', () => {

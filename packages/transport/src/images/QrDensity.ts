@@ -18,10 +18,11 @@
 // 4. Capacity. UR parts are uppercase (QR alphanumeric mode, 5.5 bits/char); each fragment byte is
 //    two bytewords letters, plus a fixed header ("UR:TYPE/SEQ-LEN/", CBOR part header, CRC).
 // 5. Loss. Frames the camera misses are replaced by fountain-mixed parts. Our decoder solves them by
-//    Gaussian elimination (optimal for the parts received), but bc-ur's degree distribution makes many
-//    mixed parts redundant (single fragments, repeats), so a frame lost costs more than one frame:
-//    frames ≈ n × (1 + 1.7 · loss / (1 − loss)), 1.7 being the least-squares fit over bench/qr.ts's
-//    grid at 10% and 30% loss (per row 1.3–1.5 at 30% for ≥ 75 fragments, up to 3.6 at 10% for 20–40).
+//    Gaussian elimination (optimal for the parts received), and the encoder's airlock schedule skips
+//    bc-ur's mixed parts that would be redundant (single fragments, repeats, sparse mixes for small
+//    messages), so a frame lost costs a little more than one frame:
+//    frames ≈ n × (1 + 1.1 · loss / (1 − loss)), 1.1 being the least-squares fit over bench/qr.ts's
+//    grid at 10% and 30% loss (per row 0.6–1.3 at 30%, 0–1.9 at 10%, where one frame is a large step).
 //
 // 6. Static first. A message that fits one code of at most `maxVersion` is shown as one static
 //    code: nothing to animate, and any scanner reads it.
@@ -56,7 +57,7 @@ const ALPHANUMERIC_CAPACITY: Record<EcLevel, readonly number[]> = {
 }
 
 /** Fountain overhead over the ideal erasure code, as measured (see the model above). */
-const FOUNTAIN_OVERHEAD = 1.7
+const FOUNTAIN_OVERHEAD = 1.1
 
 /**
  * Alphanumeric characters a QR of `version` and `ecLevel` holds.
@@ -122,7 +123,7 @@ function split(
  * Frames a receiver needs on average when it misses `loss` of them.
  *
  * @example
- * QrDensity.expectedFrames({ fragmentCount: 20, loss: 0.1 }) // 24
+ * QrDensity.expectedFrames({ fragmentCount: 20, loss: 0.1 }) // 23
  */
 export function expectedFrames({ fragmentCount, loss }: { fragmentCount: number; loss: number }): number {
   if (fragmentCount === 1) return Math.ceil(1 / (1 - loss))
