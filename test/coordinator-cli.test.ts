@@ -539,6 +539,34 @@ describe('airlock coordinator CLI', () => {
     expect(
       await anvil.publicClient.readContract({ address: vault, abi: vaultAbi, functionName: 'paused' }),
     ).toBe(true)
+
+    // A reorg drops the execution's block: `action confirm` notices, the action is ready again and
+    // the same signatures execute it a second time.
+    const paused = () =>
+      anvil.publicClient.readContract({ address: vault, abi: vaultAbi, functionName: 'paused' })
+    expect(await json('action', 'confirm', created.id, '--confirmations', '2')).toMatchObject({
+      status: 'pending',
+      confirmations: '1',
+      required: '2',
+    })
+    const confirmed = await cli('action', 'confirm', created.id)
+    expect(confirmed.code, confirmed.stderr).toBe(0)
+    expect(confirmed.stdout).toMatch(/^Confirmed .*: 1 confirmation\(s\)/)
+    await anvil.testClient.request({ method: 'anvil_reorg' as never, params: [1, []] as never })
+    expect(await paused()).toBe(false)
+    const reorged = await cli('action', 'confirm', created.id)
+    expect(reorged.code, reorged.stderr).toBe(0)
+    expect(reorged.stdout).toContain(`The action is ready again: run airlock action exec ${created.id}.`)
+    const back = await json('action', 'show', created.id)
+    expect(back).toMatchObject({ state: 'ready', execution: null })
+    expect(back.history.at(-1)).toMatchObject({ from: 'executed', to: 'ready' })
+    const twice = await cli('action', 'confirm', created.id)
+    expect(twice.code).toBe(1)
+    expect(twice.stderr).toMatch(/is ready: no execution is recorded to confirm/)
+    const reexecuted = await json('action', 'exec', created.id)
+    expect(reexecuted).toMatchObject({ id: created.id, status: 'executed' })
+    expect(await paused()).toBe(true)
+    expect((await json('action', 'confirm', created.id)).status).toBe('confirmed')
   })
 
   it('runs the sentry: a breach queues the guardian’s pause and writes its sign request', async () => {

@@ -342,7 +342,7 @@ export type ConfirmResult =
  *
  * @example
  * const outcome = await Execution.confirm({ client, hash, blockHash, blockNumber, confirmations: 12n })
- * if (outcome.status === 'reorged') queue.backToReady(actionId)
+ * if (outcome.status === 'reorged') await store.recordReorg(actionId, { actor, reason: 'block reorganised away' })
  */
 export async function confirm({
   client,

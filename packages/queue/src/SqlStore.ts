@@ -9,6 +9,7 @@ import {
   NonceConflictError,
   NonceMismatchError,
   NotAcceptingSignaturesError,
+  ReorgRefusedError,
   SignatureConflictError,
   SignatureRejectedError,
   StaleNonceError,
@@ -658,6 +659,35 @@ export function createSqlStore(
               : `nonce ${other.nonce} was used on chain before ${action.id} executed`,
           { by: undefined, except: action.id },
         )
+      })
+    },
+
+    async recordReorg(id, { actor, reason }) {
+      const who = checkActor(actor)
+      const why = checkText(reason, 'reason', { required: true })
+      return mutate(id, async (tx, action) => {
+        StateMachine.assertReorg(action.state)
+        const safe = { chainId: action.safe.chainId, address: action.safe.address }
+        const current = await lockSafe(tx, safe)
+        // Undoing this execution is only sound while nothing executed on top of it; otherwise the
+        // later reorgs come first (newest first), or the chain still holds them.
+        if (current !== action.nonce + 1n) {
+          throw new ReorgRefusedError({ actionId: action.id, nonce: action.nonce, onchainNonce: current })
+        }
+        // lockSafe only moves forward, so the rollback is its own UPDATE.
+        await tx.query(
+          'UPDATE safes SET onchain_nonce = $3, updated_at = $4 WHERE chain_id = $1 AND address = $2',
+          [safe.chainId.toString(), safe.address, action.nonce.toString(), now()],
+        )
+        // Not through move(): executed → ready is outside the ordinary table (StateMachine.reorg).
+        // Actions this execution superseded stay superseded: the operator chose this one for the nonce.
+        const from = action.state
+        await tx.query(
+          `UPDATE actions SET state = $2, updated_at = $3, exec_tx_hash = NULL, exec_block = NULL,
+             exec_status = NULL, exec_revert_reason = NULL WHERE id = $1`,
+          [action.id, StateMachine.reorg.to, now()],
+        )
+        await event(tx, action.id, from, StateMachine.reorg.to, who, why)
       })
     },
 

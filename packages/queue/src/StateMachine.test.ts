@@ -85,3 +85,21 @@ test('from every state a terminal state is reachable, and every walk ends there'
   expect(StateMachine.isState('ready')).toBe(true)
   expect(StateMachine.isState('READY')).toBe(false)
 })
+
+test('a reorg is the one move outside the table: executed → ready, only from executed', () => {
+  expect(StateMachine.reorg).toEqual({ from: 'executed', to: 'ready' })
+  // transition() goes by the table, which still refuses it.
+  expect(StateMachine.canTransition('executed', 'ready')).toBe(false)
+  expect(StateMachine.terminal).toContain('executed')
+  expect(StateMachine.live).not.toContain('executed')
+  expect(StateMachine.live).toContain('ready')
+  fc.assert(
+    fc.property(state, (from) => {
+      if (from === 'executed') expect(() => StateMachine.assertReorg(from)).not.toThrow()
+      else
+        expect(() => StateMachine.assertReorg(from)).toThrow(
+          expect.objectContaining({ name: 'Queue.InvalidTransitionError', from, to: 'ready' }),
+        )
+    }),
+  )
+})

@@ -14,11 +14,24 @@ export const states: readonly ActionState[] = [
   'superseded',
 ]
 
-/** States that never change again. */
+/**
+ * States no ordinary transition leaves. `cancelled` and `superseded` never change again; `executed`
+ * leaves only when a chain reorg drops its block (`reorg`, through the store's `recordReorg`).
+ */
 export const terminal: readonly ActionState[] = ['executed', 'cancelled', 'superseded']
 
 /** States in which an action still holds its nonce (it may yet run). */
 export const live: readonly ActionState[] = states.filter((state) => !terminal.includes(state))
+
+/**
+ * The one move outside `transitions`: a reorg removed the execution's block, so the nonce is unused
+ * again and the action (still fully signed) goes back to `ready`. Only `recordReorg` makes it, never
+ * `transition()`: it must also roll the Safe's recorded nonce back.
+ */
+export const reorg = { from: 'executed', to: 'ready' } as const satisfies {
+  from: ActionState
+  to: ActionState
+}
 
 const withdraw: ActionState[] = ['cancelled', 'superseded']
 
@@ -64,6 +77,23 @@ export function assertTransition(from: ActionState, to: ActionState): void {
         allowed.length === 0
           ? `"${from}" is final; create a new action instead.`
           : `From "${from}" it can go to: ${allowed.join(', ')}.`,
+    })
+  }
+}
+
+/**
+ * Throws `Queue.InvalidTransitionError` unless `from` may follow a reorg (only `executed` may).
+ *
+ * @example
+ * StateMachine.assertReorg('executed') // ok
+ * StateMachine.assertReorg('ready') // throws
+ */
+export function assertReorg(from: ActionState): void {
+  if (from !== reorg.from) {
+    throw new InvalidTransitionError({
+      from,
+      to: reorg.to,
+      hint: `Only an executed action can follow a reorg; this one is ${from}.`,
     })
   }
 }

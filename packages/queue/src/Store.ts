@@ -10,6 +10,7 @@ import type {
   ListActionsFilter,
   NonceGroup,
   RecordExecutionParameters,
+  RecordReorgParameters,
   SafeRef,
   SignatureInput,
   SignatureKind,
@@ -67,6 +68,15 @@ export type Store = {
    * action at that nonce becomes superseded); `reverted` → failed.
    */
   recordExecution(id: string, parameters: RecordExecutionParameters): Promise<Action>
+  /**
+   * Records that a chain reorg dropped the block holding this action's execution: executed → ready,
+   * the execution fields cleared and the Safe's recorded nonce set back to the action's nonce, in one
+   * transaction. Only from `executed` (`Queue.InvalidTransitionError`), and only while the recorded
+   * nonce is exactly nonce + 1 (`Queue.ReorgRefusedError`: a later action executed on top of it).
+   * Actions the execution superseded stay superseded: the operator chose this action for the nonce,
+   * and it is still fully signed and ready to run again.
+   */
+  recordReorg(id: string, parameters: RecordReorgParameters): Promise<Action>
 
   /** The last recorded on-chain nonce of the Safe (0 if never recorded). */
   onchainNonce(safe: SafeRef): Promise<bigint>

@@ -101,3 +101,20 @@ export class MigrationError extends BaseError {
 export class DatabaseUnavailableError extends BaseError {
   override name = 'Queue.DatabaseUnavailableError'
 }
+
+/** A reorg cannot be recorded: the Safe's recorded nonce is already past the action's next nonce. */
+export class ReorgRefusedError extends BaseError {
+  override name = 'Queue.ReorgRefusedError'
+  readonly nonce: bigint
+  readonly onchainNonce: bigint
+  constructor({ actionId, nonce, onchainNonce }: { actionId: string; nonce: bigint; onchainNonce: bigint }) {
+    super(
+      `Action ${actionId} (nonce ${nonce}) cannot go back to ready: the Safe's recorded nonce is ${onchainNonce}, not ${nonce + 1n}, so later actions already executed on top of it.`,
+      {
+        hint: 'Reorgs must be followed newest first: record the reorg of the later executions first, or check the chain (the later ones may still be included).',
+      },
+    )
+    this.nonce = nonce
+    this.onchainNonce = onchainNonce
+  }
+}

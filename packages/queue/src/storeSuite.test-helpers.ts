@@ -322,6 +322,115 @@ export function storeSuite(factory: StoreFactory): void {
       ).toBe('executed')
     })
 
+    const execute = (id: string, block: bigint) =>
+      store.recordExecution(id, {
+        txHash: `0x${block.toString(16).padStart(64, '0')}`,
+        blockNumber: block,
+        status: 'success',
+        revertReason: null,
+        actor: 'executor',
+      })
+
+    test('recordReorg: executed goes back to ready, the nonce rolls back, superseded rivals stay', async () => {
+      const safe = newSafe()
+      const action = await transfer(safe, 0n, 1n)
+      const rival = await transfer(safe, 0n, 2n)
+      for (const id of [action.id, rival.id]) {
+        for (const owner of owners.slice(0, 2)) {
+          const target = await store.getAction(id)
+          await store.addSignature(
+            id,
+            {
+              signer: owner.address,
+              signature: await sign(owner, target.safeTxHash),
+              kind: 'safe-signature',
+            },
+            { actor },
+          )
+        }
+      }
+      await execute(action.id, 40n)
+      expect(await store.getAction(rival.id)).toMatchObject({ state: 'superseded' })
+      expect(await store.onchainNonce(safe)).toBe(1n)
+      expect(await store.nextExecutable({ safe, onchainNonce: 0n })).toBeUndefined()
+
+      const back = await store.recordReorg(action.id, { actor: 'watcher', reason: 'block 40 reorged away' })
+      expect(back).toMatchObject({ state: 'ready', execution: null, collected: { signatures: 2 } })
+      expect(await store.onchainNonce(safe)).toBe(0n)
+      expect(await store.getAction(rival.id)).toMatchObject({ state: 'superseded' })
+      expect((await store.nextExecutable({ safe, onchainNonce: 0n }))?.id).toBe(action.id)
+      expect(await store.canExecute(action.id, { onchainNonce: 0n })).toMatchObject({ ok: true })
+      expect(
+        (await store.history(action.id)).slice(-2).map((e) => [e.from, e.to, e.actor, e.reason]),
+      ).toEqual([
+        ['ready', 'executed', 'executor', `executed in 0x${40n.toString(16).padStart(64, '0')} (block 40)`],
+        ['executed', 'ready', 'watcher', 'block 40 reorged away'],
+      ])
+      // transition() still refuses the move: only recordReorg makes it.
+      await execute(action.id, 41n)
+      await expect(store.transition(action.id, { to: 'ready', actor, reason: 'back' })).rejects.toMatchObject(
+        { name: 'Queue.InvalidTransitionError', from: 'executed', to: 'ready' },
+      )
+      expect(await store.getAction(action.id)).toMatchObject({
+        state: 'executed',
+        execution: { blockNumber: 41n, status: 'success' },
+      })
+      expect(await store.onchainNonce(safe)).toBe(1n)
+    })
+
+    test('recordReorg is refused from any state but executed, and changes nothing', async () => {
+      const safe = newSafe()
+      const open = await transfer(safe, 0n)
+      const cancelled = await transfer(safe, 1n)
+      await store.cancel(cancelled.id, { actor, reason: 'no' })
+      for (const [id, from] of [
+        [open.id, 'collecting-signatures'],
+        [cancelled.id, 'cancelled'],
+      ] as const) {
+        const before = await store.history(id)
+        await expect(store.recordReorg(id, { actor, reason: 'reorg' })).rejects.toMatchObject({
+          name: 'Queue.InvalidTransitionError',
+          from,
+          to: 'ready',
+        })
+        expect(await store.history(id)).toEqual(before)
+      }
+      await expect(store.recordReorg('no-such-id', { actor, reason: 'r' })).rejects.toMatchObject({
+        name: 'Queue.UnknownActionError',
+      })
+    })
+
+    test('recordReorg is refused when a later nonce executed on top', async () => {
+      const safe = newSafe()
+      const zero = { signatures: 0, attestations: 0, delaySeconds: 0 }
+      const make = (nonce: bigint) =>
+        store.createAction({
+          safe,
+          tx: { to: recipient, nonce },
+          title: `n${nonce}`,
+          requirements: zero,
+          actor,
+          submit: true,
+        })
+      const first = await make(0n)
+      const second = await make(1n)
+      await execute(first.id, 10n)
+      await execute(second.id, 11n)
+      const error = await store.recordReorg(first.id, { actor, reason: 'reorg' }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ name: 'Queue.ReorgRefusedError', nonce: 0n, onchainNonce: 2n })
+      expect(String((error as Error).message)).toContain('later actions already executed')
+      expect(await store.getAction(first.id)).toMatchObject({
+        state: 'executed',
+        execution: { blockNumber: 10n },
+      })
+      expect(await store.onchainNonce(safe)).toBe(2n)
+      // Newest first works: the later one, then the earlier one.
+      await store.recordReorg(second.id, { actor, reason: 'reorg' })
+      expect(await store.onchainNonce(safe)).toBe(1n)
+      expect(await store.recordReorg(first.id, { actor, reason: 'reorg' })).toMatchObject({ state: 'ready' })
+      expect(await store.onchainNonce(safe)).toBe(0n)
+    })
+
     test('unknown actions, stale nonces and bad input are typed errors', async () => {
       const safe = newSafe()
       await expect(store.getAction('no-such-id')).rejects.toThrowErrorMatchingInlineSnapshot(`

@@ -3,7 +3,8 @@ import type { Address, Hex } from 'viem'
 
 /**
  * Where an action is in its life. The happy path runs top to bottom; the last four are terminal
- * except `failed`, which may be retried (`failed → ready`) when the revert did not consume the nonce.
+ * except `failed`, which may be retried (`failed → ready`) when the revert did not consume the nonce,
+ * and `executed`, which goes back to `ready` only when a chain reorg drops its block (`recordReorg`).
  */
 export type ActionState =
   | 'draft'
@@ -206,3 +207,9 @@ export type CanExecuteResult =
     }
 
 export type RecordExecutionParameters = ExecutionInfo & { actor: string }
+
+export type RecordReorgParameters = {
+  actor: string
+  /** Why (e.g. "block 123 0xabc… is no longer canonical"), recorded in the history. */
+  reason: string
+}

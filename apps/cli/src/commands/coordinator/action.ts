@@ -1,13 +1,13 @@
-// `airlock action list|show|qr|cancel|reject|exec`: the queue's actions, their sign requests and execution.
+// `airlock action list|show|qr|cancel|reject|exec|confirm`: the queue's actions, their sign requests and execution.
 import { Chain, Execution, Requirements } from '@airlock/coordinator-core'
 import { type Action, type ActionState, StateMachine, type Store } from '@airlock/queue'
 import { SignRequest, Ur } from '@airlock/transport'
-import { getAddress } from 'viem'
+import { getAddress, type Hash, zeroHash } from 'viem'
 import type { Command } from '../../command.ts'
 import { UsageError } from '../../errors.ts'
 import { toJson } from '../../io.ts'
 import { densityOptions, plan, positiveInt, writeFrames } from '../qr.ts'
-import { ExecutionFailedError, NotExecutableError } from './errors.ts'
+import { ExecutionFailedError, NotExecutableError, NothingToConfirmError } from './errors.ts'
 import { executorClient } from './executor.ts'
 import {
   type Coordinator,
@@ -346,6 +346,109 @@ export const actionExec: Command = {
           },
         )
       }
+      return 0
+    })
+  },
+}
+
+export const actionConfirm: Command = {
+  path: ['action', 'confirm'],
+  summary:
+    'Check an executed action on chain: confirmed, pending (n of N confirmations) or reorged (back to ready).',
+  usage: 'action confirm <id> [--confirmations N] [--json]',
+  allowPositionals: true,
+  options: {
+    ...homeOption,
+    confirmations: {
+      type: 'string',
+      help: 'blocks on top of the execution’s block, itself included (default 1)',
+    },
+  },
+  run: async ({ values, positionals, io }) => {
+    const id = oneId(positionals, actionConfirm.usage)
+    const confirmations =
+      values.confirmations === undefined ? 1n : uintFlag(values.confirmations, 'confirmations')
+    if (confirmations === 0n) {
+      throw new UsageError('--confirmations must be at least 1.', { hint: 'Give 1 or more.' })
+    }
+    return withCoordinator(values, io.cwd, async (c) => {
+      const store = await c.store()
+      const action = await store.getAction(id)
+      const recorded = action.execution
+      if (action.state !== 'executed' || recorded === null) {
+        throw new NothingToConfirmError(
+          `Action ${id} is ${action.state}: no execution is recorded to confirm.`,
+          {
+            hint:
+              action.state === 'ready' || action.state === 'failed'
+                ? `Run airlock action exec ${id} first.`
+                : 'Only an executed action can be confirmed.',
+          },
+        )
+      }
+      // The queue keeps the block number, not its hash: the execution still stands when the canonical
+      // block at that number holds the transaction. No block there at all (a shorter chain) is a reorg.
+      const block = await Chain.rpc(
+        () =>
+          c.client.getBlock({ blockNumber: recorded.blockNumber }).catch((error: unknown) => {
+            if (error instanceof Error && error.name === 'BlockNotFoundError') return undefined
+            throw error
+          }),
+        { what: `block ${recorded.blockNumber}` },
+      )
+      const outcome = await Execution.confirm({
+        client: c.client,
+        hash: recorded.txHash,
+        blockNumber: recorded.blockNumber,
+        blockHash: (block?.hash ?? zeroHash) as Hash,
+        confirmations,
+        // Report now rather than wait: the operator runs it again later.
+        timeoutMs: 0,
+      })
+      let summary: Record<string, unknown>
+      let text: string
+      if (outcome.status === 'confirmed' || outcome.status === 'pending') {
+        summary = {
+          id,
+          status: outcome.status,
+          confirmations: outcome.confirmations,
+          required: confirmations,
+        }
+        text =
+          outcome.status === 'confirmed'
+            ? `Confirmed ${id}: ${outcome.confirmations} confirmation(s) on block ${recorded.blockNumber} (${recorded.txHash}).\n`
+            : `Pending ${id}: ${outcome.confirmations} of ${confirmations} confirmations on block ${recorded.blockNumber}; run it again later.\n`
+      } else {
+        const reason = `block ${recorded.blockNumber} holding ${recorded.txHash} is no longer canonical (reorg)`
+        await store.recordReorg(id, { actor: c.actor, reason })
+        const again = outcome.reincluded
+        if (again !== undefined) {
+          // The same transaction landed in another block: the nonce is used again, record where.
+          await store.recordExecution(id, {
+            txHash: again.transactionHash,
+            blockNumber: again.blockNumber,
+            status: again.status === 'success' ? 'success' : 'reverted',
+            revertReason: again.status === 'success' ? null : 'the re-included transaction reverted',
+            actor: c.actor,
+          })
+          const now = await store.getAction(id)
+          summary = {
+            id,
+            status: 'reorged',
+            reincluded: {
+              txHash: again.transactionHash,
+              blockNumber: again.blockNumber,
+              blockHash: again.blockHash,
+            },
+            state: now.state,
+          }
+          text = `Reorged ${id}: ${reason}; the transaction was re-included in block ${again.blockNumber} (${again.blockHash}), recorded; the action is ${now.state}.\n`
+        } else {
+          summary = { id, status: 'reorged', reincluded: null, state: 'ready' }
+          text = `Reorged ${id}: ${reason}. The action is ready again: run airlock action exec ${id}.\n`
+        }
+      }
+      io.stdout(values.json ? `${toJson(summary)}\n` : text)
       return 0
     })
   },

@@ -1,6 +1,14 @@
 // The coordinator's commands, in the order `airlock --help` lists them.
 import type { Command } from '../../command.ts'
-import { actionCancel, actionExec, actionList, actionQr, actionReject, actionShow } from './action.ts'
+import {
+  actionCancel,
+  actionConfirm,
+  actionExec,
+  actionList,
+  actionQr,
+  actionReject,
+  actionShow,
+} from './action.ts'
 import {
   actionNewAdmin,
   actionNewBatch,
@@ -34,6 +42,7 @@ export const coordinatorCommands: Command[] = [
   actionCancel,
   actionReject,
   actionExec,
+  actionConfirm,
   sigAdd,
   sentryRun,
 ]

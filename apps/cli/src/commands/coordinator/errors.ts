@@ -25,6 +25,11 @@ export class NotExecutableError extends BaseError {
   override name = 'Coordinator.NotExecutableError'
 }
 
+/** `action confirm` was asked about an action with no successful execution recorded. */
+export class NothingToConfirmError extends BaseError {
+  override name = 'Coordinator.NothingToConfirmError'
+}
+
 /** The execution reverted (in simulation or on chain) or the Safe's inner call failed. */
 export class ExecutionFailedError extends BaseError {
   override name = 'Coordinator.ExecutionFailedError'
