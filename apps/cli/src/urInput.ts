@@ -1,6 +1,7 @@
-import { readFileSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { UrDecoder, type UrResult } from '@airlock/transport'
+import { readInputFile } from './commands/atomicFile.ts'
 import { decodeImages } from './commands/qr.ts'
 import { InputFileError, UsageError } from './errors.ts'
 import type { Io } from './io.ts'
@@ -44,15 +45,7 @@ export async function readUrInput({
   }
   const path = resolve(io.cwd, first)
   if (inputs.length > 1 || isImageInput(path)) return decodeImages({ inputs, io, expectedTypes })
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(readFileSync(path))
-  } catch (cause) {
-    throw new InputFileError(`Cannot read the ${what} file ${first}.`, {
-      hint: 'Check the path.',
-      details: (cause as Error).message,
-    })
-  }
+  const bytes = readInputFile(path, what)
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes).trim()
   if (!/^ur:/i.test(text)) {
     if (cborType !== undefined) return { type: cborType, payload: bytes }

@@ -18,6 +18,7 @@ import { bytesToHex } from 'viem'
 import type { Command, OptionSpec } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { type Io, toJson } from '../io.ts'
+import { readInputFile, writeFileAtomic } from './atomicFile.ts'
 
 export const densityOptions: Record<string, OptionSpec> = {
   type: { type: 'string', help: 'UR type (default bytes: the file is wrapped as a CBOR byte string)' },
@@ -48,15 +49,7 @@ export function positiveInt(value: unknown, flag: string): number | undefined {
 }
 
 async function readInput(path: string, io: Io): Promise<Uint8Array> {
-  if (path === '-') return io.readStdin()
-  try {
-    return new Uint8Array(readFileSync(resolve(io.cwd, path)))
-  } catch (cause) {
-    throw new InputFileError(`Cannot read ${path}.`, {
-      hint: 'Check the path.',
-      details: (cause as Error).message,
-    })
-  }
+  return path === '-' ? io.readStdin() : readInputFile(resolve(io.cwd, path), 'input')
 }
 
 /**
@@ -333,8 +326,7 @@ export const qrDecode: Command = {
     const payload = result.type === 'bytes' ? unwrapBytes(result.payload) : result.payload
     if (typeof values.out === 'string') {
       const out = resolve(io.cwd, values.out)
-      writeFileSync(`${out}.tmp-${process.pid}`, payload)
-      renameSync(`${out}.tmp-${process.pid}`, out)
+      writeFileAtomic(out, payload)
     } else io.stdoutBytes(payload)
     return 0
   },
