@@ -187,7 +187,9 @@ const DENSE_UP_TO = 64
  * stay light for peeling decoders), so only single fragments and repeats are skipped.
  */
 function airlockSchedule(n: number, checksum: number): (previous: number) => number {
-  const minDegree = n <= DENSE_UP_TO ? Math.max(2, Math.ceil(n / 3)) : 2
+  // Never above n - 1: the eligible sets must include both parities, or they could all lie in the
+  // even-weight subspace and a receiver that missed pure parts would never finish (n = 2: only {0,1}).
+  const minDegree = Math.min(n <= DENSE_UP_TO ? Math.max(2, Math.ceil(n / 3)) : 2, n - 1)
   // Small n may have fewer eligible sets than the window: a repeat is then unavoidable.
   const window = Math.min(RECENT_SETS, eligibleSets(n, minDegree) - 1)
   const recent: string[] = []
