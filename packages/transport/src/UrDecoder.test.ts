@@ -179,7 +179,6 @@ describe('UrDecoder: against the library decoder (bc-ur peeling) on the same fra
     })
 
   it('completes whenever the library does, with no more frames, and yields exactly the message (property)', () => {
-    let strictlyFewer = 0
     fc.assert(
       fc.property(scan, ({ payload, frames, fragmentCount }) => {
         const ours = new UrDecoder({ expectedTypes: [TYPE] })
@@ -198,7 +197,6 @@ describe('UrDecoder: against the library decoder (bc-ur peeling) on the same fra
           expect(new Uint8Array(library.resultUR().cbor)).toEqual(payload)
           expect(oursAt).toBeGreaterThanOrEqual(0)
           expect(oursAt).toBeLessThanOrEqual(libraryAt)
-          if (oursAt < libraryAt) strictlyFewer += 1
         }
         if (oursAt >= 0) {
           expect(ours.result()).toEqual({ type: TYPE, payload })
@@ -211,8 +209,8 @@ describe('UrDecoder: against the library decoder (bc-ur peeling) on the same fra
       }),
       { numRuns: 100 },
     )
-    // Not a tautology: over these scans elimination does finish earlier than peeling some of the time.
-    expect(strictlyFewer).toBeGreaterThan(0)
+    // That elimination can finish where peeling cannot is shown deterministically by the next test,
+    // not by counting random runs (which could, rarely, all tie).
   })
 
   it('finishes a scan that peeling cannot: no mixed frame ever comes down to one unknown fragment', () => {
