@@ -1,4 +1,4 @@
-export { nodeEd25519 } from './ed25519.node.ts'
+export { ed25519Backend, nodeEd25519 } from './ed25519.node.ts'
 export { loadKey, saveKey } from './keyFile.node.ts'
 export type { Lock } from './lock.node.ts'
 export { acquireLock } from './lock.node.ts'

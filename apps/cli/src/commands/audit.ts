@@ -9,7 +9,6 @@ import {
   parse,
   show,
   type VerifyReturnType,
-  verify,
 } from '@airlock/audit-log'
 import { nodeEd25519, verifyParallel } from '@airlock/audit-log/node'
 import { BaseError } from '@airlock/errors'
@@ -108,7 +107,7 @@ export const auditShow: Command = {
     ...keyOptions,
   },
   allowPositionals: true,
-  run: ({ values, positionals, io }) => {
+  run: async ({ values, positionals, io }) => {
     const usage = auditShow.usage
     const file = onePositional(positionals, usage, 'log')
     const from = values.from === undefined ? 0 : wholeNumber(values.from, '--from', usage)
@@ -118,7 +117,7 @@ export const auditShow: Command = {
     const hasKey = values['public-key'] !== undefined || values['key-file'] !== undefined
     // Without a key the listing is only what the file claims; with one, stop at the first bad entry.
     const result = hasKey
-      ? verify(bytes, { publicKey: readPublicKey(values, usage), ed25519: nodeEd25519 })
+      ? await verifyParallel(bytes, { publicKey: readPublicKey(values, usage) })
       : undefined
     const entries = (result ? result.entries : parse(bytes)).filter((e) => e.seq >= from && e.seq <= to)
     if (values.json) {
@@ -181,7 +180,7 @@ export const auditImport: Command = {
     ...keyOptions,
   },
   allowPositionals: true,
-  run: ({ values, positionals, io }) => {
+  run: async ({ values, positionals, io }) => {
     const usage = auditImport.usage
     const file = onePositional(positionals, usage, 'parts file')
     if (typeof values.out !== 'string' || values.out === '') {
@@ -212,9 +211,8 @@ export const auditImport: Command = {
     const publicKey = expectedKey ?? exported.signer
     // A segment cannot prove its link to entries before it; it must still chain from its own first prev.
     const first = exported.firstSequence === 0 ? undefined : parse(exported.entries)[0]
-    const result = verify(exported.entries, {
+    const result = await verifyParallel(exported.entries, {
       publicKey,
-      ed25519: nodeEd25519,
       start: first ? { seq: first.seq, prev: first.prev } : undefined,
     })
     throwIfBad(`the imported export (${file})`, result)
