@@ -147,6 +147,74 @@ describe('Keystone signing through the engine', () => {
   })
 })
 
+describe('Keystone requests that are old or from another device', () => {
+  const transfer: SignRequest.SignRequest = {
+    ...upgrade,
+    requestId: toHex(2, { size: 16 }),
+    tx: SafeTx.from({
+      to: '0x0000000000000000000000000000000000002002',
+      nonce: 0,
+      value: 1n,
+    }),
+    title: 'Small transfer',
+  }
+
+  async function asked(clock: { now: number }) {
+    const s = await signer(clock)
+    const request = await s.requestKeystone(transfer, { account })
+    if (request.status !== 'keystone-requested') throw new Error(`not requested: ${request.status}`)
+    expect(request.pending.kind).toBe('safe-signature')
+    return { s, pending: request.pending, answer: await keystone(request.signRequest) }
+  }
+
+  it('accepts an answer within the hour and refuses and logs one that comes later', async () => {
+    const clock = { now: 1_767_225_600 }
+    const late = await asked(clock)
+    clock.now += 3600 + 1
+    const refused = await late.s.completeKeystone(transfer, {
+      account,
+      pending: [late.pending],
+      answer: late.answer,
+    })
+    expect(refused.status === 'refused' && refused.refusals.map((r) => r.code)).toEqual([
+      'keystone-expired-request',
+    ])
+    expect(late.s.log.entries.at(-1)).toMatchObject({ event: 'refused' })
+    expect(late.s.log.entries.at(-1)?.reasons?.join(' ')).toContain('expire after 60 min')
+
+    const onTime = await asked({ now: 1_767_225_600 })
+    const released = await onTime.s.completeKeystone(transfer, {
+      account,
+      pending: [onTime.pending],
+      answer: onTime.answer,
+    })
+    expect(released).toMatchObject({ status: 'released', kind: 'safe-signature' })
+  })
+
+  it('refuses the answer when the pending request names another Keystone (fingerprint)', async () => {
+    const { s, pending, answer } = await asked({ now: 1_767_225_600 })
+    const other = { ...account, sourceFingerprint: '0badf00d' }
+    const refused = await s.completeKeystone(transfer, { account: other, pending: [pending], answer })
+    expect(refused.status === 'refused' && refused.refusals.map((r) => r.code)).toEqual([
+      'keystone-stale-request',
+    ])
+  })
+
+  it('takes a shorter expiry from its creator and refuses a nonsensical one', async () => {
+    const pending = { requestedAt: '2026-01-01T00:00:00.000Z' } as Keystone.Pending
+    const at = Date.parse(pending.requestedAt)
+    expect(Keystone.isExpired(pending, { nowMs: at + Keystone.defaultRequestTtlMs })).toBe(false)
+    expect(Keystone.isExpired(pending, { nowMs: at + Keystone.defaultRequestTtlMs + 1 })).toBe(true)
+    expect(Keystone.isExpired(pending, { nowMs: at + 60_001, ttlMs: 60_000 })).toBe(true)
+    // Stamped after now: the clock moved back since the request.
+    expect(Keystone.isExpired(pending, { nowMs: at - 1 })).toBe(true)
+    expect(Keystone.isExpired({ ...pending, requestedAt: 'soon' }, { nowMs: at })).toBe(true)
+    await expect(
+      Signer.create({ cedar, log: DecisionLog.memory(), keystoneRequestTtlMs: 0 }),
+    ).rejects.toMatchObject({ name: 'Signer.InvalidKeystoneStateError' })
+  })
+})
+
 describe('Keystone pending records', () => {
   const pending: Keystone.Pending = {
     requestId: '9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d',

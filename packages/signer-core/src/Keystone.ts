@@ -183,6 +183,24 @@ export function pendingFromJson(json: unknown): Pending {
   }
 }
 
+/** How long a Keystone request waits for its answer unless the signer is told otherwise: one hour. */
+export const defaultRequestTtlMs = 60 * 60 * 1000
+
+/**
+ * Whether a pending request is too old to be answered: more than `ttlMs` before `nowMs`, or stamped
+ * after it (a clock that moved back). An unreadable time counts as expired.
+ *
+ * @example
+ * Keystone.isExpired(pending, { nowMs: Date.now() }) // true an hour after requestedAt
+ */
+export function isExpired(
+  pending: Pending,
+  { nowMs, ttlMs = defaultRequestTtlMs }: { nowMs: number; ttlMs?: number | undefined },
+): boolean {
+  const age = nowMs - Date.parse(pending.requestedAt)
+  return !(age >= 0 && age <= ttlMs)
+}
+
 /**
  * Whether a pending request is for this transaction (hash, Safe, chain).
  *

@@ -33,6 +33,8 @@ export const codes = {
   'keystone-invalid-signature': 'The Keystone signature QR code is malformed.',
   'keystone-stale-request':
     'The pending Keystone request was for another round or key; request a new Keystone signature.',
+  'keystone-expired-request':
+    'The pending Keystone request is older than this signer accepts; request a new Keystone signature.',
 } as const
 
 export type SignerCode = keyof typeof codes

@@ -15,7 +15,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import type { AttestedTier } from './Attestation.ts'
 import * as Attestation from './Attestation.ts'
 import * as DecisionLog from './DecisionLog.ts'
-import { BundleRejectedError, InstalledBundleMismatchError } from './errors.ts'
+import { BundleRejectedError, InstalledBundleMismatchError, InvalidKeystoneStateError } from './errors.ts'
 import * as Installed from './Installed.ts'
 import * as Keystone from './Keystone.ts'
 import * as Refusal from './Refusal.ts'
@@ -88,6 +88,8 @@ export type CreateParameters = {
   clock?: (() => Date) | undefined
   /** The bundle stored with the log (its hash must be the last one the log says was installed). */
   bundle?: unknown
+  /** How long a Keystone request may wait for its signature (default `Keystone.defaultRequestTtlMs`). */
+  keystoneRequestTtlMs?: number | undefined
 }
 
 const SOFTWARE_PATH = "m/44'/60'/0'/0/0"
@@ -106,12 +108,19 @@ export class Signer {
   readonly #cedar: CedarApi
   readonly #log: DecisionLog.DecisionLog
   readonly #clock: () => Date
+  readonly #keystoneRequestTtlMs: number
   #installed: Installed.Installed | undefined
 
-  private constructor(cedar: CedarApi, log: DecisionLog.DecisionLog, clock: () => Date) {
+  private constructor(
+    cedar: CedarApi,
+    log: DecisionLog.DecisionLog,
+    clock: () => Date,
+    keystoneRequestTtlMs: number,
+  ) {
     this.#cedar = cedar
     this.#log = log
     this.#clock = clock
+    this.#keystoneRequestTtlMs = keystoneRequestTtlMs
   }
 
   /**
@@ -120,8 +129,19 @@ export class Signer {
    * @example
    * const signer = await Signer.create({ cedar, log, bundle: storedBundleJson })
    */
-  static async create({ cedar, log, clock = () => new Date(), bundle }: CreateParameters): Promise<Signer> {
-    const signer = new Signer(cedar, log, clock)
+  static async create({
+    cedar,
+    log,
+    clock = () => new Date(),
+    bundle,
+    keystoneRequestTtlMs = Keystone.defaultRequestTtlMs,
+  }: CreateParameters): Promise<Signer> {
+    if (!Number.isSafeInteger(keystoneRequestTtlMs) || keystoneRequestTtlMs <= 0) {
+      throw new InvalidKeystoneStateError('keystoneRequestTtlMs must be a positive number of milliseconds.', {
+        hint: 'Leave it out for the default of one hour.',
+      })
+    }
+    const signer = new Signer(cedar, log, clock, keystoneRequestTtlMs)
     const expected = DecisionLog.state(log.entries).installedBundleHash
     if (bundle !== undefined) {
       const parsed = Bundle.parse(bundle)
@@ -466,7 +486,7 @@ export class Signer {
       with: undefined,
     }))
     if ('status' in decided) return decided
-    const { result, safeTxHash, installed, refuse, respond, device } = decided
+    const { result, safeTxHash, installed, refuse, respond, device, time } = decided
     const refuseWith = (code: Refusal.SignerCode, details?: string) =>
       refuse(
         [Refusal.signer(code, details ? `${Refusal.codes[code]} ${details}` : undefined)],
@@ -487,14 +507,24 @@ export class Signer {
     if (!answered) return refuseWith('keystone-unknown-request', `(request id ${requestId ?? 'none'})`)
     if (!Keystone.isFor(answered, { context: result.context, safeTxHash }))
       return refuseWith('keystone-wrong-hash', `(asked for ${answered.safeTxHash}, this is ${safeTxHash})`)
+    const ttlMs = this.#keystoneRequestTtlMs
+    if (Keystone.isExpired(answered, { nowMs: Date.parse(time), ttlMs }))
+      return refuseWith(
+        'keystone-expired-request',
+        `(requested at ${answered.requestedAt}, now ${time}; requests expire after ${Math.round(ttlMs / 60_000)} min)`,
+      )
     const stage = result.stage === 'attestation' ? 'approval-attestation' : 'safe-signature'
     if (
       answered.kind !== stage ||
       !isAddressEqual(answered.expectedOwner, owner.address) ||
       answered.path !== owner.path ||
+      answered.sourceFingerprint !== owner.sourceFingerprint ||
       (answered.tier !== undefined && answered.tier !== result.tier)
     )
-      return refuseWith('keystone-stale-request', `(asked for ${answered.kind} by ${answered.expectedOwner})`)
+      return refuseWith(
+        'keystone-stale-request',
+        `(asked for ${answered.kind} by ${answered.expectedOwner} on Keystone ${answered.sourceFingerprint})`,
+      )
 
     let signature: Hex
     try {

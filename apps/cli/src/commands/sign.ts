@@ -233,11 +233,18 @@ export const signApprove: Command = {
           })
           if (result.status === 'released' && result.answered)
             await state.removeKeystonePending(result.answered.requestId)
+          // An expired request can never be answered: forget it (the log keeps that it was asked).
+          const expired =
+            result.status === 'refused' && result.refusals.some((r) => r.code === 'keystone-expired-request')
+          const named = pendingFor(pending, answer, request)
+          if (expired && named) await state.removeKeystonePending(named.requestId)
           return report(result, values, io)
         }
         const account = await keystoneAccount(values, state, undefined)
         const asked = await state.signer.requestKeystone(request, { account, acknowledgeReplacement })
         if (asked.status !== 'keystone-requested') return report(asked, values, io)
+        for (const old of pending)
+          if (Keystone.isExpired(old, { nowMs: Date.now() })) await state.removeKeystonePending(old.requestId)
         const message = EthSignRequest.encode(asked.signRequest)
         const density = plan(values, message, EthSignRequest.urType)
         const encoder = Ur.encode({

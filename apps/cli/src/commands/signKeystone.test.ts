@@ -350,4 +350,30 @@ describe('airlock sign approve --device keystone', () => {
     expect(again.stderr).toContain('exists and is not empty')
     expect(log().length).toBe(before + 1)
   })
+
+  it('refuses an answer to a request older than an hour, and forgets expired requests', async () => {
+    const reqPath = urFile('t5.ur', request(transfer(5)))
+    const asked = await ask(reqPath)
+    expect(asked.code, asked.stderr).toBe(0)
+    const requestId = asked.stdout.trim()
+    const signed = await keystone(readFileSync(join(asked.frames, 'parts.txt'), 'utf8'))
+    // Two hours pass before the answer comes back: every pending record is aged on disk.
+    const path = join(state, 'keystone-pending.json')
+    const stored = JSON.parse(readFileSync(path, 'utf8')) as { pending: { requestedAt: string }[] }
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000).toISOString()
+    for (const p of stored.pending) p.requestedAt = twoHoursAgo
+    writeFileSync(path, JSON.stringify(stored))
+    const left = pending().filter((p) => p.requestId !== requestId)
+    expect(left.length).toBeGreaterThan(0)
+
+    const late = await answer(reqPath, [file('t5.sig', signed.parts.join('\n'))])
+    expect(late.code, late.stdout).toBe(1)
+    expect(late.stderr).toContain('keystone-expired-request')
+    expect(log().at(-1)).toMatchObject({ event: 'refused' })
+    // The expired request is gone; the other expired ones go when the next request is made.
+    expect(pending()).toEqual(left)
+    const next = await ask(urFile('t6.ur', request(transfer(6))))
+    expect(next.code, next.stderr).toBe(0)
+    expect(pending().map((p) => p.requestId)).toEqual([next.stdout.trim()])
+  })
 })
