@@ -567,6 +567,42 @@ describe('airlock coordinator CLI', () => {
     expect(reexecuted).toMatchObject({ id: created.id, status: 'executed' })
     expect(await paused()).toBe(true)
     expect((await json('action', 'confirm', created.id)).status).toBe('confirmed')
+
+    // A reorg that puts the same transaction back at the same height, in another block (a transfer
+    // rides along, so the block differs): the recorded block hash is gone, and confirm records the
+    // block it is in now instead of taking the old record for granted.
+    const recorded = (await json('action', 'show', created.id)).execution
+    const raw = await anvil.publicClient.request({
+      method: 'eth_getRawTransactionByHash' as never,
+      params: [recorded.txHash] as never,
+    })
+    const rider = { from: deployer.address, to: outsider.address, value: '0x1' }
+    await anvil.testClient.request({
+      method: 'anvil_reorg' as never,
+      params: [
+        1,
+        [
+          [rider, 0],
+          [raw, 0],
+        ],
+      ] as never,
+    })
+    const receipt = await anvil.publicClient.getTransactionReceipt({ hash: recorded.txHash })
+    expect(receipt.blockNumber.toString()).toBe(recorded.blockNumber)
+    expect(receipt.blockHash).not.toBe(recorded.blockHash)
+    expect(await paused()).toBe(true)
+    const moved = await json('action', 'confirm', created.id)
+    expect(moved).toMatchObject({
+      status: 'reorged',
+      reincluded: { txHash: recorded.txHash, blockHash: receipt.blockHash },
+      state: 'executed',
+    })
+    expect((await json('action', 'show', created.id)).execution).toMatchObject({
+      txHash: recorded.txHash,
+      blockHash: receipt.blockHash,
+      status: 'success',
+    })
+    expect((await json('action', 'confirm', created.id)).status).toBe('confirmed')
   })
 
   it('runs the sentry: a breach queues the guardian’s pause and writes its sign request', async () => {

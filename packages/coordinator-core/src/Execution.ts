@@ -320,10 +320,20 @@ export async function execute({
     }
     return { ok: false, status: 'reverted', retryable: true, safeTxHash, hash, revert }
   }
-  const failures = parseEventLogs({ abi: execAbi, logs: receipt.logs, eventName: 'ExecutionFailure' })
   const base = { safeTxHash, hash, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, receipt }
-  if (failures.length > 0) return { ok: false, status: 'execution-failed', retryable: false, ...base }
+  if (safeCallFailed(receipt)) return { ok: false, status: 'execution-failed', retryable: false, ...base }
   return { ok: true, status: 'executed', ...base }
+}
+
+/**
+ * True when a mined execTransaction emitted the Safe's `ExecutionFailure`: the transaction succeeded
+ * and used the nonce, but the Safe's own call failed (safeTxGas or gasPrice set).
+ *
+ * @example
+ * if (Execution.safeCallFailed(receipt)) console.log('the nonce is used, nothing was done')
+ */
+export function safeCallFailed(receipt: Pick<TransactionReceipt, 'logs'>): boolean {
+  return parseEventLogs({ abi: execAbi, logs: receipt.logs, eventName: 'ExecutionFailure' }).length > 0
 }
 
 export type ConfirmResult =

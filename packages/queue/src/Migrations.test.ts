@@ -12,9 +12,12 @@ afterAll(() => db.close())
 
 test('the shipped migrations are numbered files, applied once, then never again', async () => {
   const shipped = Migrations.list()
-  expect(shipped.map((m) => [m.version, m.name])).toEqual([[1, 'actions']])
+  expect(shipped.map((m) => [m.version, m.name])).toEqual([
+    [1, 'actions'],
+    [2, 'execution_block_hash'],
+  ])
   expect(shipped[0]?.checksum).toMatch(/^[0-9a-f]{64}$/)
-  expect(await Migrations.apply(db)).toEqual([1])
+  expect(await Migrations.apply(db)).toEqual([1, 2])
   expect(await Migrations.apply(db)).toEqual([])
   const tables = await db.query(
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
@@ -31,7 +34,7 @@ test('the shipped migrations are numbered files, applied once, then never again'
 test('a failing migration rolls back entirely; an edited applied one is refused', async () => {
   const shipped = Migrations.list()
   const broken = {
-    version: 2,
+    version: 3,
     name: 'broken',
     sql: 'CREATE TABLE half (a int); SELECT no_such_function();',
     checksum: 'x',
@@ -40,7 +43,10 @@ test('a failing migration rolls back entirely; an edited applied one is refused'
     name: 'Queue.MigrationError',
   })
   expect(await db.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half'")).toEqual([])
-  expect(await db.query('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }])
+  expect(await db.query('SELECT version FROM schema_migrations ORDER BY version')).toEqual([
+    { version: 1 },
+    { version: 2 },
+  ])
 
   const edited = shipped.map((m) => ({ ...m, sql: `${m.sql}\n-- edited`, checksum: 'different' }))
   await expect(Migrations.apply(db, edited)).rejects.toThrowErrorMatchingInlineSnapshot(`
@@ -48,10 +54,10 @@ test('a failing migration rolls back entirely; an edited applied one is refused'
     Never edit an applied migration; add a new numbered file instead.]
   `)
 
-  const added = { version: 2, name: 'extra', sql: 'CREATE TABLE extra (a int);', checksum: 'e' }
-  expect(await Migrations.apply(db, [...shipped, added])).toEqual([2])
+  const added = { version: 3, name: 'extra', sql: 'CREATE TABLE extra (a int);', checksum: 'e' }
+  expect(await Migrations.apply(db, [...shipped, added])).toEqual([3])
   await expect(Migrations.apply(db, shipped)).rejects.toMatchObject({
     name: 'Queue.MigrationError',
-    shortMessage: 'The database has migration 2, newer than this Airlock knows.',
+    shortMessage: 'The database has migration 3, newer than this Airlock knows.',
   })
 })

@@ -42,7 +42,7 @@ const ACTION_COLUMNS = `a.id, a.chain_id::text AS chain_id, a.safe, a.safe_versi
   a.nonce::text AS nonce, a.safe_tx_hash, a.tier, a.kind, a.title, a.description, a.state,
   a.required_signatures, a.required_attestations, a.delay_seconds, a.delay_until, a.supersedes,
   a.superseded_by, a.timelock_operation_id, a.timelock_eta, a.exec_tx_hash, a.exec_block::text AS exec_block,
-  a.exec_status, a.exec_revert_reason, a.created_by, a.created_at, a.updated_at, a.signature_count,
+  a.exec_block_hash, a.exec_status, a.exec_revert_reason, a.created_by, a.created_at, a.updated_at, a.signature_count,
   a.attestation_count`
 
 // Which states take which kind: attestations from submission on; Safe signatures only once the
@@ -615,10 +615,11 @@ export function createSqlStore(
       })
     },
 
-    async recordExecution(id, { txHash, blockNumber, status, revertReason, actor }) {
+    async recordExecution(id, { txHash, blockNumber, blockHash, status, revertReason, actor }) {
       const who = checkActor(actor)
       const hash = SafeTx.parseHex(txHash, 'txHash', { bytes: 32 })
       const block = SafeTx.parseUint(blockNumber, 'blockNumber')
+      const blockHashHex = SafeTx.parseHex(blockHash, 'blockHash', { bytes: 32 })
       if (status !== 'success' && status !== 'reverted') {
         throw new InvalidQueueInputError(`"${String(status)}" is not a receipt status.`, {
           hint: 'Use "success" or "reverted".',
@@ -630,6 +631,7 @@ export function createSqlStore(
         const sets = {
           exec_tx_hash: hash,
           exec_block: block.toString(),
+          exec_block_hash: blockHashHex,
           exec_status: status,
           exec_revert_reason: reason,
         }
@@ -684,7 +686,7 @@ export function createSqlStore(
         const from = action.state
         await tx.query(
           `UPDATE actions SET state = $2, updated_at = $3, exec_tx_hash = NULL, exec_block = NULL,
-             exec_status = NULL, exec_revert_reason = NULL WHERE id = $1`,
+             exec_block_hash = NULL, exec_status = NULL, exec_revert_reason = NULL WHERE id = $1`,
           [action.id, StateMachine.reorg.to, now()],
         )
         await event(tx, action.id, from, StateMachine.reorg.to, who, why)
@@ -881,6 +883,7 @@ function toAction(row: Row): Action {
         : {
             txHash: row.exec_tx_hash as Hex,
             blockNumber: big('exec_block'),
+            blockHash: row.exec_block_hash == null ? null : (row.exec_block_hash as Hex),
             status: row.exec_status as 'success' | 'reverted',
             revertReason: row.exec_revert_reason == null ? null : String(row.exec_revert_reason),
           },

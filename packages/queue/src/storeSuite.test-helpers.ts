@@ -21,6 +21,7 @@ const outsider = privateKeyToAccount(toHex(99, { size: 32 }))
 const recipient = getAddress('0x1111111111111111111111111111111111111111')
 const routine: Requirements = { signatures: 2, attestations: 0, delaySeconds: 0 }
 const critical: Requirements = { signatures: 2, attestations: 2, delaySeconds: 3600 }
+const blockHashOf = (block: bigint): Hex => keccak256(toHex(block))
 
 let safeCounter = 0
 /** A fresh Safe per test, so tests sharing one database never see each other's actions. */
@@ -157,6 +158,7 @@ export function storeSuite(factory: StoreFactory): void {
       const executed = await store.recordExecution(draft.id, {
         txHash: `0x${'12'.repeat(32)}`,
         blockNumber: 99n,
+        blockHash: blockHashOf(99n),
         status: 'success',
         revertReason: null,
         actor: 'executor',
@@ -165,6 +167,7 @@ export function storeSuite(factory: StoreFactory): void {
       expect(executed.execution).toEqual({
         txHash: `0x${'12'.repeat(32)}`,
         blockNumber: 99n,
+        blockHash: blockHashOf(99n),
         status: 'success',
         revertReason: null,
       })
@@ -261,6 +264,7 @@ export function storeSuite(factory: StoreFactory): void {
         store.recordExecution(action.id, {
           txHash: `0x${'00'.repeat(32)}`,
           blockNumber: 1n,
+          blockHash: blockHashOf(1n),
           status: 'success',
           revertReason: null,
           actor,
@@ -299,6 +303,7 @@ export function storeSuite(factory: StoreFactory): void {
       const failed = await store.recordExecution(action.id, {
         txHash: `0x${'34'.repeat(32)}`,
         blockNumber: 5n,
+        blockHash: blockHashOf(5n),
         status: 'reverted',
         revertReason: 'GS013',
         actor,
@@ -314,6 +319,7 @@ export function storeSuite(factory: StoreFactory): void {
           await store.recordExecution(action.id, {
             txHash: `0x${'35'.repeat(32)}`,
             blockNumber: 6n,
+            blockHash: blockHashOf(6n),
             status: 'success',
             revertReason: null,
             actor,
@@ -326,6 +332,7 @@ export function storeSuite(factory: StoreFactory): void {
       store.recordExecution(id, {
         txHash: `0x${block.toString(16).padStart(64, '0')}`,
         blockNumber: block,
+        blockHash: blockHashOf(block),
         status: 'success',
         revertReason: null,
         actor: 'executor',
@@ -349,7 +356,23 @@ export function storeSuite(factory: StoreFactory): void {
           )
         }
       }
+      // A malformed block hash is refused before anything is recorded.
+      await expect(
+        store.recordExecution(action.id, {
+          txHash: `0x${'40'.repeat(32)}`,
+          blockNumber: 40n,
+          blockHash: '0x1234',
+          status: 'success',
+          revertReason: null,
+          actor,
+        }),
+      ).rejects.toMatchObject({ name: 'Safe.InvalidHexError' })
+      expect(await store.getAction(action.id)).toMatchObject({ state: 'ready', execution: null })
       await execute(action.id, 40n)
+      expect((await store.getAction(action.id)).execution).toMatchObject({
+        blockNumber: 40n,
+        blockHash: blockHashOf(40n),
+      })
       expect(await store.getAction(rival.id)).toMatchObject({ state: 'superseded' })
       expect(await store.onchainNonce(safe)).toBe(1n)
       expect(await store.nextExecutable({ safe, onchainNonce: 0n })).toBeUndefined()
@@ -711,6 +734,7 @@ export function storeSuite(factory: StoreFactory): void {
       await store.recordExecution(rejection.id, {
         txHash: `0x${'56'.repeat(32)}`,
         blockNumber: 10n,
+        blockHash: blockHashOf(10n),
         status: 'success',
         revertReason: null,
         actor,
@@ -788,7 +812,10 @@ export function storeSuite(factory: StoreFactory): void {
       const safe = newSafe()
       const action = await transfer(safe, 0n)
       const applied = await store.migrations()
-      expect(applied.map((m) => [m.version, m.name])).toEqual([[1, 'actions']])
+      expect(applied.map((m) => [m.version, m.name])).toEqual([
+        [1, 'actions'],
+        [2, 'execution_block_hash'],
+      ])
       await store.close()
       store = await factory.open({ now: () => clock })
       expect(await store.migrations()).toEqual(applied)

@@ -49,6 +49,8 @@ export type TimelockInfo = {
 export type ExecutionInfo = {
   txHash: Hex
   blockNumber: bigint
+  /** The block's hash; null for executions recorded before the queue kept it (migration 2). */
+  blockHash: Hex | null
   /** The receipt status of the outer transaction. */
   status: 'success' | 'reverted'
   revertReason: string | null
@@ -206,7 +208,11 @@ export type CanExecuteResult =
       action: Action
     }
 
-export type RecordExecutionParameters = ExecutionInfo & { actor: string }
+export type RecordExecutionParameters = Omit<ExecutionInfo, 'blockHash'> & {
+  /** The hash of the block holding the transaction (so a later reorg at the same height is seen). */
+  blockHash: Hex
+  actor: string
+}
 
 export type RecordReorgParameters = {
   actor: string

@@ -22,6 +22,9 @@ import {
 } from './home.ts'
 import { actionText, actionView } from './view.ts'
 
+// Recorded when execTransaction succeeded but the Safe's own call failed.
+const safeCallFailedReason = 'the Safe’s call failed (ExecutionFailure); the nonce is used'
+
 function oneId(positionals: string[], usage: string): string {
   if (positionals.length !== 1 || !positionals[0]) {
     throw new UsageError('Give exactly one action id.', { hint: `Usage: airlock ${usage}` })
@@ -299,6 +302,7 @@ export const actionExec: Command = {
           await store.recordExecution(id, {
             txHash: result.hash,
             blockNumber: receipt.blockNumber,
+            blockHash: receipt.blockHash,
             status: 'reverted',
             revertReason: result.revert.message,
             actor: c.actor,
@@ -317,8 +321,9 @@ export const actionExec: Command = {
       await store.recordExecution(id, {
         txHash: result.hash,
         blockNumber: result.blockNumber,
+        blockHash: result.blockHash,
         status: 'success',
-        revertReason: result.ok ? null : 'the Safe’s call failed (ExecutionFailure); the nonce is used',
+        revertReason: result.ok ? null : safeCallFailedReason,
         actor: c.actor,
       })
       const summary = {
@@ -386,21 +391,27 @@ export const actionConfirm: Command = {
           },
         )
       }
-      // The queue keeps the block number, not its hash: the execution still stands when the canonical
-      // block at that number holds the transaction. No block there at all (a shorter chain) is a reorg.
-      const block = await Chain.rpc(
-        () =>
-          c.client.getBlock({ blockNumber: recorded.blockNumber }).catch((error: unknown) => {
-            if (error instanceof Error && error.name === 'BlockNotFoundError') return undefined
-            throw error
-          }),
-        { what: `block ${recorded.blockNumber}` },
-      )
+      // The execution stands while the transaction's receipt and the canonical block at its height
+      // both name the recorded block hash. Executions recorded before the queue kept the hash are
+      // checked against whatever block now sits at their height (no block there is a reorg).
+      const blockHash =
+        recorded.blockHash ??
+        (
+          await Chain.rpc(
+            () =>
+              c.client.getBlock({ blockNumber: recorded.blockNumber }).catch((error: unknown) => {
+                if (error instanceof Error && error.name === 'BlockNotFoundError') return undefined
+                throw error
+              }),
+            { what: `block ${recorded.blockNumber}` },
+          )
+        )?.hash ??
+        zeroHash
       const outcome = await Execution.confirm({
         client: c.client,
         hash: recorded.txHash,
         blockNumber: recorded.blockNumber,
-        blockHash: (block?.hash ?? zeroHash) as Hash,
+        blockHash: blockHash as Hash,
         confirmations,
         // Report now rather than wait: the operator runs it again later.
         timeoutMs: 0,
@@ -419,7 +430,7 @@ export const actionConfirm: Command = {
             ? `Confirmed ${id}: ${outcome.confirmations} confirmation(s) on block ${recorded.blockNumber} (${recorded.txHash}).\n`
             : `Pending ${id}: ${outcome.confirmations} of ${confirmations} confirmations on block ${recorded.blockNumber}; run it again later.\n`
       } else {
-        const reason = `block ${recorded.blockNumber} holding ${recorded.txHash} is no longer canonical (reorg)`
+        const reason = `block ${recorded.blockNumber}${recorded.blockHash ? ` ${recorded.blockHash}` : ''} holding ${recorded.txHash} is no longer canonical (reorg)`
         await store.recordReorg(id, { actor: c.actor, reason })
         const again = outcome.reincluded
         if (again !== undefined) {
@@ -427,8 +438,14 @@ export const actionConfirm: Command = {
           await store.recordExecution(id, {
             txHash: again.transactionHash,
             blockNumber: again.blockNumber,
+            blockHash: again.blockHash,
             status: again.status === 'success' ? 'success' : 'reverted',
-            revertReason: again.status === 'success' ? null : 'the re-included transaction reverted',
+            revertReason:
+              again.status !== 'success'
+                ? 'the re-included transaction reverted'
+                : Execution.safeCallFailed(again)
+                  ? safeCallFailedReason
+                  : null,
             actor: c.actor,
           })
           const now = await store.getAction(id)

@@ -103,7 +103,7 @@ export function actionText(view: ActionView): string {
     )
   if (view.execution) {
     lines.push(
-      `  execution     ${view.execution.status} in ${view.execution.txHash} (block ${view.execution.blockNumber})${view.execution.revertReason ? `: ${view.execution.revertReason}` : ''}`,
+      `  execution     ${view.execution.status} in ${view.execution.txHash} (block ${view.execution.blockNumber}${view.execution.blockHash ? ` ${view.execution.blockHash}` : ''})${view.execution.revertReason ? `: ${view.execution.revertReason}` : ''}`,
     )
   }
   if (view.supersededBy) lines.push(`  superseded by ${view.supersededBy}`)
