@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from '@airlock/cli/testing'
+import { TransactionBuilder } from '@airlock/coordinator-core'
 import {
   type Anvil,
   anvilAccounts,
@@ -450,21 +451,32 @@ describe('airlock coordinator CLI', () => {
       tier: 'routine',
       tx: { to: getAddress(deployment.multiSendCallOnly), operation: 1 },
     })
-    writeFileSync(
-      join(dir, 'tx-builder.json'),
-      JSON.stringify({
-        version: '1.0',
-        chainId: String(CHAIN_ID),
-        createdAt: 1,
-        meta: { name: 'Two payments', description: '', createdFromSafeAddress: treasury },
-        transactions: [
-          { to: payroll, value: '1', data: null },
-          { to: payroll, value: '2', data: null },
-        ],
-      }),
-    )
+    const saved = {
+      version: '1.0',
+      chainId: String(CHAIN_ID),
+      createdAt: 1,
+      meta: { name: 'Two payments', description: '', createdFromSafeAddress: treasury, checksum: '' },
+      transactions: [
+        { to: payroll, value: '1', data: null },
+        { to: payroll, value: '2', data: null },
+      ],
+    }
+    saved.meta.checksum = TransactionBuilder.checksum(saved)
+    // Edited after the Transaction Builder saved it: refused, nothing queued.
+    const edited = structuredClone(saved)
+    edited.transactions[1]!.value = '2000'
+    writeFileSync(join(dir, 'tx-builder-edited.json'), JSON.stringify(edited))
+    const refused = await cli('action', 'new', 'batch', '--tx-builder', 'tx-builder-edited.json')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('checksum does not match')
+    expect(refused.stderr).toContain('--ignore-checksum')
+    writeFileSync(join(dir, 'tx-builder.json'), JSON.stringify(saved))
     const imported = await json('action', 'new', 'batch', '--tx-builder', 'tx-builder.json')
-    expect(imported).toMatchObject({ title: 'Two payments', nonce: String(BigInt(batch.nonce) + 1n) })
+    expect(imported).toMatchObject({
+      title: 'Two payments',
+      nonce: String(BigInt(batch.nonce) + 1n),
+      notes: [],
+    })
 
     const threshold = await json('action', 'new', 'admin', 'threshold', '--threshold', '3')
     expect(threshold.tier).toBe('existential')

@@ -19,7 +19,7 @@ const exported = {
     txBuilderVersion: '1.16.5',
     createdFromSafeAddress: '0x00000000000000000000000000000000000a11ce',
     createdFromOwnerAddress: '',
-    checksum: '0x',
+    checksum: '',
   },
   transactions: [
     {
@@ -66,10 +66,20 @@ const exported = {
   ],
 }
 
+// Saved by the app itself: the checksum is the one it wrote (set below, the algorithm is pinned by
+// the recorded export in the checksum tests).
+exported.meta.checksum = TransactionBuilder.checksum(exported)
+
 describe('TransactionBuilder.parse', () => {
   it('imports raw calls and contract methods with their inputs', () => {
     const batch = TransactionBuilder.parse(JSON.stringify(exported), { chainId: 1 })
-    expect(batch).toMatchObject({ version: '1.0', chainId: 1, name: 'Payroll', description: 'June' })
+    expect(batch).toMatchObject({
+      version: '1.0',
+      chainId: 1,
+      name: 'Payroll',
+      description: 'June',
+      checksum: 'valid',
+    })
     expect(batch.createdFromSafeAddress).toBe(getAddress('0x00000000000000000000000000000000000a11ce'))
     expect(batch.calls[0]).toEqual({
       to: token,
@@ -154,12 +164,28 @@ describe('TransactionBuilder.parse', () => {
       'transactions[2].contractInputsValues.order.id is out of range for uint64.',
     ],
     [
-      'both data and a method',
+      'data that disagrees with its method',
       (c: typeof exported) => {
         ;(c.transactions[0] as Record<string, unknown>).data = '0xa9059cbb'
       },
-      'transactions[0]',
-      'transactions[0] has both data and contractMethod.',
+      'transactions[0].data',
+      'transactions[0].data disagrees with its contractMethod and contractInputsValues.',
+    ],
+    [
+      'a malformed checksum',
+      (c: typeof exported) => {
+        c.meta.checksum = '0x'
+      },
+      'meta.checksum',
+      'meta.checksum is not a 32-byte hex checksum.',
+    ],
+    [
+      'a well-formed edit after saving',
+      (c: typeof exported) => {
+        ;(c.transactions[0]!.contractInputsValues as Record<string, string>).amount = '5000000001'
+      },
+      'meta.checksum',
+      'The batch was changed after the Transaction Builder saved it (its checksum does not match).',
     ],
     [
       'odd hex data',
@@ -171,6 +197,80 @@ describe('TransactionBuilder.parse', () => {
     ],
   ])('refuses %s, naming the field', (_name, mutate, field, message) => {
     expect(broken(mutate as (copy: typeof exported) => unknown)).toEqual({ field, message })
+  })
+})
+
+describe('TransactionBuilder.checksum', () => {
+  // An export of Transaction Builder 1.18.2 as published in safe-global's safe-cli-nodejs notes.
+  const recorded = {
+    version: '1.0',
+    chainId: '1',
+    createdAt: 1761326849944,
+    meta: {
+      name: 'Transactions Batch',
+      description: '',
+      txBuilderVersion: '1.18.2',
+      createdFromSafeAddress: '0xA77DE01e157f9f57C7c4A326eeE9C4874D0598b6',
+      createdFromOwnerAddress: '',
+      checksum: '0x8b5032f716845c8b08bab3d63dbd9ba92e056f3557793cd041e59b84e16aa989',
+    },
+    transactions: [
+      {
+        to: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48',
+        value: '0',
+        data: null,
+        contractMethod: {
+          inputs: [
+            { internalType: 'address', name: 'spender', type: 'address' },
+            { internalType: 'uint256', name: 'value', type: 'uint256' },
+          ],
+          name: 'approve',
+          payable: false,
+        },
+        contractInputsValues: {
+          spender: '0x474e5Ded6b5D078163BFB8F6dBa355C3aA5478C8',
+          value: '100000000000',
+        },
+      },
+    ],
+  }
+
+  it('reproduces the checksum the Transaction Builder app wrote', () => {
+    expect(TransactionBuilder.checksum(recorded)).toBe(recorded.meta.checksum)
+    expect(TransactionBuilder.parse(recorded, { chainId: 1 }).checksum).toBe('valid')
+    // The app leaves the batch name out, so renaming keeps it valid; any other edit does not.
+    const renamed = { ...recorded, meta: { ...recorded.meta, name: 'Approve USDC' } }
+    expect(TransactionBuilder.parse(renamed).checksum).toBe('valid')
+    const later = { ...recorded, createdAt: recorded.createdAt + 1 }
+    expect(() => TransactionBuilder.parse(later)).toThrow(TransactionBuilderImportError)
+  })
+
+  it('imports an edited file only when told to, and says so; a file without one is "absent"', () => {
+    const edited = structuredClone(recorded)
+    edited.transactions[0]!.contractInputsValues.value = '100000000001'
+    const batch = TransactionBuilder.parse(edited, { checksum: 'ignore' })
+    expect(batch.checksum).toBe('mismatch')
+    expect(
+      decodeFunctionData({
+        abi: parseAbi(['function approve(address spender, uint256 value)']),
+        data: batch.calls[0]!.data,
+      }).args[1],
+    ).toBe(100_000_000_001n)
+    for (const stored of [undefined, null, '']) {
+      const unsigned = { ...recorded, meta: { ...recorded.meta, checksum: stored } }
+      expect(TransactionBuilder.parse(unsigned).checksum).toBe('absent')
+    }
+  })
+
+  it('accepts data written next to its method when both encode the same call', () => {
+    const both = structuredClone(recorded) as { transactions: Record<string, unknown>[] }
+    const data = encodeFunctionData({
+      abi: parseAbi(['function approve(address spender, uint256 value)']),
+      args: ['0x474e5Ded6b5D078163BFB8F6dBa355C3aA5478C8', 100_000_000_000n],
+    })
+    both.transactions[0]!.data = data.toUpperCase().replace('0X', '0x')
+    const batch = TransactionBuilder.parse(both, { checksum: 'ignore' })
+    expect(batch.calls[0]!.data).toBe(data)
   })
 })
 

@@ -6,6 +6,8 @@ import {
   type Hex,
   isAddress,
   isHex,
+  keccak256,
+  stringToHex,
 } from 'viem'
 import * as Args from './Args.ts'
 import type { Call } from './Build.ts'
@@ -19,6 +21,12 @@ export type Batch = {
   description: string
   /** The Safe the batch was created for, when the file says. */
   createdFromSafeAddress: Address | undefined
+  /**
+   * The Transaction Builder's `meta.checksum`: `valid` when it matches the content, `absent` when the
+   * file has none (hand-made or from a script), `mismatch` only when the caller chose to import an
+   * edited file anyway (`checksum: 'ignore'`).
+   */
+  checksum: 'valid' | 'absent' | 'mismatch'
   calls: Call[]
 }
 
@@ -26,6 +34,32 @@ type Input = { name?: unknown; type?: unknown; internalType?: unknown; component
 
 const fail = (message: string, hint: string, field: string) =>
   new TransactionBuilderImportError(message, { hint, field })
+
+/**
+ * The Transaction Builder's checksum of a batch file, as its app computes it on save and checks on
+ * load: keccak256 of the file (without `meta.checksum`, with `meta.name` null) serialized with sorted
+ * keys, each object as `{[keys]value,value,…,}`. It catches edits made after saving; anyone can
+ * recompute it, so it proves nothing about who made the file.
+ *
+ * @example
+ * TransactionBuilder.checksum(JSON.parse(text)) === JSON.parse(text).meta.checksum
+ */
+export function checksum(batchFile: unknown): Hex {
+  const root = object(batchFile, '')
+  const { checksum: _ignored, ...meta } = root.meta === undefined ? {} : object(root.meta, 'meta')
+  return keccak256(stringToHex(serialize({ ...root, meta: { ...meta, name: null } })))
+}
+
+// The app's serialization: undefined becomes null (JSON.stringify would drop it).
+function serialize(json: unknown): string {
+  if (Array.isArray(json)) return `[${json.map(serialize).join(',')}]`
+  if (typeof json === 'object' && json !== null) {
+    const record = json as Record<string, unknown>
+    const keys = Object.keys(record).sort()
+    return `{${JSON.stringify(keys)}${keys.map((key) => `${serialize(record[key])},`).join('')}}`
+  }
+  return JSON.stringify(json === undefined ? null : json)
+}
 
 /**
  * Parses a Safe Transaction Builder JSON batch (`{ version, chainId, meta, transactions: [{ to, value,
@@ -36,7 +70,17 @@ const fail = (message: string, hint: string, field: string) =>
  * const batch = TransactionBuilder.parse(JSON.parse(text), { chainId: 1 })
  * Action.prepare({ config, state, calls: batch.calls, title: batch.name })
  */
-export function parse(input: unknown, { chainId }: { chainId?: number | undefined } = {}): Batch {
+export function parse(
+  input: unknown,
+  {
+    chainId,
+    checksum: checksumMode = 'verify',
+  }: {
+    chainId?: number | undefined
+    /** `verify` (default) refuses a file whose checksum does not match; `ignore` reports it instead. */
+    checksum?: 'verify' | 'ignore' | undefined
+  } = {},
+): Batch {
   let json = input
   if (typeof input === 'string') {
     try {
@@ -81,6 +125,31 @@ export function parse(input: unknown, { chainId }: { chainId?: number | undefine
   if (!Array.isArray(transactions) || transactions.length === 0) {
     throw fail('The batch has no transactions.', 'Add at least one transaction to the batch.', 'transactions')
   }
+  const calls = transactions.map((tx, i) => call(tx, `transactions[${i}]`))
+  // After the content: a malformed field is named precisely; an edited but well-formed file fails here.
+  const stored = meta.checksum
+  let integrity: Batch['checksum'] = 'absent'
+  if (stored !== undefined && stored !== null && stored !== '') {
+    if (typeof stored !== 'string' || !isHex(stored, { strict: true }) || stored.length !== 66) {
+      throw fail(
+        'meta.checksum is not a 32-byte hex checksum.',
+        'Export the batch again from the Transaction Builder, or remove the field.',
+        'meta.checksum',
+      )
+    }
+    const computed = checksum(root)
+    integrity = computed === stored.toLowerCase() ? 'valid' : 'mismatch'
+    if (integrity === 'mismatch' && checksumMode !== 'ignore') {
+      throw new TransactionBuilderImportError(
+        'The batch was changed after the Transaction Builder saved it (its checksum does not match).',
+        {
+          field: 'meta.checksum',
+          hint: 'Get the file again from whoever built it; to import an edited file anyway, review every call and pass --ignore-checksum.',
+          details: `stored ${stored}, computed ${computed}`,
+        },
+      )
+    }
+  }
   return {
     version,
     chainId: chain,
@@ -88,7 +157,8 @@ export function parse(input: unknown, { chainId }: { chainId?: number | undefine
     description: text(meta.description, 'meta.description'),
     createdFromSafeAddress:
       typeof safe === 'string' && isAddress(safe, { strict: false }) ? getAddress(safe) : undefined,
-    calls: transactions.map((tx, i) => call(tx, `transactions[${i}]`)),
+    checksum: integrity,
+    calls,
   }
 }
 
@@ -105,16 +175,23 @@ function call(raw: unknown, at: string): Call {
     if (!isHex(data, { strict: true }) || data.length % 2 !== 0) {
       throw fail(`${at}.data is not 0x-prefixed hex.`, 'Give whole bytes of hex.', `${at}.data`)
     }
-    if (tx.contractMethod !== undefined && tx.contractMethod !== null) {
+    const raw = { to, value, data: data.toLowerCase() as Hex }
+    if (tx.contractMethod === undefined || tx.contractMethod === null) return raw
+    // Scripts often write both: accepted only when the method and its inputs encode to the same bytes.
+    if (methodCall(tx, to, value, at).data !== raw.data) {
       throw fail(
-        `${at} has both data and contractMethod.`,
-        'Give raw data or a method with its inputs, not both (they could disagree).',
-        at,
+        `${at}.data disagrees with its contractMethod and contractInputsValues.`,
+        'Give raw data or a method with its inputs; when both are given they must encode the same call.',
+        `${at}.data`,
       )
     }
-    return { to, value, data: data.toLowerCase() as Hex }
+    return raw
   }
   if (tx.contractMethod === undefined || tx.contractMethod === null) return { to, value, data: '0x' }
+  return methodCall(tx, to, value, at)
+}
+
+function methodCall(tx: Record<string, unknown>, to: Address, value: bigint, at: string): Call {
   const method = object(tx.contractMethod, `${at}.contractMethod`)
   if (typeof method.name !== 'string' || !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(method.name)) {
     throw fail(

@@ -249,11 +249,16 @@ export const actionNewBatch: Command = {
   path: ['action', 'new', 'batch'],
   summary:
     'Queue several calls as one MultiSendCallOnly batch (a calls JSON or a Safe Transaction Builder file).',
-  usage: 'action new batch (--file calls.json | --tx-builder FILE) [--safe S] [--title T] [--json]',
+  usage:
+    'action new batch (--file calls.json | --tx-builder FILE [--ignore-checksum]) [--safe S] [--title T] [--json]',
   options: {
     ...common,
     file: { type: 'string', help: 'JSON array of { to, value, data } or { to, sig, args }' },
     'tx-builder': { type: 'string', help: 'a Safe Transaction Builder batch JSON export' },
+    'ignore-checksum': {
+      type: 'boolean',
+      help: 'import a Transaction Builder file edited after it was saved (its checksum does not match)',
+    },
   },
   run: run(async (c, values, _positionals, io) => {
     const notes: string[] = []
@@ -265,8 +270,15 @@ export const actionNewBatch: Command = {
         readJsonFile(resolve(io.cwd, values['tx-builder']), 'Transaction Builder'),
         {
           chainId: c.config.chainId,
+          checksum: values['ignore-checksum'] === true ? 'ignore' : 'verify',
         },
       )
+      if (batch.checksum === 'mismatch')
+        notes.push('The Transaction Builder file was edited after it was saved (checksum mismatch).')
+      if (batch.checksum === 'absent')
+        notes.push(
+          'The Transaction Builder file has no checksum (hand-made, or removed): edits cannot be seen.',
+        )
       if (batch.createdFromSafeAddress && batch.createdFromSafeAddress.toLowerCase() !== safe.toLowerCase()) {
         notes.push(`The batch was created for Safe ${batch.createdFromSafeAddress}, not ${safe}.`)
       }
