@@ -1,32 +1,53 @@
 import { isBaseError } from '@airlock/errors'
 import { type Command, help, parse } from './command.ts'
-import { auditCommands } from './commands/audit.ts'
-import { coordinatorCommands } from './commands/coordinator/commands.ts'
-import { demo } from './commands/demo.ts'
-import { policyCommands } from './commands/policy.ts'
-import { qrDecode, qrEncode, qrShow } from './commands/qr.ts'
-import { safeDecode, safeHash } from './commands/safe.ts'
-import { signApprove, signInit, signReview } from './commands/sign.ts'
 import { UsageError } from './errors.ts'
 import { type Io, processIo } from './io.ts'
 
-const commands: Command[] = [
-  safeHash,
-  safeDecode,
-  qrEncode,
-  qrDecode,
-  qrShow,
-  demo,
-  ...policyCommands,
-  ...auditCommands,
-  signInit,
-  signReview,
-  signApprove,
-  ...coordinatorCommands,
+/**
+ * The commands, by module, loaded only when a command of theirs runs: a security lead's `audit
+ * verify` does not wait for viem, Cedar or the QR reader to load. `words` are the first words of the
+ * module's command paths (a test keeps them true); `airlock --help` loads every module.
+ */
+export const commandModules: readonly { words: readonly string[]; load: () => Promise<Command[]> }[] = [
+  {
+    words: ['safe'],
+    load: async () => {
+      const { safeDecode, safeHash } = await import('./commands/safe.ts')
+      return [safeHash, safeDecode]
+    },
+  },
+  {
+    words: ['qr'],
+    load: async () => {
+      const { qrDecode, qrEncode, qrShow } = await import('./commands/qr.ts')
+      return [qrEncode, qrDecode, qrShow]
+    },
+  },
+  { words: ['demo'], load: async () => [(await import('./commands/demo.ts')).demo] },
+  { words: ['policy'], load: async () => (await import('./commands/policy.ts')).policyCommands },
+  { words: ['audit'], load: async () => (await import('./commands/audit.ts')).auditCommands },
+  {
+    words: ['sign'],
+    load: async () => {
+      const { signApprove, signInit, signReview } = await import('./commands/sign.ts')
+      return [signInit, signReview, signApprove]
+    },
+  },
+  {
+    words: ['coordinator', 'safe', 'action', 'sig', 'sentry'],
+    load: async () => (await import('./commands/coordinator/commands.ts')).coordinatorCommands,
+  },
 ]
 
-function overview(): string {
-  const rows = commands.map((command) => `  airlock ${command.path.join(' ').padEnd(22)}${command.summary}`)
+async function commandsFor(word: string | undefined): Promise<Command[]> {
+  const modules = commandModules.filter((m) => word === undefined || m.words.includes(word))
+  return (await Promise.all(modules.map((m) => m.load()))).flat()
+}
+
+async function overview(): Promise<string> {
+  const rows = (await commandsFor(undefined)).map(
+    (command) => `  airlock ${command.path.join(' ').padEnd(22)}${command.summary}`,
+  )
   return `airlock: the Airlock command line (offline Safe transaction tools)\n\n${rows.join('\n')}\n\nRun 'airlock <command> --help' for a command's options.\n`
 }
 
@@ -38,10 +59,10 @@ function overview(): string {
  */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
-    io.stdout(overview())
+    io.stdout(await overview())
     return argv.length === 0 ? 2 : 0
   }
-  const command = commands
+  const command = (await commandsFor(argv[0]))
     .filter((candidate) => candidate.path.every((word, i) => argv[i] === word))
     .sort((a, b) => b.path.length - a.path.length)[0]
   try {

@@ -12,7 +12,7 @@ import {
 } from '@airlock/audit-log'
 import { nodeEd25519, verifyParallel } from '@airlock/audit-log/node'
 import { BaseError } from '@airlock/errors'
-import { AuditLogExport, Ur, UrDecoder } from '@airlock/transport'
+import type { AuditLogExport } from '@airlock/transport'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { readJsonFile, toJson } from '../io.ts'
@@ -143,7 +143,7 @@ export const auditExport: Command = {
     'public-key': { type: 'string', help: 'the log key, needed when --from skips the log-opened entry' },
   },
   allowPositionals: true,
-  run: ({ values, positionals, io }) => {
+  run: async ({ values, positionals, io }) => {
     const usage = auditExport.usage
     const file = onePositional(positionals, usage, 'log')
     if (!values.ur)
@@ -156,6 +156,7 @@ export const auditExport: Command = {
         ? undefined
         : wholeNumber(values['max-fragment'], '--max-fragment', usage)
     const exported = exportForUr({ log: readInputFile(file, 'audit log'), fromSeq, publicKey })
+    const { AuditLogExport, Ur } = await transport()
     const encoder = Ur.encode({
       ...AuditLogExport.toUr({
         signer: exported.publicKey,
@@ -196,7 +197,7 @@ export const auditImport: Command = {
       values['public-key'] !== undefined || values['key-file'] !== undefined
         ? readPublicKey(values, usage)
         : undefined
-    const exported = decodeParts(new TextDecoder().decode(readInputFile(file, 'UR parts')), file)
+    const exported = await decodeParts(new TextDecoder().decode(readInputFile(file, 'UR parts')), file)
     if (exported.signer.length !== 32) {
       throw new AuditImportError('The export does not carry a 32-byte audit public key.', {
         hint: 'Export the log again with `airlock audit export --ur`.',
@@ -237,7 +238,11 @@ export const auditImport: Command = {
 
 export const auditCommands: Command[] = [auditVerify, auditShow, auditExport, auditImport]
 
-function decodeParts(text: string, file: string): AuditLogExport.AuditLogExport {
+// The UR codec (and what it loads) only for export and import: verify and show start without it.
+const transport = () => import('@airlock/transport')
+
+async function decodeParts(text: string, file: string): Promise<AuditLogExport.AuditLogExport> {
+  const { AuditLogExport, UrDecoder } = await transport()
   const decoder = new UrDecoder({ expectedTypes: [AuditLogExport.urType], onNewSession: 'reject' })
   const lines = text.split('\n')
   for (const [i, raw] of lines.entries()) {
