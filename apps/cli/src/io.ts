@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import type { Failure, LedgerDevice } from '@airlock/devices'
 import { InputFileError } from './errors.ts'
 
 /** The command's view of the outside world, injectable so commands are testable in-process. */
@@ -11,6 +12,8 @@ export type Io = {
   cwd: string
   /** Whether standard output is a terminal (animations redraw in place only there). */
   isTty: boolean
+  /** Opens the Ledger; USB HID (node-hid) when absent. Tests hand in a simulated Ethereum app. */
+  openLedger?: (() => Promise<LedgerDevice | Failure>) | undefined
 }
 
 export const processIo: Io = {

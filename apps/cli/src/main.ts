@@ -29,8 +29,8 @@ export const commandModules: readonly { words: readonly string[]; load: () => Pr
   {
     words: ['sign'],
     load: async () => {
-      const { signApprove, signInit, signReview } = await import('./commands/sign.ts')
-      return [signInit, signReview, signApprove]
+      const { signAddress, signApprove, signInit, signReview } = await import('./commands/sign.ts')
+      return [signInit, signAddress, signReview, signApprove]
     },
   },
   {

@@ -1,3 +1,4 @@
+import type { Failure, LedgerDevice } from '@airlock/devices'
 import type { Io } from './io.ts'
 import { main } from './main.ts'
 
@@ -12,7 +13,13 @@ export async function runCli(
   {
     stdin = new Uint8Array(),
     cwd = process.cwd(),
-  }: { stdin?: Uint8Array | undefined; cwd?: string | undefined } = {},
+    openLedger,
+  }: {
+    stdin?: Uint8Array | undefined
+    cwd?: string | undefined
+    /** The Ledger the command sees (e.g. an EthAppSimulator behind a LedgerDevice). */
+    openLedger?: (() => Promise<LedgerDevice | Failure>) | undefined
+  } = {},
 ): Promise<{ code: number; stdout: string; stdoutBytes: Uint8Array; stderr: string }> {
   let stdout = ''
   const chunks: Uint8Array[] = []
@@ -30,6 +37,7 @@ export async function runCli(
     readStdin: async () => stdin,
     cwd,
     isTty: false,
+    openLedger,
   }
   const code = await main(argv, io)
   const stdoutBytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))

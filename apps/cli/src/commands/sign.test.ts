@@ -1,57 +1,31 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Bundle } from '@airlock/policy'
-import { SafeTx } from '@airlock/safe'
 import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
 import { toHex } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../testing.ts'
+import {
+  admins,
+  bundle as bundleOf,
+  OWNER_MNEMONIC,
+  signRequest,
+  transfer,
+  treasury,
+} from './signFixtures.test-helpers.ts'
 
-const policyDir = join(import.meta.dirname, '..', '..', '..', '..', 'policies', 'treasury-default')
-const owner = mnemonicToAccount('test test test test test test test test test test test junk')
+const owner = mnemonicToAccount(OWNER_MNEMONIC)
 const ownerKey = toHex(owner.getHdKey().privateKey!)
-const admins = [0, 1].map((addressIndex) =>
-  mnemonicToAccount(
-    'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
-    {
-      addressIndex,
-    },
-  ),
-)
-const treasury = '0x00000000000000000000000000000000000a11ce'
-const payroll = '0x0000000000000000000000000000000000002001'
-
-async function bundle(signers: typeof admins) {
-  const org = JSON.parse(readFileSync(join(policyDir, 'org.json'), 'utf8'))
-  org.safes = org.safes.map((s: object) => ({
-    ...s,
-    owners: [owner.address.toLowerCase(), ...org.safes[0].owners.slice(1)],
-  }))
-  org.admins = { addresses: admins.map((a) => a.address.toLowerCase()), threshold: 2 }
-  org.allowSoftwareKeys = true
-  const policies = Object.fromEntries(
-    ['rules.cedar', 'tiers.cedar'].map((f) => [f, readFileSync(join(policyDir, f), 'utf8')]),
-  )
-  let b = Bundle.create({ version: 1, policies, org })
-  for (const admin of signers) b = await Bundle.sign(b, admin)
-  return b
-}
-
-function request(nonce: number, safe = treasury): SignRequest.SignRequest {
-  return {
-    requestId: toHex(nonce + 1, { size: 16 }),
-    createdAt: 1_767_225_600,
-    context: SafeTx.context({ chainId: 1, safe, version: '1.4.1' }),
-    tx: SafeTx.from({ to: payroll, value: 10n ** 18n, nonce }),
-    signatures: [],
-    attestations: [],
-    title: 'Payroll',
-    description: 'January payroll',
-    claimedTier: 'routine',
-  }
-}
+// The owner replaces the example's first owner of every Safe; software keys allowed for the dev key.
+const bundle = (signers: typeof admins) =>
+  bundleOf({
+    owners: (example) => [owner.address.toLowerCase(), ...example.slice(1)],
+    signers,
+    allowSoftwareKeys: true,
+  })
+const request = (nonce: number, safe = treasury) =>
+  signRequest(transfer(nonce), { id: nonce + 1, safe, claimedTier: 'routine' })
 
 describe('airlock sign', () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-sign-'))

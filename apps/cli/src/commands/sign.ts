@@ -4,7 +4,7 @@
 // ~/.airlock/signer.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { LedgerDevice } from '@airlock/devices'
+import type { Failure, LedgerDevice } from '@airlock/devices'
 import { cedar } from '@airlock/policy/node'
 import { SafeTx, SafeTxHash } from '@airlock/safe'
 import {
@@ -26,7 +26,7 @@ import {
   Ur,
   type UrResult,
 } from '@airlock/transport'
-import type { Hex } from 'viem'
+import { type Address, getAddress, type Hex, isAddressEqual } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
@@ -142,7 +142,7 @@ export const signReview: Command = {
         io.stdout(values.json ? `${toJson(reviewJson(review))}\n` : reviewText(review))
         return 0
       }
-      const key = await openKey(values, state)
+      const key = await openKey(values, state, io)
       try {
         const identity = await identityOf(key)
         if ('ok' in identity) {
@@ -273,7 +273,7 @@ export const signApprove: Command = {
         }
         return 0
       }
-      const key = await openKey(values, state)
+      const key = await openKey(values, state, io)
       try {
         return report(await state.signer.approve(request, { key, acknowledgeReplacement }), values, io)
       } finally {
@@ -281,6 +281,74 @@ export const signApprove: Command = {
       }
     })
   },
+}
+
+export const signAddress: Command = {
+  path: ['sign', 'address'],
+  summary:
+    "Show the owner address of this signer's key, confirmed on the Ledger's screen, and the Safes it owns.",
+  usage: 'sign address [--device ledger|dev] [--path P] [--skip-confirm] [--state DIR] [--json]',
+  options: {
+    state: common.state,
+    device: { type: 'string', help: 'ledger (default) or dev (the software key in the state dir)' },
+    path: common.path,
+    'skip-confirm': {
+      type: 'boolean',
+      help: 'only read the address; do not ask the Ledger to show it for confirmation',
+    },
+    json: { type: 'boolean', help: 'print the result as JSON' },
+  },
+  run: async ({ values, io }) => {
+    const device = typeof values.device === 'string' ? values.device : 'ledger'
+    if (device !== 'ledger' && device !== 'dev') {
+      throw new UsageError(`sign address reads a Ledger or the dev key, not "${device}".`, {
+        hint: "A Keystone's address comes from its sync QR: give it to 'airlock sign init --keystone-address'.",
+      })
+    }
+    const path = typeof values.path === 'string' ? values.path : DEFAULT_PATH
+    const confirm = device === 'ledger' && values['skip-confirm'] !== true
+    return withState(values, io.cwd, async (state) => {
+      let address: Address
+      if (device === 'dev') {
+        address = privateKeyToAccount(await devKey(state)).address
+      } else {
+        const ledger = await openLedger(io)
+        if ('ok' in ledger) return deviceFailure(ledger, values, io)
+        try {
+          if (confirm) io.stderr(`Check the address on the Ledger's screen and approve it (${path}).\n`)
+          const outcome = await ledger.getAddress({ path, confirm })
+          if (!outcome.ok) return deviceFailure(outcome, values, io)
+          address = outcome.address
+        } finally {
+          await ledger.close()
+        }
+      }
+      const safes = (state.signer.installed?.org.safes ?? []).filter((safe) =>
+        safe.owners.some((owner) => isAddressEqual(owner, address)),
+      )
+      const owns = safes.map((s) => ({ name: s.name, address: getAddress(s.address), chainId: s.chainId }))
+      if (values.json) {
+        io.stdout(`${toJson({ address, path, device, confirmedOnDevice: confirm, owns })}\n`)
+      } else {
+        io.stdout(`${address}\n`)
+        io.stderr(
+          `${device === 'ledger' ? `Ledger ${path}` : 'dev key'}: ${address}${confirm ? ' (confirmed on the device)' : ''}\n`,
+        )
+        if (!state.signer.installed) io.stderr('No policy bundle is installed: Safe ownership not checked.\n')
+        else if (owns.length === 0)
+          io.stderr('warning: this address owns none of the Safes in the installed policy.\n')
+        for (const safe of owns)
+          io.stderr(`  owner of ${safe.name} ${safe.address} (chain ${safe.chainId})\n`)
+      }
+      return 0
+    })
+  },
+}
+
+function deviceFailure(failure: Failure, values: Record<string, unknown>, io: Io): number {
+  if (values.json) io.stdout(`${toJson({ status: 'device-error', failure })}\n`)
+  io.stderr(`airlock: device error (${failure.code}): ${failure.userMessage} ${failure.hint}\n`)
+  return 1
 }
 
 function isEmptyOrMissing(path: string): boolean {
@@ -307,13 +375,7 @@ function report(result: ApproveResult, values: Record<string, unknown>, io: Io):
     }
     return 0
   }
-  if (result.status === 'device-error') {
-    if (values.json) io.stdout(`${toJson({ status: 'device-error', failure: result.failure })}\n`)
-    io.stderr(
-      `airlock: device error (${result.failure.code}): ${result.failure.userMessage} ${result.failure.hint}\n`,
-    )
-    return 1
-  }
+  if (result.status === 'device-error') return deviceFailure(result.failure, values, io)
   if (values.json) io.stdout(`${toJson({ status: 'refused', refusals: result.refusals })}\n`)
   io.stderr(
     `airlock: refused (${result.refusals.length} reason${result.refusals.length === 1 ? '' : 's'}):\n${result.refusals
@@ -415,22 +477,12 @@ async function readRequest(positionals: string[], io: Io): Promise<SignRequest.S
   return SignRequest.fromUr(ur)
 }
 
-async function openKey(values: Record<string, unknown>, state: StateDir): Promise<KeySource> {
+async function openKey(values: Record<string, unknown>, state: StateDir, io: Io): Promise<KeySource> {
   const device = typeof values.device === 'string' ? values.device : 'dev'
   const path = typeof values.path === 'string' ? values.path : DEFAULT_PATH
-  if (device === 'dev') {
-    const privateKey = await state.devKey()
-    if (!privateKey) {
-      throw new UsageError('This state directory has no dev key.', {
-        hint: "Add one with 'airlock sign init --dev-key HEX', or use --device ledger.",
-      })
-    }
-    return { kind: 'software', privateKey }
-  }
+  if (device === 'dev') return { kind: 'software', privateKey: await devKey(state) }
   if (device === 'ledger') {
-    // Loaded only when asked for: node-hid is a native module.
-    const { openLedgerHid } = await import('@airlock/devices/node')
-    return { kind: 'ledger', device: await openLedgerHid(), path }
+    return { kind: 'ledger', device: await openLedger(io), path }
   }
   if (device === 'keystone') {
     throw new UsageError('Keystone signing takes two steps, through `sign approve`.', {
@@ -438,6 +490,23 @@ async function openKey(values: Record<string, unknown>, state: StateDir): Promis
     })
   }
   throw new UsageError(`Unknown device "${device}".`, { hint: 'Use --device dev, ledger or keystone.' })
+}
+
+async function devKey(state: StateDir): Promise<Hex> {
+  const privateKey = await state.devKey()
+  if (!privateKey) {
+    throw new UsageError('This state directory has no dev key.', {
+      hint: "Add one with 'airlock sign init --dev-key HEX', or use --device ledger.",
+    })
+  }
+  return privateKey
+}
+
+async function openLedger(io: Io): Promise<LedgerDevice | Failure> {
+  if (io.openLedger) return io.openLedger()
+  // Loaded only when asked for: node-hid is a native module.
+  const { openLedgerHid } = await import('@airlock/devices/node')
+  return openLedgerHid()
 }
 
 async function identityOf(key: KeySource) {

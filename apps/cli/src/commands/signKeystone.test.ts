@@ -4,7 +4,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Bundle } from '@airlock/policy'
 import { SafeTx, SafeTxHash, Signature } from '@airlock/safe'
 import { Attestation } from '@airlock/signer-core'
 import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
@@ -13,57 +12,37 @@ import {
   EthSignRequest as KeystoneRequest,
   URRegistryDecoder,
 } from '@keystonehq/bc-ur-registry-eth'
-import { encodeFunctionData, type Hex, hexToBytes, parseAbi, type TypedDataDefinition, toHex } from 'viem'
+import { encodeFunctionData, type Hex, hexToBytes, parseAbi, type TypedDataDefinition } from 'viem'
 import { type HDAccount, mnemonicToAccount } from 'viem/accounts'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../testing.ts'
+import {
+  bundle as bundleOf,
+  initSigner,
+  OWNER_MNEMONIC,
+  signRequest,
+  transfer,
+} from './signFixtures.test-helpers.ts'
 
-const policyDir = join(import.meta.dirname, '..', '..', '..', '..', 'policies', 'treasury-default')
-const owners = [0, 1, 2, 3, 4].map((addressIndex) =>
-  mnemonicToAccount('test test test test test test test test test test test junk', { addressIndex }),
-)
+const owners = [0, 1, 2, 3, 4].map((addressIndex) => mnemonicToAccount(OWNER_MNEMONIC, { addressIndex }))
 const [keystoneKey, otherOwner] = owners as [HDAccount, HDAccount]
-const admins = [0, 1].map((addressIndex) =>
-  mnemonicToAccount(
-    'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
-    { addressIndex },
-  ),
-)
 // Any 4 bytes: the Keystone only shows it; nothing here derives keys from it.
 const FINGERPRINT = '73c5da0a'
 const PATH = "m/44'/60'/0'/0/0"
-const treasury = '0x00000000000000000000000000000000000a11ce'
-const payroll = '0x0000000000000000000000000000000000002001'
 const lendingPool = '0x0000000000000000000000000000000000001001'
 
-async function bundle() {
-  const org = JSON.parse(readFileSync(join(policyDir, 'org.json'), 'utf8'))
-  org.safes = org.safes.map((s: object) => ({ ...s, owners: owners.map((o) => o.address.toLowerCase()) }))
-  org.admins = { addresses: admins.map((a) => a.address.toLowerCase()), threshold: 2 }
-  const policies = Object.fromEntries(
-    ['rules.cedar', 'tiers.cedar'].map((f) => [f, readFileSync(join(policyDir, f), 'utf8')]),
-  )
-  let b = Bundle.create({ version: 1, policies, org })
-  for (const admin of admins) b = await Bundle.sign(b, admin)
-  return b
-}
+const bundle = () => bundleOf({ owners: () => owners.map((o) => o.address.toLowerCase()) })
 
 let counter = 0
-function request(tx: SafeTx.SafeTx): SignRequest.SignRequest {
+const request = (tx: SafeTx.SafeTx) => {
   counter += 1
-  return {
-    requestId: toHex(counter, { size: 16 }),
-    createdAt: 1_767_225_600,
-    context: SafeTx.context({ chainId: 1, safe: treasury, version: '1.4.1' }),
-    tx,
-    signatures: [],
-    attestations: [],
+  return signRequest(tx, {
+    id: counter,
     title: 'Treasury action',
     description: 'Prepared by the coordinator.',
-  }
+  })
 }
 
-const transfer = (nonce: number) => SafeTx.from({ to: payroll, value: 10n ** 18n, nonce })
 const upgrade = (nonce: number) =>
   SafeTx.from({
     to: lendingPool,
@@ -167,17 +146,7 @@ describe('airlock sign approve --device keystone', () => {
       ...flags,
     ])
 
-  beforeAll(async () => {
-    const init = await runCli([
-      'sign',
-      'init',
-      '--state',
-      state,
-      '--bundle',
-      file('bundle.json', JSON.stringify(await bundle())),
-    ])
-    expect(init.code, init.stderr).toBe(0)
-  })
+  beforeAll(async () => initSigner(state, await bundle()))
 
   it('signs a routine transfer in two steps, and accepts the answer only once', async () => {
     const req = request(transfer(0))
