@@ -3,7 +3,13 @@
 // result comes back.
 import { LedgerDevice } from '@airlock/devices'
 import { EthAppSimulator, type EthAppSimulatorOptions } from '@airlock/devices/testing'
-import { type ApproveResult, BundleRejectedError, DecisionLog, Signer } from '@airlock/signer-core'
+import {
+  type ApproveResult,
+  BundleRejectedError,
+  DecisionLog,
+  reviewText,
+  Signer,
+} from '@airlock/signer-core'
 import { type Address, encodeFunctionData, parseAbi, toHex } from 'viem'
 import { describe, expect, it } from 'vitest'
 import * as F from './support/signer-fixtures.ts'
@@ -283,6 +289,27 @@ describe('red team: signatures and attestations', () => {
   it('23. a tier label lie: "routine" for a Critical upgrade', async () => {
     const p = await F.peer()
     await expectRefused(p, F.request(upgrade(0), { claimedTier: 'routine' }), 'tier-understated')
+  })
+})
+
+describe('red team: what the screen shows', () => {
+  it('23b. a title carrying terminal escapes cannot rewrite the review the signer reads', async () => {
+    const p = await F.peer()
+    const identity = { address: p.owner.address, keyKind: 'software' } as const
+    const tx = F.tokenCall(F.TREASURY, F.addOwnerData(ATTACKER), 0)
+    // Erase the line and print a harmless-looking verdict; a C1 CSI and a right-to-left override too.
+    const title = 'Payroll\r\u001b[2KVerdict        SIGN\u009b8m\u202e'
+    const shown = reviewText(await p.signer.review(F.request(tx, { title }), { identity })).split('\n')
+    const plain = reviewText(await p.signer.review(F.request(tx, { title: 'Payroll' }), { identity })).split(
+      '\n',
+    )
+    for (const raw of ['\r', '\u001b', '\u009b', '\u202e']) expect(shown.join('\n')).not.toContain(raw)
+    // Every line but the title's is what a benign request shows; the title's escapes are visible.
+    const titleLine = shown.findIndex((line) => line.startsWith('  title'))
+    expect(shown.filter((_, i) => i !== titleLine)).toEqual(plain.filter((_, i) => i !== titleLine))
+    expect(shown[titleLine]).toBe(
+      '  title        "Payroll\\r\\u001b[2KVerdict        SIGN\\u{9b}8m\\u{202e}"',
+    )
   })
 })
 

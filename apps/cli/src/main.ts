@@ -1,4 +1,4 @@
-import { isBaseError } from '@airlock/errors'
+import { isBaseError, printable } from '@airlock/errors'
 import { type Command, help, parse } from './command.ts'
 import { UsageError } from './errors.ts'
 import { type Io, processIo } from './io.ts'
@@ -80,7 +80,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return await command.run({ values, positionals, io })
   } catch (error) {
     if (isBaseError(error)) {
-      io.stderr(`airlock: ${error.oneLine}\n`)
+      io.stderr(`airlock: ${printable(error.oneLine)}\n`)
       return error instanceof UsageError ? 2 : 1
     }
     io.stderr(`airlock: internal error: ${(error as Error)?.stack ?? String(error)}\n`)

@@ -1,3 +1,4 @@
+import { printable } from '@airlock/errors'
 import type * as AuditEntry from './AuditEntry.ts'
 import type { VerifyFailure } from './verify.ts'
 
@@ -11,14 +12,14 @@ import type { VerifyFailure } from './verify.ts'
 export function formatEntry(entry: AuditEntry.Entry): string {
   const hash =
     entry.safeTxHash === undefined ? '-' : `${entry.safeTxHash.slice(0, 6)}…${entry.safeTxHash.slice(-4)}`
-  const reasons = entry.reasons && entry.reasons.length > 0 ? entry.reasons.join('; ') : ''
+  const reasons = entry.reasons && entry.reasons.length > 0 ? entry.reasons.map(printable).join('; ') : ''
   return [
     String(entry.seq).padStart(6),
     entry.time,
     entry.event.padEnd(16),
-    (entry.decision ?? '-').padEnd(12),
+    printable(entry.decision ?? '-').padEnd(12),
     hash.padEnd(13),
-    reasons.replace(/[\r\n\t]+/g, ' '),
+    reasons,
   ]
     .join('  ')
     .trimEnd()
@@ -45,7 +46,9 @@ export function show(
   ].join('  ')
   const lines = [header, ...entries.map(formatEntry)]
   if (failure !== undefined) {
-    lines.push(`FAILED at line ${failure.line} (seq ${failure.seq}): ${failure.reason}: ${failure.message}`)
+    lines.push(
+      `FAILED at line ${failure.line} (seq ${failure.seq}): ${failure.reason}: ${printable(failure.message)}`,
+    )
   }
   return `${lines.join('\n')}\n`
 }

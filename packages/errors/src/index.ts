@@ -1,2 +1,3 @@
 export type { BaseErrorParameters } from './BaseError.ts'
 export { BaseError, isBaseError } from './BaseError.ts'
+export { printable } from './printable.ts'

@@ -1,4 +1,4 @@
-import { isBaseError } from '@airlock/errors'
+import { isBaseError, printable } from '@airlock/errors'
 import {
   type CallFact,
   type Evaluation,
@@ -653,5 +653,6 @@ export function text(result: Review): string {
     `  description  ${JSON.stringify(result.untrusted.description)}`,
     `  claimed tier ${result.untrusted.claimedTier ?? '(none)'}${result.untrusted.tierMismatch ? `  <-- MISMATCH: this signer computed ${result.tier}` : ''}`,
   )
-  return `${lines.join('\n')}\n`
+  // The request's title, description and calldata strings are the online side's: shown, never obeyed.
+  return `${lines.map(printable).join('\n')}\n`
 }

@@ -207,6 +207,44 @@ describe('airlock audit show', () => {
     expect(stderr).toMatch(/at line 5 \(seq 4\): hash/)
   })
 
+  it('filters by event and by safeTxHash, and refuses a filter it does not know', async () => {
+    const seqs = async (...filters: string[]) => {
+      const { code, stdout, stderr } = await runCli(['audit', 'show', logPath, '--json', ...filters])
+      expect(code, stderr).toBe(0)
+      return stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l).seq)
+    }
+    expect(await seqs('--event', 'refused')).toEqual([7])
+    expect(await seqs('--event', 'signed, refused')).toEqual([2, 4, 6, 7])
+    expect(await seqs('--safe-tx-hash', safeTxHash.toUpperCase().replace('0X', '0x'))).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ])
+    expect(await seqs('--event', 'signed', '--safe-tx-hash', `0x${'00'.repeat(32)}`)).toEqual([])
+    const unknown = await runCli(['audit', 'show', logPath, '--event', 'signed,approved'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('Unknown event "approved" for --event')
+    expect((await runCli(['audit', 'show', logPath, '--safe-tx-hash', '0x12'])).code).toBe(2)
+  })
+
+  it('shows terminal control characters in a log as visible escapes, never raw', async () => {
+    const path = tmp('escapes.jsonl')
+    const log = await openLog({ path, signer: keyA, clock: tickingClock() })
+    await log.append({
+      event: 'refused',
+      decision: 'ok\u001b[8m',
+      reasons: ['seen\u001b[2K\rforged', 'a\u202etxt'],
+    })
+    await log.close()
+    const { code, stdout } = await runCli(['audit', 'show', path, '--public-key', pubA])
+    expect(code).toBe(0)
+    for (const raw of ['\u001b', '\r', '\u202e']) expect(stdout).not.toContain(raw)
+    expect(stdout).toContain('ok\\u{1b}[8m')
+    expect(stdout).toContain('seen\\u{1b}[2K\\u{d}forged; a\\u{202e}txt')
+  })
+
   it('without a key, says the listing is unverified', async () => {
     const { code, stdout } = await runCli(['audit', 'show', logPath])
     expect(code).toBe(0)

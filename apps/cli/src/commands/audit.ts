@@ -11,7 +11,7 @@ import {
   type VerifyReturnType,
 } from '@airlock/audit-log'
 import { nodeEd25519, verifyParallel } from '@airlock/audit-log/node'
-import { BaseError } from '@airlock/errors'
+import { BaseError, printable } from '@airlock/errors'
 import type { AuditLogExport } from '@airlock/transport'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
@@ -99,10 +99,16 @@ export const auditVerify: Command = {
 export const auditShow: Command = {
   path: ['audit', 'show'],
   summary: 'Show an audit log, one line per entry (verified first when a key is given).',
-  usage: 'audit show <log> [--from N] [--to N] [--json] [--public-key HEX | --key-file FILE]',
+  usage:
+    'audit show <log> [--from N] [--to N] [--event E,…] [--safe-tx-hash H] [--json] [--public-key HEX | --key-file FILE]',
   options: {
     from: { type: 'string', help: 'first seq to show' },
     to: { type: 'string', help: 'last seq to show' },
+    event: {
+      type: 'string',
+      help: `only these events, comma-separated (${AuditEntry.events.join(', ')})`,
+    },
+    'safe-tx-hash': { type: 'string', help: 'only entries about this Safe transaction hash' },
     json: { type: 'boolean', help: 'print each entry as one JSON line' },
     ...keyOptions,
   },
@@ -119,7 +125,16 @@ export const auditShow: Command = {
     const result = hasKey
       ? await verifyParallel(bytes, { publicKey: readPublicKey(values, usage) })
       : undefined
-    const entries = (result ? result.entries : parse(bytes)).filter((e) => e.seq >= from && e.seq <= to)
+    const events = values.event === undefined ? undefined : eventList(values.event, usage)
+    const safeTxHash =
+      values['safe-tx-hash'] === undefined ? undefined : hash32(values['safe-tx-hash'], usage)
+    const entries = (result ? result.entries : parse(bytes)).filter(
+      (e) =>
+        e.seq >= from &&
+        e.seq <= to &&
+        (events === undefined || events.has(e.event)) &&
+        (safeTxHash === undefined || e.safeTxHash === safeTxHash),
+    )
     if (values.json) {
       for (const entry of entries) io.stdout(`${AuditEntry.toLine(entry)}\n`)
     } else {
@@ -261,11 +276,34 @@ async function decodeParts(text: string, file: string): Promise<AuditLogExport.A
   )
 }
 
+function eventList(value: unknown, usage: string): ReadonlySet<string> {
+  const known: ReadonlySet<string> = new Set(AuditEntry.events)
+  const list = String(value)
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')
+  const unknown = list.filter((e) => !known.has(e))
+  if (list.length === 0 || unknown.length > 0) {
+    throw new UsageError(`Unknown event ${JSON.stringify(unknown[0] ?? String(value))} for --event.`, {
+      hint: `Use one or more of ${AuditEntry.events.join(', ')} (comma-separated). Usage: airlock ${usage}`,
+    })
+  }
+  return new Set(list)
+}
+
+function hash32(value: unknown, usage: string): string {
+  const text = String(value).toLowerCase()
+  if (!/^0x[0-9a-f]{64}$/.test(text)) {
+    throw new UsageError('--safe-tx-hash must be a 32-byte 0x hash.', { hint: `Usage: airlock ${usage}` })
+  }
+  return text
+}
+
 function throwIfBad(what: string, result: VerifyReturnType): void {
   const bad = result.firstBad
   if (result.ok || bad === undefined) return
   throw new AuditLogInvalidError(
-    `${what} fails verification at line ${bad.line} (seq ${bad.seq}): ${bad.reason}: ${bad.message}`,
+    `${what} fails verification at line ${bad.line} (seq ${bad.seq}): ${bad.reason}: ${printable(bad.message)}`,
     {
       hint: `Entries before it verified (${result.entries.length}); treat this entry and everything after it as untrusted.`,
     },

@@ -1,3 +1,4 @@
+import { printable } from '@airlock/errors'
 import type { Address } from 'viem'
 import * as LedgerDisplay from '../LedgerDisplay.ts'
 import * as SafeTxHash from '../SafeTxHash.ts'
@@ -29,6 +30,11 @@ function argText(value: unknown): string {
  * Describe.call(analysis.calls) // 'DELEGATECALL 0x96…42 transfer(to: 0x…, amount: 0)'
  */
 export function call(node: Calls.Call): string {
+  // Strings inside calldata are the sender's: never let them drive the reviewer's terminal.
+  return printable(callText(node))
+}
+
+function callText(node: Calls.Call): string {
   const op = node.operation === 1 ? 'DELEGATECALL' : 'CALL'
   const value = node.value > 0n ? ` value ${node.value} wei` : ''
   const target = address(node.to, node.label)
@@ -100,5 +106,5 @@ export function analysis(result: AnalyzeReturnType): string {
       lines.push(`  ${asset}: transferred ${outflow.transferred}${approved}`)
     }
   }
-  return `${lines.join('\n')}\n`
+  return `${lines.map(printable).join('\n')}\n`
 }
