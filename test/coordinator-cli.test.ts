@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from '@airlock/cli/testing'
-import { TransactionBuilder } from '@airlock/coordinator-core'
+import { Timelock, TransactionBuilder } from '@airlock/coordinator-core'
 import {
   type Anvil,
   anvilAccounts,
@@ -24,6 +24,7 @@ import { Attestation } from '@airlock/signer-core'
 import { EthSignature, SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
 import {
   type Address,
+  encodeFunctionData,
   getAddress,
   type HDAccount,
   type Hex,
@@ -32,6 +33,7 @@ import {
   parseEther,
   toHex,
   zeroAddress,
+  zeroHash,
 } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -656,6 +658,63 @@ describe('airlock coordinator CLI', () => {
     const bad = await cli('sentry', 'run', '--rules', 'bad-rules.json')
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/^airlock: rules\[0\]\.left\.address is not an address/)
+  })
+
+  it('executes a scheduled timelock operation from the treasury once the chain reaches its eta', async () => {
+    const salt = `0x${'02'.repeat(32)}` as const
+    const paused = encodeFunctionData({ abi: vaultAbi, functionName: 'paused' })
+    // The treasury (the proposer) scheduled it earlier; here anvil lets the test act as the treasury.
+    await anvil.testClient.impersonateAccount({ address: treasury })
+    const proposer = anvil.walletFor({ address: treasury, type: 'json-rpc' } as never)
+    const scheduled = await proposer.writeContract({
+      address: timelock,
+      abi: timelockArtifact().abi,
+      functionName: 'schedule',
+      args: [vault, 0n, paused, zeroHash, salt, 3600n],
+    })
+    await anvil.publicClient.waitForTransactionReceipt({ hash: scheduled })
+    await anvil.testClient.stopImpersonatingAccount({ address: treasury })
+    const operation = { timelock, calls: [{ to: vault, value: 0n, data: paused }], salt }
+    const id = Timelock.operationId(operation)
+    const status = () => Timelock.read({ client: anvil.publicClient, timelock, id }).then((r) => r.status)
+    expect(await status()).toBe('pending')
+
+    // At the Safe's current nonce: the earlier test's actions there are only collecting.
+    const nonce = String(
+      await anvil.publicClient.readContract({
+        address: treasury,
+        abi: parseAbi(['function nonce() view returns (uint256)']),
+        functionName: 'nonce',
+      }),
+    )
+    const flags = ['--to', vault, '--sig', 'function paused()', '--salt', salt, '--nonce', nonce]
+    const created = await json('action', 'new', 'timelock', 'execute', ...flags)
+    expect(created).toMatchObject({ tier: 'routine', tx: { to: timelock }, timelock: { operationId: id } })
+    const parts = await requestParts(created.id)
+    for (const owner of [o1, o2]) {
+      const { response } = await signAsOwner(parts, owner)
+      await json('sig', 'add', writeUr(`tl-${owner.address}.ur`, response))
+    }
+    expect((await json('action', 'show', created.id)).state).toBe('ready')
+
+    // Ready in the queue, but the timelock decides by block time: refused before sending anything.
+    const early = await cli('action', 'exec', created.id)
+    expect(early.code).toBe(1)
+    expect(early.stderr).toMatch(
+      /cannot execute now: The timelock operation becomes executable at .* on chain/,
+    )
+    expect(await status()).toBe('pending')
+
+    await anvil.testClient.increaseTime({ seconds: 3600 })
+    await anvil.testClient.mine({ blocks: 1 })
+    expect(await status()).toBe('ready')
+    const executed = await json('action', 'exec', created.id)
+    expect(executed).toMatchObject({ id: created.id, status: 'executed' })
+    expect(await status()).toBe('done')
+    // Done on chain: queuing it again is refused with a reason.
+    const again = await cli('action', 'new', 'timelock', 'execute', ...flags)
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain(`Operation ${id} is already done.`)
   })
 
   it('says so when the node goes away after init', async () => {

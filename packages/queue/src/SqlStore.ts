@@ -741,7 +741,7 @@ export function createSqlStore(
       return [...groups.values()]
     },
 
-    async nextExecutable({ safe, onchainNonce: nonce }) {
+    async nextExecutable({ safe, onchainNonce: nonce, chainTime }) {
       const ref = checkSafeRef(safe)
       const recorded = await onchainNonce(ref)
       const parsed = SafeTx.parseUint(nonce, 'onchainNonce')
@@ -752,11 +752,11 @@ export function createSqlStore(
         throw new NonceConflictError({ nonce: at, actionIds: ready.map((action) => action.id) })
       const action = ready[0]
       if (!action) return undefined
-      if (action.timelock && action.timelock.eta.getTime() > now().getTime()) return undefined
+      if (action.timelock && action.timelock.eta.getTime() > (chainTime ?? now()).getTime()) return undefined
       return action
     },
 
-    async canExecute(id, { onchainNonce: nonce }) {
+    async canExecute(id, { onchainNonce: nonce, chainTime }) {
       const action = await load(db, id)
       const recorded = await onchainNonce(action.safe)
       const parsed = SafeTx.parseUint(nonce, 'onchainNonce')
@@ -794,10 +794,11 @@ export function createSqlStore(
           `${others.length} other action(s) are ready at nonce ${action.nonce}: ${others.map((o) => o.id).join(', ')}.`,
         )
       }
-      if (action.timelock && action.timelock.eta.getTime() > now().getTime()) {
+      const timelockNow = chainTime ?? now()
+      if (action.timelock && action.timelock.eta.getTime() > timelockNow.getTime()) {
         return no(
           'timelock-pending',
-          `The timelock operation becomes executable at ${action.timelock.eta.toISOString()}.`,
+          `The timelock operation becomes executable at ${action.timelock.eta.toISOString()} (it is ${timelockNow.toISOString()}${chainTime ? ' on chain' : ''}).`,
         )
       }
       return { ok: true, action }

@@ -93,9 +93,19 @@ export type Store = {
    * The one action that may be executed now: ready, at exactly the on-chain nonce, and alone there
    * (`Queue.NonceConflictError` if several are ready at that nonce). Undefined when none is.
    */
-  nextExecutable(options: { safe: SafeRef; onchainNonce: bigint }): Promise<Action | undefined>
-  /** Whether this action may be executed now, and why not. */
-  canExecute(id: string, options: { onchainNonce: bigint }): Promise<CanExecuteResult>
+  nextExecutable(options: {
+    safe: SafeRef
+    onchainNonce: bigint
+    chainTime?: Date | undefined
+  }): Promise<Action | undefined>
+  /**
+   * Whether this action may be executed now, and why not. `chainTime` (the latest block's timestamp)
+   * decides a timelock operation's readiness, as the timelock itself does; the store's clock otherwise.
+   */
+  canExecute(
+    id: string,
+    options: { onchainNonce: bigint; chainTime?: Date | undefined },
+  ): Promise<CanExecuteResult>
 
   /** The applied migrations, oldest first. */
   migrations(): Promise<{ version: number; name: string; appliedAt: Date }[]>

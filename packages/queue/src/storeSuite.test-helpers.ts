@@ -779,6 +779,16 @@ export function storeSuite(factory: StoreFactory): void {
         reason: 'timelock-pending',
       })
       expect(await store.nextExecutable({ safe, onchainNonce: 1n })).toBeUndefined()
+      // The chain's time decides when given: the timelock contract reads block.timestamp.
+      const chainTime = new Date(eta.getTime())
+      expect(await store.canExecute(next.id, { onchainNonce: 1n, chainTime })).toMatchObject({ ok: true })
+      expect((await store.nextExecutable({ safe, onchainNonce: 1n, chainTime }))?.id).toBe(next.id)
+      const behind = await store.canExecute(next.id, {
+        onchainNonce: 1n,
+        chainTime: new Date(eta.getTime() - 1),
+      })
+      expect(behind).toMatchObject({ ok: false, reason: 'timelock-pending' })
+      expect(behind.ok === false && behind.message).toContain('on chain')
       clock = new Date(eta.getTime())
       expect(await store.canExecute(next.id, { onchainNonce: 1n })).toMatchObject({ ok: true })
     })

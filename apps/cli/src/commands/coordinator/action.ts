@@ -273,7 +273,14 @@ export const actionExec: Command = {
       if (action.state === 'failed') {
         action = await store.transition(id, { to: 'ready', actor: c.actor, reason: 'retrying the execution' })
       }
-      const verdict = await store.canExecute(id, { onchainNonce: state.nonce })
+      // A timelock is ready by block time, not by this machine's clock.
+      const head = await Chain.rpc(() => c.client.getBlock({ blockTag: 'latest' }), {
+        what: 'the latest block',
+      })
+      const verdict = await store.canExecute(id, {
+        onchainNonce: state.nonce,
+        chainTime: new Date(Number(head.timestamp) * 1000),
+      })
       if (!verdict.ok) {
         const missing = actionView(c, verdict.action, await store.signatures(id)).missing
         throw new NotExecutableError(`Action ${id} cannot execute now: ${verdict.message}`, {
