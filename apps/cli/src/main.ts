@@ -62,10 +62,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.stdout(await overview())
     return argv.length === 0 ? 2 : 0
   }
-  const command = (await commandsFor(argv[0]))
-    .filter((candidate) => candidate.path.every((word, i) => argv[i] === word))
-    .sort((a, b) => b.path.length - a.path.length)[0]
   try {
+    const command = (await commandsFor(argv[0]))
+      .filter((candidate) => candidate.path.every((word, i) => argv[i] === word))
+      .sort((a, b) => b.path.length - a.path.length)[0]
     if (!command) {
       throw new UsageError(`Unknown command: airlock ${argv.filter((a) => !a.startsWith('-')).join(' ')}.`, {
         hint: "Run 'airlock --help' for the list of commands.",
