@@ -145,6 +145,15 @@ afterAll(async () => {
 })
 
 /** What a signer does: decode the request's UR parts, recompute the hash, sign it with the owner key. */
+const safeNonce = async (safe: Address) =>
+  String(
+    await anvil.publicClient.readContract({
+      address: safe,
+      abi: parseAbi(['function nonce() view returns (uint256)']),
+      functionName: 'nonce',
+    }),
+  )
+
 async function signAsOwner(parts: string[], owner: HDAccount) {
   const decoder = new UrDecoder({ expectedTypes: [SignRequest.urType] })
   let request: SignRequest.SignRequest | undefined
@@ -680,14 +689,16 @@ describe('airlock coordinator CLI', () => {
     expect(await status()).toBe('pending')
 
     // At the Safe's current nonce: the earlier test's actions there are only collecting.
-    const nonce = String(
-      await anvil.publicClient.readContract({
-        address: treasury,
-        abi: parseAbi(['function nonce() view returns (uint256)']),
-        functionName: 'nonce',
-      }),
-    )
-    const flags = ['--to', vault, '--sig', 'function paused()', '--salt', salt, '--nonce', nonce]
+    const flags = [
+      '--to',
+      vault,
+      '--sig',
+      'function paused()',
+      '--salt',
+      salt,
+      '--nonce',
+      await safeNonce(treasury),
+    ]
     const created = await json('action', 'new', 'timelock', 'execute', ...flags)
     expect(created).toMatchObject({ tier: 'routine', tx: { to: timelock }, timelock: { operationId: id } })
     const parts = await requestParts(created.id)
@@ -715,6 +726,56 @@ describe('airlock coordinator CLI', () => {
     const again = await cli('action', 'new', 'timelock', 'execute', ...flags)
     expect(again.code).toBe(2)
     expect(again.stderr).toContain(`Operation ${id} is already done.`)
+  })
+
+  it('cancels a pending timelock operation from the guardian Safe with one guardian signature', async () => {
+    // The deployer (the timelock's admin) makes the guardian a canceller, as an org would at setup.
+    const admin = anvil.walletFor(deployer)
+    await anvil.publicClient.waitForTransactionReceipt({
+      hash: await admin.writeContract({
+        address: timelock,
+        abi: timelockArtifact().abi,
+        functionName: 'grantRole',
+        args: [Timelock.roles.canceller, guardian],
+      }),
+    })
+    const salt = `0x${'03'.repeat(32)}` as const
+    const paused = encodeFunctionData({ abi: vaultAbi, functionName: 'paused' })
+    await anvil.testClient.impersonateAccount({ address: treasury })
+    const proposer = anvil.walletFor({ address: treasury, type: 'json-rpc' } as never)
+    await anvil.publicClient.waitForTransactionReceipt({
+      hash: await proposer.writeContract({
+        address: timelock,
+        abi: timelockArtifact().abi,
+        functionName: 'schedule',
+        args: [vault, 0n, paused, zeroHash, salt, 3600n],
+      }),
+    })
+    await anvil.testClient.stopImpersonatingAccount({ address: treasury })
+    const id = Timelock.operationId({ timelock, calls: [{ to: vault, value: 0n, data: paused }], salt })
+    const status = () => Timelock.read({ client: anvil.publicClient, timelock, id }).then((r) => r.status)
+    expect(await status()).toBe('pending')
+
+    // At the guardian's current nonce: the sentry's pause waits there, unsigned.
+    const created = await json(
+      'action',
+      'new',
+      'timelock',
+      'cancel',
+      '--id',
+      id,
+      '--nonce',
+      await safeNonce(guardian),
+    )
+    expect(created).toMatchObject({ safe: { address: guardian }, tx: { to: timelock } })
+    expect(created.requirements.signatures).toBe(1)
+    const { response } = await signAsOwner(await requestParts(created.id), g1)
+    expect((await json('sig', 'add', writeUr('cancel-g1.ur', response))).action.state).toBe('ready')
+    expect(await json('action', 'exec', created.id)).toMatchObject({ id: created.id, status: 'executed' })
+    expect(await status()).toBe('unset')
+    const nothing = await cli('action', 'new', 'timelock', 'cancel', '--id', id)
+    expect(nothing.code).toBe(2)
+    expect(nothing.stderr).toContain('is not scheduled: nothing to cancel')
   })
 
   it('says so when the node goes away after init', async () => {
