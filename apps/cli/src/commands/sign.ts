@@ -224,7 +224,8 @@ export const signApprove: Command = {
       if (keystone) {
         const pending = await state.keystonePending()
         if (answer) {
-          const account = await keystoneAccount(values, state, pendingFor(pending, answer, request))
+          const named = pendingFor(pending, answer, request)
+          const account = await keystoneAccount(values, state, named)
           const result = await state.signer.completeKeystone(request, {
             account,
             pending,
@@ -236,7 +237,6 @@ export const signApprove: Command = {
           // An expired request can never be answered: forget it (the log keeps that it was asked).
           const expired =
             result.status === 'refused' && result.refusals.some((r) => r.code === 'keystone-expired-request')
-          const named = pendingFor(pending, answer, request)
           if (expired && named) await state.removeKeystonePending(named.requestId)
           return report(result, values, io)
         }
