@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=10.34.9
 # Debian packages: libusb/libudev to build the Ledger HID transport, chromium for renderer tests,
-# postgresql for the team-mode queue store.
-APT_PACKAGES="${AIRLOCK_APT_PACKAGES-libusb-1.0-0-dev libudev-dev postgresql}"
+# postgresql for the team-mode queue store, ffmpeg to turn QR frames into fake-camera videos.
+APT_PACKAGES="${AIRLOCK_APT_PACKAGES-libusb-1.0-0-dev libudev-dev postgresql chromium ffmpeg fonts-dejavu-core}"
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
