@@ -38,7 +38,7 @@ describe('Canonical', () => {
   })
 
   test('refuses values that have no single canonical form', () => {
-    for (const bad of [1.5, Number.NaN, 2 ** 53, undefined, 1n, new Date(0), { a: undefined }, [() => 1]]) {
+    for (const bad of [1.5, Number.NaN, 2 ** 53, undefined, 1n, new Date(0), [undefined], [() => 1]]) {
       expect(() => Canonical.encode(bad)).toThrow(
         expect.objectContaining({ name: 'AuditLog.CanonicalEncodingError' }),
       )
@@ -46,6 +46,14 @@ describe('Canonical', () => {
     const cycle: Record<string, unknown> = {}
     cycle.self = cycle
     expect(() => Canonical.encode(cycle)).toThrow(/nesting deeper than 64 levels/)
+  })
+
+  test('leaves out object properties that are undefined, as JSON.stringify does', () => {
+    expect(Canonical.encode({ b: 1, a: [true, null, 'x'], c: { z: 'é', y: undefined, x: -0 } })).toBe(
+      '{"a":[true,null,"x"],"b":1,"c":{"x":0,"z":"é"}}',
+    )
+    // UTF-16 code-unit order, like JCS: uppercase before lowercase, "10" before "9".
+    expect(Canonical.encode({ a: 1, B: 2, '10': 3, '9': 4 })).toBe('{"10":3,"9":4,"B":2,"a":1}')
   })
 
   test('encodes -0 as 0 and escapes like JSON.stringify', () => {

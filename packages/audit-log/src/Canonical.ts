@@ -1,12 +1,14 @@
 /**
- * Canonical JSON: the one byte string an entry is signed and hashed as.
+ * Canonical JSON: the one byte string an audit entry is signed and hashed as, and a policy bundle is
+ * hashed as (RFC 8785 restricted to values that cannot be ambiguous).
  *
  * - No whitespace. Object keys sorted by UTF-16 code units (JavaScript's default sort, as in RFC 8785).
  * - Strings are escaped exactly as `JSON.stringify` does (ECMAScript rules, the same as RFC 8785).
  * - Numbers must be safe integers (|n| <= 2^53 - 1): float formatting differs across languages, so it
  *   is kept out of signed bytes. Put amounts and ratios in strings.
- * - `undefined`, functions, symbols, bigints, class instances and cycles are refused, never dropped:
- *   what is signed is exactly what is shown.
+ * - Object properties whose value is `undefined` are left out, as `JSON.stringify` does (they do not
+ *   exist in JSON, so what is shown after parsing is still exactly what is signed). Any other
+ *   `undefined`, functions, symbols, bigints, class instances and cycles are refused, never dropped.
  * - The result is encoded as UTF-8.
  */
 import { CanonicalEncodingError } from './errors.ts'
@@ -72,6 +74,7 @@ function encodeValue(value: unknown, depth: number, path: string): string {
       const keys = Object.keys(value).sort()
       const parts: string[] = []
       for (const key of keys) {
+        if (value[key] === undefined) continue
         parts.push(`${JSON.stringify(key)}:${encodeValue(value[key], depth + 1, `${path}.${key}`)}`)
       }
       return `{${parts.join(',')}}`

@@ -1,6 +1,6 @@
 import { isBaseError } from '@airlock/errors'
 import { type Address, type Hex, keccak256, type LocalAccount, recoverMessageAddress } from 'viem'
-import * as Canonical from './Canonical.ts'
+import { Canonical } from '@airlock/audit-log'
 import type { CedarApi } from './Cedar.ts'
 import * as Engine from './Engine.ts'
 import { InvalidBundleError } from './errors.ts'
@@ -101,7 +101,7 @@ export function parse(json: unknown): Bundle {
     signatures,
   }
   try {
-    Canonical.stringify(body(bundle))
+    Canonical.encode(body(bundle))
   } catch (error) {
     if (isBaseError(error)) read.fail('content', `cannot be hashed: ${error.shortMessage}`, error.hint)
     throw error
@@ -117,7 +117,7 @@ export function parse(json: unknown): Bundle {
  * Bundle.hash(bundle) // '0x…'
  */
 export function hash(bundle: Bundle): Hex {
-  return keccak256(Canonical.encode(body(bundle)))
+  return keccak256(Canonical.encodeBytes(body(bundle)))
 }
 
 /**
@@ -346,7 +346,7 @@ function checkSchema(cedar: CedarApi, schema: string): Issue | undefined {
     }
   }
   const ours = Engine.schemaJson(cedar, schemaText)
-  if (ours.type === 'success' && Canonical.stringify(theirs.json) !== Canonical.stringify(ours.json)) {
+  if (ours.type === 'success' && Canonical.encode(theirs.json) !== Canonical.encode(ours.json)) {
     return {
       code: 'schema-invalid',
       message: 'The schema is not the one this signer evaluates policies against.',

@@ -1,7 +1,7 @@
 import { type Address, keccak256 } from 'viem'
 import * as Amount from './Amount.ts'
 import * as Breaker from './Breaker.ts'
-import * as Canonical from './Canonical.ts'
+import { Canonical } from '@airlock/audit-log'
 import type { CedarApi, DetailedError } from './Cedar.ts'
 import { coreFile, corePolicies } from './core.ts'
 import { InvalidFactsError, InvalidPolicySetError } from './errors.ts'
@@ -198,7 +198,7 @@ export function create({ cedar, policies, org }: CreateParameters): Engine {
   const set = staticPolicies(infos)
   // Parse the schema and policies once into Cedar's cache, not on every request; the id is the
   // content hash, so engines with different policies never share an entry.
-  const setId = keccak256(Canonical.encode(set))
+  const setId = keccak256(Canonical.encodeBytes(set))
   if (!preparsed.has(cedar)) {
     const answer = cedar.preparseSchema(schemaName, schemaText)
     if (answer.type === 'failure')

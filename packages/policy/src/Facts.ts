@@ -1,3 +1,4 @@
+import { Findings } from '@airlock/safe'
 import { type Address, type Hex, zeroAddress } from 'viem'
 import { InvalidFactsError } from './errors.ts'
 import { type Tier, tiers } from './OrgConfig.ts'
@@ -69,8 +70,9 @@ export type CallFact = {
   method: string | undefined
 }
 
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical'
-export const severities = ['info', 'low', 'medium', 'high', 'critical'] as const satisfies readonly Severity[]
+export type Severity = Findings.Severity
+/** Least to most dangerous: a finding's index here is its rank for `maxSeverity`. */
+export const severities: readonly Severity[] = [...Findings.severities].reverse()
 
 export type FindingFact = { code: string; severity: Severity }
 

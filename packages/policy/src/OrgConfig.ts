@@ -1,10 +1,11 @@
-import { OrgConfig as DecoderOrg } from '@airlock/safe'
+import { OrgConfig as DecoderOrg, Tier as SafeTier } from '@airlock/safe'
 import type { Address } from 'viem'
 import { InvalidOrgConfigError } from './errors.ts'
 import { get, reader } from './parse.ts'
 
-export type Tier = 'emergency' | 'routine' | 'critical' | 'existential'
-export const tiers = ['emergency', 'routine', 'critical', 'existential'] as const satisfies readonly Tier[]
+/** The decoder's tier (`Tier` in @airlock/safe), named here so policy code needs one import. */
+export type Tier = SafeTier.Tier
+export const tiers = SafeTier.tiers
 
 /** A contract named in the config; without a chainId it matches on every chain (e.g. MultiSendCallOnly). */
 export type Contract = { name: string; address: Address; chainId: number | undefined }

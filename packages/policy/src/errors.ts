@@ -10,11 +10,6 @@ export class InvalidFactsError extends BaseError {
   override name = 'Policy.InvalidFactsError'
 }
 
-/** A value cannot be written as canonical JSON (floats, undefined, non-plain objects). */
-export class CanonicalJsonError extends BaseError {
-  override name = 'Policy.CanonicalJsonError'
-}
-
 /** The policies do not parse or do not validate against the schema; carries the diagnostics. */
 export class InvalidPolicySetError extends BaseError {
   override name = 'Policy.InvalidPolicySetError'

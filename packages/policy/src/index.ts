@@ -1,7 +1,6 @@
 import * as Amount from './Amount.ts'
 import * as Breaker from './Breaker.ts'
 import * as Bundle from './Bundle.ts'
-import * as Canonical from './Canonical.ts'
 import * as Cedar from './Cedar.ts'
 import * as Engine from './Engine.ts'
 import * as Facts from './Facts.ts'
@@ -15,7 +14,6 @@ export type { CedarApi, DetailedError } from './Cedar.ts'
 export { coreFile, corePolicies } from './core.ts'
 export type { Derived, Diagnostic, Evaluation, PolicyInfo, Reason, Validation } from './Engine.ts'
 export {
-  CanonicalJsonError,
   CedarLoadError,
   InvalidBundleError,
   InvalidFactsError,
@@ -37,4 +35,4 @@ export type {
 export type { AssetConfig, BreakerConfig, SafeConfig, Tier, TierRequirement } from './OrgConfig.ts'
 export { type ActionName, namespace, schemaText } from './schema.ts'
 export type { AssetVelocity, BucketUsage, EpochUsage, Outflow } from './Velocity.ts'
-export { Amount, Breaker, Bundle, Canonical, Cedar, Engine, Facts, OrgConfig, PolicyTest, Velocity }
+export { Amount, Breaker, Bundle, Cedar, Engine, Facts, OrgConfig, PolicyTest, Velocity }

@@ -1,5 +1,4 @@
-// The Airlock Cedar schema. airlock.cedarschema beside this file is the same text for editors
-// and tools; a test keeps the two equal. Kept as a string so portable code needs no file access.
+// The Airlock Cedar schema, stored once, as a string so portable code needs no file access.
 
 /**
  * The Cedar schema (human-readable format) every bundle's policies are validated against.

@@ -1,4 +1,4 @@
-import type { AnalyzeReturnType, SafeTx, SafeVersion } from '@airlock/safe'
+import type { AnalyzeReturnType, SafeTx, SafeVersion, Tier as SafeTier } from '@airlock/safe'
 import type { Address, Hex } from 'viem'
 
 /**
@@ -18,7 +18,7 @@ export type ActionState =
   | 'superseded'
 
 /** The decoder's risk tier (from `analyze` in @airlock/safe). */
-export type Tier = 'emergency' | 'routine' | 'critical' | 'existential'
+export type Tier = SafeTier.Tier
 
 /** `transaction`: an ordinary action; `rejection`: an empty call to the Safe itself that burns a nonce. */
 export type ActionKind = 'transaction' | 'rejection'

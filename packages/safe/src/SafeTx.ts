@@ -1,4 +1,4 @@
-import { type Address, getAddress, type Hex, isAddress, zeroAddress } from 'viem'
+import { type Address, getAddress, type Hex, isAddress, maxUint256, zeroAddress } from 'viem'
 import { InvalidAddressError, InvalidFieldError, InvalidHexError, InvalidNumberError } from './errors.ts'
 import * as SafeVersion from './SafeVersion.ts'
 
@@ -42,7 +42,6 @@ export type SafeTxInput = {
   nonce?: unknown
 }
 
-const UINT256_MAX = (1n << 256n) - 1n
 
 /**
  * Validates and normalises loose input into a SafeTx. Throws a typed error naming the bad field.
@@ -171,7 +170,7 @@ export function parseUint(value: unknown, field: string): bigint {
       hint: 'Give a non-negative integer in decimal (or 0x-hex).',
     })
   }
-  if (parsed < 0n || parsed > UINT256_MAX) {
+  if (parsed < 0n || parsed > maxUint256) {
     throw new InvalidNumberError(`${field} is out of range for uint256: ${parsed}.`, {
       hint: 'Give a value between 0 and 2^256-1.',
     })

@@ -13,6 +13,7 @@ import {
   analyze,
   Calls,
   Describe,
+  type Findings,
   LedgerDisplay,
   type LedgerHashes,
   type SafeContext,
@@ -21,15 +22,16 @@ import {
   type SafeTxHashes,
   SafeVersion,
   Signature,
+  type Tier as SafeTier,
 } from '@airlock/safe'
 import type { SignRequest } from '@airlock/transport'
-import { type Address, type Hex, isAddressEqual } from 'viem'
+import { type Address, type Hex, isAddressEqual, maxUint256 } from 'viem'
 import * as Attestation from './Attestation.ts'
 import type { LogState, Released } from './DecisionLog.ts'
 import * as Installed from './Installed.ts'
 import * as Refusal from './Refusal.ts'
 
-export type Tier = AnalyzeReturnType['tier']
+export type Tier = SafeTier.Tier
 
 /** Who is signing: the owner address of the key and what kind of key holds it. */
 export type Identity = { address: Address; keyKind: KeyKind }
@@ -50,7 +52,7 @@ export type Stage =
   /** Round 1 of Critical/Existential: an approval attestation, never a Safe signature. */
   | 'attestation'
 
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
+export type Severity = Findings.Severity
 
 /** A decoder finding, or one the signer raised about the request's signatures and attestations. */
 export type ReviewFinding = {
@@ -550,7 +552,6 @@ export function leafCalls(analysis: AnalyzeReturnType): CallFact[] {
   }))
 }
 
-const UINT256_MAX = (1n << 256n) - 1n
 
 /**
  * What leaves the Safe, per asset and recipient: native value sent by the Safe, tokens it transfers,
@@ -574,7 +575,7 @@ export function outflowsOf(analysis: AnalyzeReturnType): OutflowFact[] {
     if (action.type === 'token-approval' && action.mode !== 'decrease' && action.owner === safe) {
       out.push({
         asset: lower(action.token),
-        amount: action.unlimited ? UINT256_MAX : action.amount,
+        amount: action.unlimited ? maxUint256 : action.amount,
         to: lower(action.spender),
       })
     }

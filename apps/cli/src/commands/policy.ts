@@ -1,7 +1,8 @@
 // `airlock policy …`: security leads check, test, bundle and sign policy sets; the signer imports them.
 import { statSync } from 'node:fs'
 import { BaseError } from '@airlock/errors'
-import { Bundle, type BundleVerification, Canonical, Engine, PolicyTest } from '@airlock/policy'
+import { Canonical } from '@airlock/audit-log'
+import { Bundle, type BundleVerification, Engine, PolicyTest } from '@airlock/policy'
 import { cedar, loadPolicyDir, runPolicyTests } from '@airlock/policy/node'
 import { PolicyBundle, Ur } from '@airlock/transport'
 import {
@@ -316,7 +317,7 @@ export const policyCommands: Command[] = [
  * PolicyBundle.toUr({ version: bundle.version, document: bundleDocument(bundle) })
  */
 export function bundleDocument(bundle: Bundle.Bundle): Uint8Array {
-  return Canonical.encode(bundle)
+  return Canonical.encodeBytes(bundle)
 }
 
 function describeVerification(result: BundleVerification, installed: Bundle.Bundle | undefined): string {

@@ -1,4 +1,4 @@
-import type { Address } from 'viem'
+import { type Address, maxUint256 } from 'viem'
 import * as Calls from './Calls.ts'
 import * as KnownContracts from './KnownContracts.ts'
 import * as OrgConfig from './OrgConfig.ts'
@@ -19,8 +19,7 @@ export type Outflow = {
   paths: readonly Calls.Path[]
 }
 
-const UINT256_MAX = (1n << 256n) - 1n
-const cap = (amount: bigint) => (amount > UINT256_MAX ? UINT256_MAX : amount)
+const cap = (amount: bigint) => (amount > maxUint256 ? maxUint256 : amount)
 
 /**
  * Sums the outflows of the Safe per asset: native first, then ERC-20 tokens by address. Only calls
@@ -84,7 +83,7 @@ export function outflows({
         asset === 'native' ? undefined : (OrgConfig.label(org, asset) ?? KnownContracts.get(asset)?.label),
       transferred: sum.transferred,
       approved: sum.approved,
-      total: sum.unlimited ? UINT256_MAX : cap(sum.transferred + sum.approved),
+      total: sum.unlimited ? maxUint256 : cap(sum.transferred + sum.approved),
       unlimited: sum.unlimited,
       paths: sum.paths,
     }))

@@ -1,4 +1,4 @@
-import type { Address } from 'viem'
+import { type Address, maxUint256 } from 'viem'
 import { InvalidOrgConfigError } from '../errors.ts'
 import { parseAddress } from '../SafeTx.ts'
 
@@ -51,7 +51,6 @@ const KEYS = [
   'knownContracts',
 ] as const
 const STANDARDS: readonly TokenStandard[] = ['erc20', 'erc721', 'erc1155']
-const UINT256_MAX = (1n << 256n) - 1n
 
 /** An org configuration that knows nothing: no guardian, no thresholds, no extra trust. */
 export const empty: OrgConfig = {
@@ -192,7 +191,7 @@ function thresholds(value: unknown): Map<AssetId, bigint> {
     let amount: bigint | undefined
     if (typeof raw === 'bigint') amount = raw
     else if (typeof raw === 'string' && /^(0|[1-9][0-9]*)$/.test(raw)) amount = BigInt(raw)
-    if (amount === undefined || amount < 0n || amount > UINT256_MAX) {
+    if (amount === undefined || amount < 0n || amount > maxUint256) {
       throw new InvalidOrgConfigError(
         `largeThresholds.${key} is not an amount: ${JSON.stringify(String(raw))}.`,
         {

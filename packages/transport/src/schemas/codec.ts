@@ -1,7 +1,7 @@
 // A small schema toolkit for Airlock's CBOR formats: integer-keyed maps (compact in a QR), strict canonical
 // CBOR, every field validated on decode with an error naming its path (`tx.nonce`, `signatures[1].signer`).
 import { type DecodeOptions, decode as decodeCbor, encode as encodeCbor, Tagged } from 'cborg'
-import { type Address, bytesToHex, getAddress, type Hex, hexToBytes } from 'viem'
+import { type Address, bytesToHex, getAddress, type Hex, hexToBytes, maxUint256 } from 'viem'
 import {
   InvalidCborError,
   InvalidFieldError,
@@ -103,12 +103,11 @@ export const uint: Codec<number> = {
 }
 
 const UINT64_MAX = (1n << 64n) - 1n
-const UINT256_MAX = (1n << 256n) - 1n
 
 /** A uint256 as an exact bigint: a CBOR integer up to 2^64-1, a tag-2 bignum above. */
 export const uint256: Codec<bigint> = {
   toCbor(value, field) {
-    if (typeof value !== 'bigint' || value < 0n || value > UINT256_MAX) {
+    if (typeof value !== 'bigint' || value < 0n || value > maxUint256) {
       throw invalid(field, 'must be a uint256 bigint', 'Give a bigint between 0 and 2^256-1.')
     }
     if (value <= UINT64_MAX) return value

@@ -1,7 +1,7 @@
 import { SafeTxHash, SafeVersion } from '@airlock/safe'
 import { decode as decodeCbor, encode as encodeCbor, Tagged } from 'cborg'
 import fc from 'fast-check'
-import { bytesToHex, getAddress, type Hex, zeroAddress } from 'viem'
+import { bytesToHex, getAddress, type Hex, maxUint256, zeroAddress } from 'viem'
 import { describe, expect, it } from 'vitest'
 import * as Ur from '../Ur.ts'
 import { UrDecoder } from '../UrDecoder.ts'
@@ -10,15 +10,14 @@ import * as PolicyBundle from './PolicyBundle.ts'
 import * as SignatureResponse from './SignatureResponse.ts'
 import * as SignRequest from './SignRequest.ts'
 
-const UINT256_MAX = (1n << 256n) - 1n
 
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((bytes) => getAddress(bytesToHex(bytes)))
 const hexBytes = (min: number, max: number) =>
   fc.uint8Array({ minLength: min, maxLength: max }).map((bytes) => bytesToHex(bytes))
 // Bias towards the edges where encodings change: 2^53, 2^64 and 2^256-1.
 const uint256 = fc.oneof(
-  fc.bigInt({ min: 0n, max: UINT256_MAX }),
-  fc.constantFrom(0n, 23n, 24n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 64n - 1n, 2n ** 64n, UINT256_MAX),
+  fc.bigInt({ min: 0n, max: maxUint256 }),
+  fc.constantFrom(0n, 23n, 24n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 64n - 1n, 2n ** 64n, maxUint256),
 )
 const plainText = (max: number) =>
   fc.string({ maxLength: max, unit: 'grapheme' }).filter((s) => !/[\p{Cc}\p{Cf}]/u.test(s))
