@@ -94,3 +94,13 @@ export class KeyFileError extends BaseError {
 export class VerifyWorkerError extends BaseError {
   override name = 'AuditLog.VerifyWorkerError'
 }
+
+/** A tree size or leaf index outside the tree a Merkle proof is asked for. */
+export class TreeRangeError extends BaseError {
+  override name = 'AuditLog.TreeRangeError'
+  constructor({ what, value, max }: { what: string; value: number; max: number }) {
+    super(`The ${what} ${value} is outside the log's tree (0 to ${max}).`, {
+      hint: 'Ask for a size the log has reached; a witnessed head larger than the log means entries are missing.',
+    })
+  }
+}

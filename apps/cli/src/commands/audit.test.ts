@@ -161,6 +161,43 @@ describe('airlock audit verify', () => {
     expect(truncated.stderr).toMatch(/does not match: file has \d+ bytes, manifest says \d+/)
   })
 
+  it('signs tree heads with audit head, and names a cut tail or an edited entry against witnessed heads', async () => {
+    const keyFile = tmp('head-audit.key')
+    await saveKey({ path: keyFile, privateKey: keyA.privateKey })
+    const early = write('early.jsonl', joinLines(lines(logText).slice(0, 4)))
+    const heads = [
+      await runCli(['audit', 'head', early, '--key-file', keyFile]),
+      await runCli(['audit', 'head', logPath, '--key-file', keyFile]),
+    ]
+    for (const head of heads) expect(head.code, head.stderr).toBe(0)
+    const headsFile = write('heads.jsonl', heads.map((h) => h.stdout).join(''))
+    expect(JSON.parse(heads[1]!.stdout)).toMatchObject({ size: lines(logText).length, keyId: keyA.keyId })
+
+    const ok = await runCli([...verifyArgs(logPath), '--heads', headsFile])
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).toContain('2 of 2 witnessed heads match')
+
+    const cut = write('cut-heads.jsonl', joinLines(lines(logText).slice(0, -2)))
+    const truncated = await runCli([...verifyArgs(cut), '--heads', headsFile])
+    expect(truncated.code).toBe(1)
+    expect(truncated.stderr).toMatch(/the log has only \d+ entries, so its tail was cut off/)
+
+    // Re-signed by another key after an edit: the chain verifies under that key, the heads do not.
+    const json = await runCli([...verifyArgs(logPath), '--heads', headsFile, '--json'])
+    expect(JSON.parse(json.stdout).heads.map((h: { status: string }) => h.status)).toEqual(['ok', 'ok'])
+    const forged = write('forged-heads.jsonl', heads[1]!.stdout.replace(/"root":"[0-9a-f]{2}/, '"root":"00'))
+    const bad = await runCli([...verifyArgs(logPath), '--heads', forged])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain("not signed by this log's key")
+    // A log edited and re-signed by its own key (a compromised signer rewriting history) is a fork.
+    const rewritten = AuditLog.create({ signer: keyA, clock: tickingClock() })
+    for (let i = 0; i < lines(logText).length - 1; i++) rewritten.append({ event: 'reviewed', safeTxHash })
+    const fork = write('fork.jsonl', rewritten.text())
+    const forkCheck = await runCli([...verifyArgs(fork), '--heads', headsFile])
+    expect(forkCheck.code).toBe(1)
+    expect(forkCheck.stderr).toMatch(/have another root, so an entry was edited or replaced/)
+  })
+
   it('rejects a malformed key and a missing key as one-line errors', async () => {
     const bad = await runCli(['audit', 'verify', logPath, '--public-key', 'abcd'])
     expect(bad.code).toBe(1)

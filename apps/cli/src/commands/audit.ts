@@ -5,12 +5,14 @@ import {
   AuditKey,
   checkManifest,
   exportForUr,
+  type HeadCheck,
   type Manifest,
   parse,
   show,
+  TreeHead,
   type VerifyReturnType,
 } from '@airlock/audit-log'
-import { nodeEd25519, verifyParallel } from '@airlock/audit-log/node'
+import { loadKey, nodeEd25519, verifyParallel } from '@airlock/audit-log/node'
 import { BaseError, printable } from '@airlock/errors'
 import type { AuditLogExport } from '@airlock/transport'
 import type { Command } from '../command.ts'
@@ -21,6 +23,11 @@ import { readInputFile, writeFileAtomic } from './atomicFile.ts'
 /** The log failed verification; names the first bad entry. */
 export class AuditLogInvalidError extends BaseError {
   override name = 'Cli.AuditLogInvalidError'
+}
+
+/** The log does not contain a head that was witnessed for it (truncated, edited or forked). */
+export class AuditHeadsMismatchError extends BaseError {
+  override name = 'Cli.AuditHeadsMismatchError'
 }
 
 /** An export manifest does not match the key or the log file. */
@@ -48,12 +55,16 @@ export const auditVerify: Command = {
   path: ['audit', 'verify'],
   summary:
     'Verify an audit log: hash chain, Ed25519 signatures, sequence and time; name the first bad entry.',
-  usage: 'audit verify <log> (--public-key HEX | --key-file FILE) [--manifest FILE] [--json]',
+  usage: 'audit verify <log> (--public-key HEX | --key-file FILE) [--manifest FILE] [--heads FILE] [--json]',
   options: {
     ...keyOptions,
     manifest: {
       type: 'string',
       help: 'the signed export manifest (<log>.manifest.json): also checks digest and detects truncation',
+    },
+    heads: {
+      type: 'string',
+      help: 'tree heads witnessed for this log (JSON Lines or a JSON array): names truncation and forks',
     },
     json: { type: 'boolean', help: 'print the result as JSON' },
   },
@@ -76,22 +87,70 @@ export const auditVerify: Command = {
     // Every signature, on worker threads for large logs (same result as verify).
     const result = await verifyParallel(bytes, { publicKey, checkpoint })
     const keyId = AuditKey.id(publicKey)
+    const headChecks =
+      typeof values.heads === 'string'
+        ? TreeHead.check({
+            log: new TextDecoder().decode(bytes),
+            heads: readHeads(values.heads),
+            publicKey,
+            ed25519: nodeEd25519,
+          })
+        : undefined
+    const badHeads = headChecks?.filter((c) => c.status !== 'ok') ?? []
     if (values.json) {
       io.stdout(
         `${toJson({
-          ok: result.ok,
+          ok: result.ok && badHeads.length === 0,
           entries: result.entries.length,
           keyId,
           head: result.head ?? null,
           firstBad: result.firstBad ?? null,
+          ...(headChecks ? { heads: headChecks.map(headCheckJson) } : {}),
         })}\n`,
       )
     } else if (result.ok && result.head) {
+      const witnessed = headChecks
+        ? `, ${headChecks.length - badHeads.length} of ${headChecks.length} witnessed heads match`
+        : ''
       io.stdout(
-        `OK  ${result.entries.length} entries (seq 0..${result.head.seq}), key ${keyId}, head ${result.head.hash}, last ${result.head.time}${checkpoint ? ', matches the manifest' : ''}\n`,
+        `OK  ${result.entries.length} entries (seq 0..${result.head.seq}), key ${keyId}, head ${result.head.hash}, last ${result.head.time}${checkpoint ? ', matches the manifest' : ''}${witnessed}\n`,
       )
     }
     throwIfBad(file, result)
+    if (badHeads.length > 0) {
+      if (!values.json) for (const bad of badHeads) io.stderr(`${describeHeadCheck(bad)}\n`)
+      throw new AuditHeadsMismatchError(
+        `${badHeads.length} witnessed head(s) do not match ${file}: ${describeHeadCheck(badHeads[0]!)}`,
+        {
+          hint: 'A truncated or rewritten log: restore it from a backup or an export, and treat the signer as suspect until explained.',
+        },
+      )
+    }
+    return 0
+  },
+}
+
+export const auditHead: Command = {
+  path: ['audit', 'head'],
+  summary: "Sign a tree head for the signer's own log (size, Merkle root, time) for others to witness.",
+  usage: 'audit head <log> --key-file DIR/audit.key [--json]',
+  options: {
+    'key-file': { type: 'string', help: "the signer's audit key file (its private key signs the head)" },
+    json: { type: 'boolean', help: 'print the head as JSON (the default is one JSON line too)' },
+  },
+  allowPositionals: true,
+  run: async ({ values, positionals, io }) => {
+    const file = onePositional(positionals, auditHead.usage, 'log')
+    if (typeof values['key-file'] !== 'string') {
+      throw new UsageError('Missing --key-file.', { hint: `Usage: airlock ${auditHead.usage}` })
+    }
+    const signer = AuditKey.signer(await loadKey({ path: values['key-file'] }), { ed25519: nodeEd25519 })
+    const bytes = readInputFile(file, 'audit log')
+    // Only a log that verifies under this key gets a head: a head vouches for every entry it covers.
+    const result = await verifyParallel(bytes, { publicKey: signer.publicKey })
+    throwIfBad(file, result)
+    const leaves = TreeHead.leavesOf(new TextDecoder().decode(bytes))
+    io.stdout(`${JSON.stringify(TreeHead.sign({ leaves, signer, time: new Date() }))}\n`)
     return 0
   },
 }
@@ -251,7 +310,7 @@ export const auditImport: Command = {
   },
 }
 
-export const auditCommands: Command[] = [auditVerify, auditShow, auditExport, auditImport]
+export const auditCommands: Command[] = [auditVerify, auditHead, auditShow, auditExport, auditImport]
 
 // The UR codec (and what it loads) only for export and import: verify and show start without it.
 const transport = () => import('@airlock/transport')
@@ -308,6 +367,53 @@ function throwIfBad(what: string, result: VerifyReturnType): void {
       hint: `Entries before it verified (${result.entries.length}); treat this entry and everything after it as untrusted.`,
     },
   )
+}
+
+/** Witnessed heads from a file: JSON Lines (one head per line, as `audit head` prints) or a JSON array. */
+function readHeads(path: string): TreeHead.TreeHead[] {
+  const text = new TextDecoder().decode(readInputFile(path, 'witnessed heads')).trim()
+  try {
+    const values: unknown[] = text.startsWith('[')
+      ? (JSON.parse(text) as unknown[])
+      : text
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line) as unknown)
+    return values.map(TreeHead.parse)
+  } catch (cause) {
+    throw new InputFileError(`The heads file ${path} is not a list of tree heads.`, {
+      hint: "Pass the heads as 'airlock audit head' prints them, one JSON object per line.",
+      cause,
+    })
+  }
+}
+
+function describeHeadCheck(check: HeadCheck): string {
+  const at = `head of ${check.head.size} entries signed ${check.head.time}`
+  switch (check.status) {
+    case 'ok':
+      return `${at}: matches`
+    case 'bad-signature':
+      return `${at}: not signed by this log's key`
+    case 'truncated':
+      return `${at}: the log has only ${check.logSize} entries, so its tail was cut off`
+    case 'forked':
+      return `${at}: the log's first ${check.head.size} entries have another root, so an entry was edited or replaced`
+    default: {
+      const never: never = check
+      return never
+    }
+  }
+}
+
+function headCheckJson(check: HeadCheck): Record<string, unknown> {
+  return {
+    status: check.status,
+    size: check.head.size,
+    time: check.head.time,
+    ...(check.status === 'truncated' ? { logSize: check.logSize } : {}),
+    ...(check.status === 'forked' ? { actualRoot: check.actualRoot } : {}),
+  }
 }
 
 function readPublicKey(values: Record<string, unknown>, usage: string): Uint8Array {
