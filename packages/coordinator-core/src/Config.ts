@@ -1,5 +1,5 @@
 import { OrgConfig as PolicyOrg } from '@airlock/policy'
-import { type OrgConfig as DecoderOrg, KnownContracts, type SafeVersion } from '@airlock/safe'
+import { type DecoderOrg, KnownContracts, type SafeVersion } from '@airlock/safe'
 import { type Address, getAddress, isAddress } from 'viem'
 import { InvalidConfigError } from './errors.ts'
 

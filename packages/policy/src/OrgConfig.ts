@@ -1,4 +1,4 @@
-import { OrgConfig as DecoderOrg, Tier as SafeTier } from '@airlock/safe'
+import { DecoderOrg, Tier as SafeTier } from '@airlock/safe'
 import type { Address } from 'viem'
 import { InvalidOrgConfigError } from './errors.ts'
 import { get, reader } from './parse.ts'

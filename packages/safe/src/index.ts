@@ -6,7 +6,9 @@ import * as Describe from './decode/Describe.ts'
 import * as Findings from './decode/Findings.ts'
 import * as KnownContracts from './decode/KnownContracts.ts'
 import * as MultiSend from './decode/MultiSend.ts'
-import * as OrgConfig from './decode/OrgConfig.ts'
+// What the decoder knows about the org, built from the policy bundle's org config (`OrgConfig.toDecoder`
+// in @airlock/policy): one org-config format everywhere.
+import * as DecoderOrg from './decode/OrgConfig.ts'
 import * as Tier from './decode/Tier.ts'
 import * as LedgerDisplay from './LedgerDisplay.ts'
 import * as NestedSafe from './NestedSafe.ts'
@@ -42,13 +44,13 @@ export {
   Action,
   Assets,
   Calls,
+  DecoderOrg,
   Describe,
   Findings,
   KnownContracts,
   LedgerDisplay,
   MultiSend,
   NestedSafe,
-  OrgConfig,
   SafeTx,
   SafeTxHash,
   SafeVersion,

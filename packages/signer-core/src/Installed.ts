@@ -1,5 +1,5 @@
 import { Bundle, type CedarApi, Engine, OrgConfig } from '@airlock/policy'
-import type { OrgConfig as DecoderOrg } from '@airlock/safe'
+import type { DecoderOrg } from '@airlock/safe'
 import type { Hex } from 'viem'
 import type { AttestedTier } from './Attestation.ts'
 import { InvalidSignerRulesError } from './errors.ts'
@@ -13,6 +13,14 @@ export type SignerRules = {
   allowLegacySafeVersions: boolean
   /** Sign a different transaction for a Safe and nonce this signer already signed (with operator acknowledgement). */
   allowReplacement: boolean
+  /**
+   * A clock reset signed by the security leads: a signer whose log ran ahead of the true time (a
+   * laptop clock without time sync) accepts its clock again once it reads at least `at` (unix
+   * seconds, the true time the leads read when they made the bundle). Logged when the bundle is
+   * installed; entries keep the log's last time until the clock catches up, so delays and windows
+   * only ever look longer, never shorter.
+   */
+  clockReset: { at: number } | undefined
 }
 
 /** The policy the signer runs: a verified bundle, its parsed org config, its Cedar engine and the signer's rules. */
@@ -27,7 +35,7 @@ export type Installed = {
   decoderOrg(chainId: number): DecoderOrg.OrgConfig
 }
 
-const ruleKeys = ['allowLegacySafeVersions', 'allowReplacement'] as const
+const ruleKeys = ['allowLegacySafeVersions', 'allowReplacement', 'clockReset'] as const
 
 /**
  * Reads `signerRules` from a bundle's raw org JSON; unknown keys are refused so a typo cannot
@@ -37,7 +45,11 @@ const ruleKeys = ['allowLegacySafeVersions', 'allowReplacement'] as const
  * Installed.signerRules({ signerRules: { allowReplacement: true } }) // { allowLegacySafeVersions: false, allowReplacement: true }
  */
 export function signerRules(orgJson: unknown): SignerRules {
-  const rules: SignerRules = { allowLegacySafeVersions: false, allowReplacement: false }
+  const rules: SignerRules = {
+    allowLegacySafeVersions: false,
+    allowReplacement: false,
+    clockReset: undefined,
+  }
   if (orgJson === null || typeof orgJson !== 'object' || !Object.hasOwn(orgJson, 'signerRules')) return rules
   const raw = (orgJson as Record<string, unknown>).signerRules
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -51,14 +63,38 @@ export function signerRules(orgJson: unknown): SignerRules {
         hint: `Known keys: ${ruleKeys.join(', ')}.`,
       })
     }
+    if (key === 'clockReset') {
+      rules.clockReset = clockReset(value)
+      continue
+    }
     if (typeof value !== 'boolean') {
       throw new InvalidSignerRulesError(`signerRules.${key} is not true or false.`, {
         hint: 'Give a JSON boolean.',
       })
     }
-    rules[key as keyof SignerRules] = value
+    rules[key as 'allowLegacySafeVersions' | 'allowReplacement'] = value
   }
   return rules
+}
+
+// 2000-01-01 to 9999-12-31: a reset time outside it is a typo, not a clock.
+function clockReset(value: unknown): { at: number } {
+  const at = (value as { at?: unknown } | null)?.at
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    Object.keys(value).some((k) => k !== 'at') ||
+    typeof at !== 'number' ||
+    !Number.isSafeInteger(at) ||
+    at < 946_684_800 ||
+    at > 253_402_300_799
+  ) {
+    throw new InvalidSignerRulesError('signerRules.clockReset is not { "at": <unix seconds> }.', {
+      hint: 'Give the true time (unix seconds) read from a trusted clock when the bundle was made.',
+    })
+  }
+  return { at }
 }
 
 /**

@@ -1,4 +1,5 @@
-import { Abis, analyze, Describe, OrgConfig, SafeTxHash } from '@airlock/safe'
+import { OrgConfig } from '@airlock/policy'
+import { Abis, analyze, Describe, SafeTxHash } from '@airlock/safe'
 import type { Abi } from 'viem'
 import type { Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
@@ -44,7 +45,7 @@ export const safeDecode: Command = {
     ...safeTxOptions,
     org: {
       type: 'string',
-      help: 'org configuration JSON (guardian, pausable contracts, large thresholds, …)',
+      help: "the org config JSON, as in a policy bundle's org.json (safes, assets with large amounts, …)",
     },
     abi: {
       type: 'string',
@@ -57,7 +58,10 @@ export const safeDecode: Command = {
     const { tx, context } = readSafeTx(values)
     const org =
       typeof values.org === 'string'
-        ? OrgConfig.parse(readJsonFile(values.org, 'org configuration'))
+        ? OrgConfig.toDecoder(
+            OrgConfig.parse(readJsonFile(values.org, 'org configuration')),
+            Number(context.chainId),
+          )
         : undefined
     const abis = readAbis((values.abi as string[] | undefined) ?? [])
     const result = analyze({ tx, context, org, abis })

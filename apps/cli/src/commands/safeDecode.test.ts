@@ -60,7 +60,20 @@ describe('airlock safe decode', () => {
   it('uses the org configuration for large transfers and prints a readable review', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-org-'))
     const org = join(dir, 'org.json')
-    writeFileSync(org, JSON.stringify({ largeThresholds: { [usdc]: '1000000000' } }))
+    // The org config format of a policy bundle's org.json: USDC is "large" above 1,000 USDC.
+    writeFileSync(
+      org,
+      JSON.stringify({
+        name: 'test org',
+        safes: [
+          { name: 'treasury', address: safe, chainId: 1, version: '1.4.1', owners: [alice], threshold: 1 },
+        ],
+        assets: [
+          { id: 'USDC', chainId: 1, address: usdc, decimals: 6, policyDecimals: 0, large: '1000000000' },
+        ],
+        admins: { addresses: [alice], threshold: 1 },
+      }),
+    )
     const large = await runCli([...base, '--to', usdc, '--data', transfer(5_000_000_000n), '--org', org])
     expect(JSON.parse(large.stdout).tier).toBe('critical')
     const small = await runCli([...base, '--to', usdc, '--data', transfer(5n), '--org', org])
