@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { extname, join, resolve } from 'node:path'
 import {
   AuditLogExport,
@@ -11,7 +11,8 @@ import {
   UrDecoder,
   UrTypes,
 } from '@airlock/transport'
-import { loadZxingReaderWasm, QrCode, QrDensity, QrReader } from '@airlock/transport/images'
+import { loadZxingReaderWasm, Png, QrCode, QrDensity, QrReader } from '@airlock/transport/images'
+import { isBaseError } from '@airlock/errors'
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import { PNG } from 'pngjs'
 import { bytesToHex } from 'viem'
@@ -195,9 +196,21 @@ function listImages(inputs: string[], io: Io): string[] {
   return files
 }
 
-function readPng(file: string): { data: Uint8ClampedArray; width: number; height: number } {
+async function readPng(file: string): Promise<{ data: Uint8ClampedArray; width: number; height: number }> {
+  const bytes = readInputFile(file, 'image')
+  // Dimensions and inflated size are bounded before pngjs allocates or inflates anything.
   try {
-    const png = PNG.sync.read(readFileSync(file))
+    await Png.check(bytes)
+  } catch (cause) {
+    if (!isBaseError(cause)) throw cause
+    throw new InputFileError(`${file}: ${cause.shortMessage}`, {
+      hint: cause.hint,
+      details: cause.details,
+      cause,
+    })
+  }
+  try {
+    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))
     return {
       data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length),
       width: png.width,
@@ -271,7 +284,7 @@ export async function decodeImages({
   const decoder = new UrDecoder(expectedTypes ? { expectedTypes } : {})
   let problems = 0
   for (const file of files) {
-    const symbols = await reader.read(readPng(file))
+    const symbols = await reader.read(await readPng(file))
     if (symbols.length === 0) io.stderr(`${file}: no QR code found\n`)
     for (const symbol of symbols) {
       const status = decoder.receive(symbol.text)

@@ -5,7 +5,8 @@ import {
   ZXING_WASM_SHA256,
   type ZXingModuleOverrides,
 } from 'zxing-wasm/reader'
-import { QrDecodeError, ZxingLoadError } from './errors.ts'
+import { InvalidFrameError, QrDecodeError, ZxingLoadError } from './errors.ts'
+import { maxPixels } from './png.ts'
 import { assert as assertFrame, type RgbaFrame } from './RgbaFrame.ts'
 
 /** One QR code found in a frame. */
@@ -97,6 +98,14 @@ export async function create({
   return {
     async read(frame) {
       assertFrame(frame)
+      // zxing copies the frame and builds a luminance plane and binarised matrix of the same size:
+      // bound the pixels so one oversized frame cannot exhaust the renderer's memory.
+      if (frame.width * frame.height > maxPixels) {
+        throw new InvalidFrameError('The camera frame has more pixels than a QR frame needs.', {
+          hint: `Downscale frames to at most ${maxPixels} pixels before reading.`,
+          details: `${frame.width} × ${frame.height}`,
+        })
+      }
       // Re-assert our overrides right before reading: zxing-wasm keeps one module per process, and
       // if anything else reset it, its default would be to fetch the binary from a CDN.
       prepareZXingModule({ overrides, fireImmediately: true })

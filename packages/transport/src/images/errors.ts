@@ -24,3 +24,16 @@ export class QrDecodeError extends BaseError {
 export class InvalidDensityError extends BaseError {
   override name = 'Transport.InvalidDensityError'
 }
+
+/** An image file is not a well-formed PNG (bad signature, truncated or misordered chunks, corrupt data). */
+export class InvalidImageError extends BaseError {
+  override name = 'Transport.InvalidImageError'
+}
+
+/**
+ * An image declares (or decompresses to) more pixels than a camera frame can have: refused before
+ * decoding, so a small file that claims a huge image cannot exhaust memory or time.
+ */
+export class ImageTooLargeError extends BaseError {
+  override name = 'Transport.ImageTooLargeError'
+}

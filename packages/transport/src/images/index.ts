@@ -1,4 +1,5 @@
 import * as Degrade from './degrade.ts'
+import * as Png from './png.ts'
 import * as QrCode from './QrCode.ts'
 import * as QrDensity from './QrDensity.ts'
 import * as QrReader from './QrReader.ts'
@@ -6,14 +7,17 @@ import * as RgbaFrame from './RgbaFrame.ts'
 
 export type { CameraParameters, ExposeParameters, PlaceParameters, Rng } from './degrade.ts'
 export {
+  ImageTooLargeError,
   InvalidDensityError,
   InvalidFrameError,
+  InvalidImageError,
   QrDecodeError,
   QrEncodeError,
   ZxingLoadError,
 } from './errors.ts'
 // Node only, but free of static node: imports (see the file), so this index stays portable.
 export { loadZxingReaderWasm } from './loadZxingWasm.node.ts'
+export type { PngHeader } from './png.ts'
 export type {
   EcLevel,
   EncodeParameters as QrEncodeParameters,
@@ -29,4 +33,4 @@ export type {
   QrSymbol,
 } from './QrReader.ts'
 export type { RgbaFrame as RgbaImage } from './RgbaFrame.ts'
-export { Degrade, QrCode, QrDensity, QrReader, RgbaFrame }
+export { Degrade, Png, QrCode, QrDensity, QrReader, RgbaFrame }

@@ -1,6 +1,7 @@
 // Internal CBOR helpers for the ERC-4527 registry types: strict decoding into Maps with integer keys,
 // and field readers that turn every surprise into a typed error.
 import { decode, encode, Tagged } from 'cborg'
+import { cborDepthProblem } from '../cborDepth.ts'
 import { KeystoneMalformedError } from './errors.ts'
 
 /** IANA tag for a UUID byte string (the request id). */
@@ -32,6 +33,12 @@ export function decodeMap(bytes: Uint8Array, what: string): CborMap {
   if (!(bytes instanceof Uint8Array)) {
     throw new KeystoneMalformedError(`The ${what} payload is not bytes.`, {
       hint: 'Pass the CBOR bytes of the scanned UR.',
+    })
+  }
+  // Nesting is bounded before cborg's recursive decoder runs (see cborDepth.ts).
+  if (cborDepthProblem(bytes) === 'too-deep') {
+    throw new KeystoneMalformedError(`The ${what} nests CBOR more deeply than any ERC-4527 message.`, {
+      hint: 'Scan the QR code again; it was not made by a Keystone-compatible wallet.',
     })
   }
   let value: unknown

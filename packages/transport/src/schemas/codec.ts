@@ -2,6 +2,7 @@
 // CBOR, every field validated on decode with an error naming its path (`tx.nonce`, `signatures[1].signer`).
 import { type DecodeOptions, decode as decodeCbor, encode as encodeCbor, Tagged } from 'cborg'
 import { type Address, bytesToHex, getAddress, type Hex, hexToBytes, maxUint256 } from 'viem'
+import { cborDepthProblem, defaultMaxDepth as maxCborDepth } from '../cborDepth.ts'
 import {
   InvalidCborError,
   InvalidFieldError,
@@ -52,6 +53,19 @@ export function decodeStrict(bytes: Uint8Array, what: string): unknown {
     throw new InvalidCborError(`The ${what} is not bytes.`, {
       hint: 'Pass the Uint8Array from the UR payload.',
     })
+  }
+  // Bounded before cborg's recursive decoder runs: deep nesting must not reach a stack overflow.
+  const problem = cborDepthProblem(bytes)
+  if (problem !== undefined) {
+    throw new InvalidCborError(
+      problem === 'too-deep'
+        ? `The ${what} nests CBOR more than ${maxCborDepth} levels deep.`
+        : `The ${what} is not valid CBOR.`,
+      {
+        hint: 'The data was damaged or made by incompatible software; create it again.',
+        details: problem,
+      },
+    )
   }
   try {
     return decodeCbor(bytes, decodeOptions)
