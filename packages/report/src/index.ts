@@ -1,2 +1,16 @@
-/** The security lead's report over signer logs (built in the report issue). */
-export const REPORT_FORMATS = ['html', 'csv', 'json'] as const
+import { csv } from './csv.ts'
+import { html } from './html.ts'
+import { build } from './Report.ts'
+
+export type {
+  Anomaly,
+  AssetInfo,
+  LogInput,
+  ReportModel,
+  SignerSummary,
+  TimelineRow,
+  VelocitySeries,
+} from './Report.ts'
+
+/** The security lead's report: `Report.build` the model, then `Report.html` / `Report.csv` it. */
+export const Report = { build, html, csv }

@@ -1,0 +1,1 @@
+export { chartJsSource } from './chartJs.node.ts'
