@@ -9,3 +9,8 @@ export class UsageError extends BaseError {
 export class InputFileError extends BaseError {
   override name = 'Cli.InputFileError'
 }
+
+/** An output path exists (or is an input) and --force was not given, or it is the wrong kind of entry. */
+export class OutputExistsError extends UsageError {
+  override name = 'Cli.OutputExistsError'
+}

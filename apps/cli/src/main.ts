@@ -1,4 +1,4 @@
-import { isBaseError, printable } from '@airlock/errors'
+import { FileSystemError, isBaseError, printable, systemErrorOf } from '@airlock/errors'
 import { type Command, help, parse } from './command.ts'
 import { UsageError } from './errors.ts'
 import { type Io, processIo } from './io.ts'
@@ -82,6 +82,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (isBaseError(error)) {
       io.stderr(`airlock: ${printable(error.oneLine)}\n`)
       return error instanceof UsageError ? 2 : 1
+    }
+    // A disk or permission fault outside Airlock's control is the user's to fix, not a bug.
+    if (systemErrorOf(error)) {
+      io.stderr(`airlock: ${printable(FileSystemError.from({ cause: error }).oneLine)}\n`)
+      return 1
     }
     io.stderr(`airlock: internal error: ${(error as Error)?.stack ?? String(error)}\n`)
     return 70

@@ -1,5 +1,6 @@
 // `airlock audit …`: security leads verify, read, export and import signer audit logs.
 import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import {
   AuditEntry,
   AuditKey,
@@ -18,7 +19,7 @@ import type { AuditLogExport } from '@airlock/transport'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { readJsonFile, toJson } from '../io.ts'
-import { readInputFile, writeFileAtomic } from './atomicFile.ts'
+import { readInputFile, writeOutputFile } from './atomicFile.ts'
 
 /** The log failed verification; names the first bad entry. */
 export class AuditLogInvalidError extends BaseError {
@@ -261,7 +262,7 @@ export const auditImport: Command = {
     if (typeof values.out !== 'string' || values.out === '') {
       throw new UsageError('Missing --out.', { hint: `Usage: airlock ${usage}` })
     }
-    const out = values.out
+    const out = resolve(io.cwd, values.out)
     if (existsSync(out)) {
       throw new InputFileError(`${out} already exists.`, {
         hint: 'Import into a new file; an audit log is never overwritten.',
@@ -297,7 +298,8 @@ export const auditImport: Command = {
         { hint: 'Export the log again; the codes do not describe their own content.' },
       )
     }
-    writeFileAtomic(out, exported.entries, { mode: 0o640 })
+    // Checked above and again atomically: an audit log is never overwritten, so no --force.
+    writeOutputFile({ path: out, content: exported.entries, inputs: [file], mode: 0o640 })
     io.stdout(
       `Imported ${result.entries.length} entries (seq ${exported.firstSequence}..${exported.lastSequence}) into ${out}, verified with key ${AuditKey.id(publicKey)}\n`,
     )

@@ -1,5 +1,6 @@
 // `airlock policy …`: security leads check, test, bundle and sign policy sets; the signer imports them.
 import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { BaseError } from '@airlock/errors'
 import { Canonical } from '@airlock/audit-log'
 import { Bundle, type BundleVerification, Engine, PolicyTest } from '@airlock/policy'
@@ -19,7 +20,7 @@ import { english, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { readJsonFile, toJson } from '../io.ts'
-import { readInputFile, writeFileAtomic } from './atomicFile.ts'
+import { forceOption, readInputFile, writeFileAtomic, writeOutputFile } from './atomicFile.ts'
 
 /** `airlock policy check` found errors in a policy set (the diagnostics are printed above it). */
 export class PolicySetInvalidError extends BaseError {
@@ -104,17 +105,18 @@ export const policyTest: Command = {
 export const policyBundle: Command = {
   path: ['policy', 'bundle'],
   summary: 'Build an unsigned policy bundle from a checked policy set directory.',
-  usage: 'policy bundle <dir> --version N --out FILE',
+  usage: 'policy bundle <dir> --version N --out FILE [--force]',
   options: {
     version: { type: 'string', help: 'bundle version: an integer, higher than the installed one' },
-    out: { type: 'string', help: 'where to write the bundle JSON' },
+    out: { type: 'string', help: 'where to write the bundle JSON (a new file)' },
+    ...forceOption,
   },
   allowPositionals: true,
   run: ({ values, positionals, io }) => {
-    const usage = 'policy bundle <dir> --version N --out FILE'
+    const usage = 'policy bundle <dir> --version N --out FILE [--force]'
     const dir = onePositional(positionals, usage, 'policy directory')
     const version = positiveInteger(values.version, '--version', usage)
-    const out = requiredString(values.out, '--out', usage)
+    const out = resolve(io.cwd, requiredString(values.out, '--out', usage))
     const loaded = loadPolicyDir(dir)
     for (const [name, json] of Object.entries(loaded.tests)) parseTestFile(name, json)
     // Never ship a set the signer would refuse: validate before anyone is asked to sign it.
@@ -127,7 +129,12 @@ export const policyBundle: Command = {
     }
     const tests = Object.keys(loaded.tests).length > 0 ? loaded.tests : undefined
     const bundle = Bundle.create({ version, policies: loaded.policies, org: loaded.orgJson, tests })
-    writeBundle(out, bundle)
+    writeOutputFile({
+      path: out,
+      content: `${JSON.stringify(bundle, null, 2)}\n`,
+      force: values.force === true,
+      inputs: [dir],
+    })
     const { addresses, threshold } = loaded.org.admins
     io.stdout(
       [

@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { readdirSync, rmSync, statSync } from 'node:fs'
 import { extname, join, resolve } from 'node:path'
+import { isBaseError } from '@airlock/errors'
 import {
   AuditLogExport,
   EthSignature,
@@ -12,14 +13,13 @@ import {
   UrTypes,
 } from '@airlock/transport'
 import { loadZxingReaderWasm, Png, QrCode, QrDensity, QrReader } from '@airlock/transport/images'
-import { isBaseError } from '@airlock/errors'
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import { PNG } from 'pngjs'
 import { bytesToHex } from 'viem'
 import type { Command, OptionSpec } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { type Io, toJson } from '../io.ts'
-import { readInputFile, writeFileAtomic } from './atomicFile.ts'
+import { forceOption, readInputFile, writeOutputDir, writeOutputFile } from './atomicFile.ts'
 
 export const densityOptions: Record<string, OptionSpec> = {
   type: { type: 'string', help: 'UR type (default bytes: the file is wrapped as a CBOR byte string)' },
@@ -73,11 +73,12 @@ export function plan(values: Record<string, unknown>, message: Uint8Array, type:
 export const qrEncode: Command = {
   path: ['qr', 'encode'],
   summary: 'Encode a file as animated UR QR frames (numbered PNGs plus an animated preview.html).',
-  usage: 'qr encode <file|-> --out DIR [--type bytes] [--fragment N] [--fps N] [--frames N]',
+  usage: 'qr encode <file|-> --out DIR [--force] [--type bytes] [--fragment N] [--fps N] [--frames N]',
   allowPositionals: true,
   options: {
     ...densityOptions,
-    out: { type: 'string', help: 'directory for frame-0001.png … and preview.html' },
+    out: { type: 'string', help: 'directory for frame-0001.png … and preview.html (created; never emptied)' },
+    ...forceOption,
     frames: {
       type: 'string',
       help: 'frames to write (default: twice the fragment count, for dropped frames)',
@@ -100,7 +101,7 @@ export const qrEncode: Command = {
       positiveInt(values.frames, 'frames') ?? (encoder.isSinglePart ? 1 : 2 * encoder.fragmentCount)
     const parts = encoder.firstParts(count)
 
-    await writeFrames({ out: values.out, parts, density, io })
+    await writeFrames({ out: values.out, parts, density, io, force: values.force === true })
     io.stderr(
       `${parts.length} frames (${encoder.fragmentCount} fragments of ${density.fragmentBytes} bytes, QR version ${density.version}, EC ${density.ecLevel}) at ${density.fps} fps: about ${density.expectedSeconds.toFixed(1)} s to scan.\n`,
     )
@@ -109,8 +110,10 @@ export const qrEncode: Command = {
 }
 
 /**
- * Writes UR parts as frame-0001.png …, preview.html and parts.txt into a new (or empty) directory,
- * staged in a temporary directory and renamed into place so a failure leaves nothing half-written.
+ * Writes UR parts as frame-0001.png …, preview.html and parts.txt into a new (or empty) directory; a
+ * new one is staged beside it and renamed into place, so a failure leaves nothing half-written. A
+ * non-empty directory is refused unless `force` (then frames of an earlier, longer run are removed so
+ * they do not mix with these; other files are kept).
  *
  * @example
  * await writeFrames({ out: 'frames', parts: encoder.firstParts(8), density, io })
@@ -120,36 +123,32 @@ export async function writeFrames({
   parts,
   density,
   io,
+  force = false,
 }: {
   out: string
   parts: readonly string[]
   density: Pick<ReturnType<typeof plan>, 'ecLevel' | 'version' | 'fps'>
   io: Io
+  force?: boolean | undefined
 }): Promise<void> {
   const out = resolve(io.cwd, outArg)
-  const staging = `${out}.tmp-${process.pid}`
-  rmSync(staging, { recursive: true, force: true })
-  mkdirSync(staging, { recursive: true })
+  const files: [string, string | Uint8Array][] = []
   const svgs: string[] = []
   for (const [i, part] of parts.entries()) {
     const qr = QrCode.encode(part, { ecLevel: density.ecLevel, version: density.version })
-    writeFileSync(
-      join(staging, `frame-${String(i + 1).padStart(4, '0')}.png`),
-      await QrCode.toPng(qr, { scale: 6 }),
-    )
+    files.push([frameName(i + 1), await QrCode.toPng(qr, { scale: 6 })])
     svgs.push(QrCode.toSvg(qr, { scale: 6 }))
   }
-  writeFileSync(join(staging, 'preview.html'), previewHtml(svgs, density.fps))
-  writeFileSync(join(staging, 'parts.txt'), `${parts.join('\n')}\n`)
-  if (existsDir(out) && readdirSync(out).length > 0) {
-    rmSync(staging, { recursive: true, force: true })
-    throw new UsageError(`${outArg} exists and is not empty.`, {
-      hint: 'Choose a new directory or remove it first.',
-    })
+  files.push(['preview.html', previewHtml(svgs, density.fps)], ['parts.txt', `${parts.join('\n')}\n`])
+  writeOutputDir({ path: out, files, force })
+  if (force) {
+    const fresh = new Set(files.map(([name]) => name))
+    for (const name of readdirSync(out))
+      if (/^frame-\d{4,}\.png$/.test(name) && !fresh.has(name)) rmSync(join(out, name), { force: true })
   }
-  rmSync(out, { recursive: true, force: true })
-  renameSync(staging, out)
 }
+
+const frameName = (n: number) => `frame-${String(n).padStart(4, '0')}.png`
 
 function existsDir(path: string): boolean {
   try {
@@ -315,10 +314,11 @@ export async function decodeImages({
 export const qrDecode: Command = {
   path: ['qr', 'decode'],
   summary: 'Decode UR QR frames (PNG images or a directory of them) back into the payload.',
-  usage: 'qr decode <DIR|images...> [--out FILE] [--json] [--type T]',
+  usage: 'qr decode <DIR|images...> [--out FILE [--force]] [--json] [--type T]',
   allowPositionals: true,
   options: {
-    out: { type: 'string', help: 'write the payload to FILE instead of stdout' },
+    out: { type: 'string', help: 'write the payload to FILE instead of stdout (a new file)' },
+    ...forceOption,
     json: { type: 'boolean', help: 'describe the UR as JSON (Airlock and Keystone types decoded)' },
     type: { type: 'string', multiple: true, help: 'accept only this UR type (repeatable)' },
   },
@@ -338,8 +338,12 @@ export const qrDecode: Command = {
     }
     const payload = result.type === 'bytes' ? unwrapBytes(result.payload) : result.payload
     if (typeof values.out === 'string') {
-      const out = resolve(io.cwd, values.out)
-      writeFileAtomic(out, payload)
+      writeOutputFile({
+        path: resolve(io.cwd, values.out),
+        content: payload,
+        force: values.force === true,
+        inputs: positionals.map((input) => resolve(io.cwd, input)),
+      })
     } else io.stdoutBytes(payload)
     return 0
   },

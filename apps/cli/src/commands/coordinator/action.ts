@@ -6,6 +6,7 @@ import { getAddress, type Hash, zeroHash } from 'viem'
 import type { Command } from '../../command.ts'
 import { UsageError } from '../../errors.ts'
 import { toJson } from '../../io.ts'
+import { forceOption } from '../atomicFile.ts'
 import { densityOptions, plan, positiveInt, writeFrames } from '../qr.ts'
 import { ExecutionFailedError, NotExecutableError, NothingToConfirmError } from './errors.ts'
 import { executorClient } from './executor.ts'
@@ -134,12 +135,16 @@ export const actionShow: Command = {
 export const actionQr: Command = {
   path: ['action', 'qr'],
   summary: 'The action’s airlock-sign-request as animated QR frames (--out DIR) or UR parts (--parts).',
-  usage: 'action qr <id> (--out DIR | --parts) [--fragment N] [--fps N] [--frames N]',
+  usage: 'action qr <id> (--out DIR [--force] | --parts) [--fragment N] [--fps N] [--frames N]',
   allowPositionals: true,
   options: {
     ...homeOption,
     ...densityOptions,
-    out: { type: 'string', help: 'directory for frame-0001.png …, preview.html and parts.txt' },
+    out: {
+      type: 'string',
+      help: 'directory for frame-0001.png …, preview.html and parts.txt (created; never emptied)',
+    },
+    ...forceOption,
     parts: { type: 'boolean', help: 'print the UR parts, one per line' },
     frames: {
       type: 'string',
@@ -175,7 +180,7 @@ export const actionQr: Command = {
       }
       if (typeof values.out === 'string') {
         const parts = encoder.firstParts(frames ?? (encoder.isSinglePart ? 1 : 2 * fragments))
-        await writeFrames({ out: values.out, parts, density, io })
+        await writeFrames({ out: values.out, parts, density, io, force: values.force === true })
         io.stderr(
           `Sign request ${request.requestId} for action ${id} (${action.tier}, safeTxHash ${action.safeTxHash}): ${parts.length} frames in ${values.out}, ${density.fps} fps.\n`,
         )
