@@ -604,6 +604,116 @@ describe('red team: the signer itself', () => {
   })
 })
 
+// A signer that signed once with its clock 49h ahead, then had its clock set right; and a reset
+// bundle whose true time is `offset` seconds after the corrected clock.
+async function ranAhead(offset: number) {
+  const p = await F.peer()
+  p.clock.advance(49 * 3600)
+  await expectReleased(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)), 'safe-signature')
+  p.clock.advance(-49 * 3600)
+  const signerRules = { allowReplacement: true, clockReset: { at: p.clock.now + offset } }
+  return { p, reset: await F.bundle({ version: 2, org: F.orgJson({ signerRules }) }) }
+}
+
+describe('red team: no exception escapes, and a clock that ran ahead', () => {
+  it('32b. a clock that ran 49h ahead blocks every later approval until a bundle-signed clock reset', async () => {
+    const p = await F.peer()
+    p.clock.advance(49 * 3600)
+    await expectReleased(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)), 'safe-signature')
+    p.clock.advance(-49 * 3600 + 60) // time sync fixed the laptop's clock
+    const refused = await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 1)), 'clock-rollback')
+    expect(refused.refusals[0]?.message).toMatch(/clock reset signed by the security leads/)
+    // A bundle without a reset cannot even be installed while the clock is behind the log.
+    await expect(p.signer.installBundle(await F.bundle({ version: 2 }))).rejects.toThrow(/earlier/)
+    // The leads sign a newer bundle carrying the true time they read.
+    const reset = await F.bundle({
+      version: 3,
+      org: F.orgJson({ signerRules: { allowReplacement: true, clockReset: { at: p.clock.now - 30 } } }),
+    })
+    await p.signer.installBundle(reset)
+    const logged = p.signer.log.entries.at(-1)!
+    expect([logged.event, logged.decision]).toEqual(['clock-anomaly', 'clock-reset'])
+    expect(logged.policyBundleHash).toBe(p.signer.installed?.hash)
+    await expectReleased(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 1)), 'safe-signature')
+    // The log never runs backwards: it keeps its last time until the clock catches up.
+    const times = p.signer.log.entries.map((e) => Date.parse(e.time))
+    expect(times).toEqual([...times].sort((a, b) => a - b))
+  })
+
+  it('32c. a clock reset does not forgive a clock earlier than the true time the leads signed', async () => {
+    const { p, reset } = await ranAhead(3600)
+    await expect(p.signer.installBundle(reset)).rejects.toThrow(/earlier/)
+    expect(p.signer.log.entries.at(-1)?.event).toBe('clock-anomaly')
+    await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 1)), 'clock-rollback')
+  })
+
+  it('32d. a clock reset forgives only the run-ahead before it, not a later rollback', async () => {
+    const { p, reset } = await ranAhead(0)
+    await p.signer.installBundle(reset)
+    p.clock.advance(50 * 3600) // the clock passes the log again …
+    await expectReleased(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 1)), 'safe-signature')
+    p.clock.advance(-3600) // … and then runs backwards: a new rollback
+    await expectRefused(p, F.request(F.ethTransfer(F.PAYROLL, F.ETH, 2)), 'clock-rollback')
+  })
+
+  it('32e. a broken clock (Invalid Date) is a logged internal-error refusal naming the error', async () => {
+    const p = await F.peer()
+    const broken = await Signer.create({
+      cedar: F.cedar,
+      log: p.signer.log,
+      clock: () => new Date(Number.NaN),
+      bundle: p.signer.installed?.bundle,
+    })
+    const result = await expectRefused(
+      { ...p, signer: broken },
+      F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)),
+      'internal-error',
+    )
+    expect(result.refusals[0]?.message).toMatch(/RangeError/)
+    const review = await broken.review(F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)), {
+      identity: { address: p.owner.address, keyKind: 'software' },
+    })
+    expect(review.allowed).toBe(false)
+    expect(review.refusals.map((r) => r.code)).toEqual(['internal-error'])
+    expect(broken.log.entries.at(-1)?.reasons?.[0]).toMatch(/^internal-error: .*RangeError/)
+  })
+
+  it('32f. a RangeError thrown inside the policy engine is a logged refusal, not a crash', async () => {
+    const throwing = {
+      ...F.cedar,
+      statefulIsAuthorized: (() => {
+        throw new RangeError('Maximum call stack size exceeded')
+      }) as typeof F.cedar.statefulIsAuthorized,
+    }
+    const clock = new F.TestClock()
+    const signer = await Signer.create({
+      cedar: throwing,
+      log: DecisionLog.memory({ clock: clock.read }),
+      clock: clock.read,
+    })
+    await signer.installBundle(await F.sharedBundle())
+    const p = {
+      signer,
+      clock,
+      owner: F.owners[0]!,
+      key: { kind: 'software' as const, privateKey: F.privateKeyOf(F.owners[0]!) },
+    }
+    const result = await expectRefused(
+      p,
+      F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)),
+      'airlock.evaluation-error',
+    )
+    expect(result.review?.policy?.errors[0]?.message).toMatch(/RangeError/)
+  })
+
+  it('32g. a request no wire codec would carry (a missing tx) is refused and logged', async () => {
+    const p = await F.peer()
+    const junk = { ...F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0)), tx: undefined } as unknown as Req
+    const result = await expectRefused(p, junk, 'internal-error')
+    expect(result.refusals[0]?.message).toMatch(/TypeError|InvalidFieldError|Safe\./)
+  })
+})
+
 describe('red team: policy bundles', () => {
   async function expectBundleRefused(bundle: unknown, issue: string, installedFirst?: unknown) {
     const clock = new F.TestClock()

@@ -167,6 +167,29 @@ describe('Engine.create / evaluate', () => {
     expect(result.errors).toEqual([{ policyId: 'x.overflow', message: expect.stringContaining('overflow') }])
   })
 
+  test('a request with more set elements than Cedar is handed is denied before Cedar sees it', () => {
+    const calls = Array.from({ length: Engine.maxRequestElements + 1 }, (_, i) => ({
+      to: `0x${(i + 1).toString(16).padStart(40, '0')}`,
+      selector: '0xa9059cbb',
+    }))
+    const result = engine.evaluate(baseFacts({ calls }))
+    expect(result.decision).toBe('deny')
+    expect(result.reasons.map((r) => r.policyId)).toEqual(['airlock.request-too-large'])
+  })
+
+  test('an exception inside Cedar (a wasm RangeError) is a deny with the error named', () => {
+    const throwing = {
+      ...cedar,
+      statefulIsAuthorized: (() => {
+        throw new RangeError('Maximum call stack size exceeded')
+      }) as typeof cedar.statefulIsAuthorized,
+    }
+    const result = Engine.create({ cedar: throwing, policies, org }).evaluate(baseFacts())
+    expect(result.decision).toBe('deny')
+    expect(result.reasons.map((r) => r.policyId)).toEqual(['airlock.evaluation-error'])
+    expect(result.errors[0]?.message).toBe('Cedar threw RangeError')
+  })
+
   test('malformed facts are a typed error', () => {
     expect(() => baseFacts({ tier: 'urgent' })).toThrowErrorMatchingInlineSnapshot(`
       [Policy.InvalidFactsError: The facts: tier is not one of emergency, routine, critical, existential.

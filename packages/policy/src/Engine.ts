@@ -1,7 +1,7 @@
+import { Canonical } from '@airlock/audit-log'
 import { type Address, keccak256 } from 'viem'
 import * as Amount from './Amount.ts'
 import * as Breaker from './Breaker.ts'
-import { Canonical } from '@airlock/audit-log'
 import type { CedarApi, DetailedError } from './Cedar.ts'
 import { coreFile, corePolicies } from './core.ts'
 import { InvalidFactsError, InvalidPolicySetError } from './errors.ts'
@@ -218,12 +218,36 @@ export function create({ cedar, policies, org }: CreateParameters): Engine {
     policies: infos,
     evaluate(facts) {
       const { request, derived } = toRequest(facts, org)
-      const answer = cedar.statefulIsAuthorized({
-        ...request,
-        preparsedSchemaName: schemaName,
-        validateRequest: true,
-        preparsedPolicySetId: setId,
-      } as Parameters<CedarApi['statefulIsAuthorized']>[0])
+      // Cedar runs in wasm with a bounded stack and memory: an oversized request is refused here,
+      // before Cedar sees it, and anything Cedar throws is a deny, never an exception.
+      const size = requestSize(request)
+      if (size > maxRequestElements) {
+        return {
+          decision: 'deny',
+          reasons: [tooLargeReason],
+          errors: [{ policyId: undefined, message: `${size} set elements, more than ${maxRequestElements}` }],
+          derived,
+          request,
+        }
+      }
+      let answer: ReturnType<CedarApi['statefulIsAuthorized']>
+      try {
+        answer = cedar.statefulIsAuthorized({
+          ...request,
+          preparsedSchemaName: schemaName,
+          validateRequest: true,
+          preparsedPolicySetId: setId,
+        } as Parameters<CedarApi['statefulIsAuthorized']>[0])
+      } catch (error) {
+        const name = error instanceof Error ? error.name : typeof error
+        return {
+          decision: 'deny',
+          reasons: [evaluationErrorReason],
+          errors: [{ policyId: undefined, message: `Cedar threw ${name}` }],
+          derived,
+          request,
+        }
+      }
       if (answer.type === 'failure') {
         return {
           decision: 'deny',
@@ -272,6 +296,30 @@ const defaultDenyReason: Reason = {
   effect: 'forbid',
   message: 'No policy permits this request (default deny).',
 }
+const tooLargeReason: Reason = {
+  policyId: 'airlock.request-too-large',
+  effect: 'forbid',
+  message:
+    'The request has more distinct targets, selectors, findings or recipients than the policy engine evaluates.',
+}
+
+/**
+ * The most set elements (call targets, selectors, methods, findings, recipients, assets) one Cedar
+ * request may carry; beyond it the engine denies without asking Cedar. Real transactions stay far
+ * below it, and it keeps Cedar's wasm stack and memory bounded whatever the decoder accepted.
+ */
+export const maxRequestElements = 4096
+
+function requestSize(request: CedarRequest): number {
+  let size = 0
+  for (const entity of request.entities) {
+    for (const value of Object.values(entity.attrs)) if (Array.isArray(value)) size += value.length
+    size += Object.keys(entity.tags ?? {}).length
+  }
+  for (const value of Object.values(request.context)) if (Array.isArray(value)) size += value.length
+  return size
+}
+
 const evaluationErrorReason: Reason = {
   policyId: 'airlock.evaluation-error',
   effect: 'forbid',

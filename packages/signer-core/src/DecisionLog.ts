@@ -82,6 +82,11 @@ export type LogState = {
   history: readonly HistoryFact[]
   /** The `policyBundleHash` of the last `policy-imported` entry. */
   installedBundleHash: Hex | undefined
+  /**
+   * The last clock reset (a `clock-anomaly` entry with decision `clock-reset`): the true time the
+   * security leads signed (`atMs`) and the log time it was logged at (`loggedAtMs`).
+   */
+  clockReset: { atMs: number; loggedAtMs: number } | undefined
 }
 
 const seconds = (time: string) => Math.floor(Date.parse(time) / 1000)
@@ -99,9 +104,15 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
   const history: HistoryFact[] = []
   let installedBundleHash: Hex | undefined
   let lastTimeMs: number | undefined
+  let clockReset: LogState['clockReset']
   for (const entry of entries) {
     lastTimeMs = Math.max(lastTimeMs ?? 0, Date.parse(entry.time))
     if (entry.event === 'policy-imported') installedBundleHash = entry.policyBundleHash
+    if (entry.event === 'clock-anomaly' && entry.decision === clockResetDecision) {
+      const at = Date.parse(String((entry.data as Record<string, unknown> | undefined)?.resetAt))
+      if (!Number.isFinite(at)) throw malformed(entry, 'resetAt')
+      clockReset = { atMs: at, loggedAtMs: Date.parse(entry.time) }
+    }
     if (entry.event !== 'reviewed' && entry.event !== 'signed' && entry.event !== 'refused') continue
     if (entry.data === undefined || entry.safeTxHash === undefined) continue
     const data = readData(entry)
@@ -127,7 +138,28 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
     if (entry.event === 'refused' && data.notYet !== true)
       history.push({ time, chainId: data.chainId, signed: false, outflows })
   }
-  return { lastTimeMs, firstSeen, released, history, installedBundleHash }
+  return { lastTimeMs, firstSeen, released, history, installedBundleHash, clockReset }
+}
+
+/** The `decision` of the `clock-anomaly` entry that records a bundle-signed clock reset. */
+export const clockResetDecision = 'clock-reset'
+
+/**
+ * The signer's time for a clock reading: the clock itself, except after a bundle-signed clock reset
+ * while the log is still ahead of the clock: then the log's last time (never earlier), as long as
+ * the clock reads at least the reset's true time. Undefined means the clock ran backwards (refuse).
+ *
+ * @example
+ * DecisionLog.effectiveNow(state, Date.now()) // ms, or undefined on a clock rollback
+ */
+export function effectiveNow(state: LogState, clockMs: number): number | undefined {
+  const last = state.lastTimeMs
+  if (last === undefined || clockMs >= last) return clockMs
+  const reset = state.clockReset
+  // Only the run-ahead logged before the reset is forgiven: once the log moved past the reset's own
+  // entry, a clock that falls behind it again is a new rollback.
+  if (reset && last <= reset.loggedAtMs && clockMs >= reset.atMs) return last
+  return undefined
 }
 
 /**

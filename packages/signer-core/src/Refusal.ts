@@ -4,7 +4,8 @@
  */
 export const codes = {
   'no-policy': 'No policy bundle is installed on this signer.',
-  'clock-rollback': 'The signer’s clock reads earlier than its last log entry.',
+  'clock-rollback':
+    'The signer’s clock reads earlier than its last log entry. If the clock ran ahead before (no time sync), only a policy bundle with a clock reset signed by the security leads (signerRules.clockReset) recovers this signer.',
   'unknown-safe': 'The Safe is not listed in the installed policy’s org config.',
   'wrong-chain': 'The Safe is listed in the org config, but for another chain.',
   'safe-version-mismatch': 'The request’s Safe version differs from the org config’s.',
@@ -35,6 +36,8 @@ export const codes = {
     'The pending Keystone request was for another round or key; request a new Keystone signature.',
   'keystone-expired-request':
     'The pending Keystone request is older than this signer accepts; request a new Keystone signature.',
+  'internal-error':
+    'The signer hit an internal error while deciding this request; nothing was signed. Keep the log and the request for investigation.',
 } as const
 
 export type SignerCode = keyof typeof codes
@@ -55,4 +58,19 @@ export type Refusal = {
  */
 export function signer(code: SignerCode, message?: string | undefined): Refusal {
   return { code, source: 'signer', message: message ?? codes[code] }
+}
+
+/**
+ * The refusal for an error the signer did not expect: `internal-error`, naming the error (its stable
+ * `name` for Airlock errors, the class name otherwise) so the log says what broke.
+ *
+ * @example
+ * Refusal.internalError(new RangeError('Maximum call stack size exceeded')).message // '… (RangeError: Maximum call stack …)'
+ */
+export function internalError(error: unknown): Refusal {
+  const name = error instanceof Error ? error.name : typeof error
+  const raw = error instanceof Error ? error.message : String(error)
+  // The message may carry request bytes: keep it short and on one line.
+  const detail = raw.split('\n')[0]!.slice(0, 200)
+  return signer('internal-error', `${codes['internal-error']} (${name}${detail ? `: ${detail}` : ''})`)
 }

@@ -10,7 +10,7 @@ import {
   SignRequest,
   type UrResult,
 } from '@airlock/transport'
-import { type Address, type Hex, isAddressEqual, keccak256 } from 'viem'
+import { type Address, type Hex, isAddressEqual, isHex, keccak256, stringToHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { AttestedTier } from './Attestation.ts'
 import * as Attestation from './Attestation.ts'
@@ -19,7 +19,7 @@ import { BundleRejectedError, InstalledBundleMismatchError, InvalidKeystoneState
 import * as Installed from './Installed.ts'
 import * as Keystone from './Keystone.ts'
 import * as Refusal from './Refusal.ts'
-import { type Identity, type Review, review, type SignerState } from './review.ts'
+import { type Identity, type Review, refusedReview, review, type SignerState } from './review.ts'
 
 /** The key that signs: a software key (tests and the demo, only if the policy allows) or a Ledger. */
 export type KeySource =
@@ -184,11 +184,14 @@ export class Signer {
    * const state = signer.state({ address, keyKind: 'ledger' })
    */
   state(identity: Identity): SignerState {
+    const log = DecisionLog.state(this.#log.entries)
+    const clockMs = this.#clock().getTime()
     return {
       installed: this.#installed,
-      log: DecisionLog.state(this.#log.entries),
+      log,
       identity,
-      nowMs: this.#clock().getTime(),
+      // A clock behind the log stays behind it here, so the review refuses it as a rollback.
+      nowMs: DecisionLog.effectiveNow(log, clockMs) ?? clockMs,
     }
   }
 
@@ -205,7 +208,8 @@ export class Signer {
       cedar: this.#cedar,
       installed: this.#installed?.bundle,
     })
-    const time = await this.#time()
+    const reset = verification.valid ? Installed.signerRules(Bundle.parse(input).org).clockReset : undefined
+    const time = await this.#time(reset)
     if (!verification.valid) {
       await this.#log.append(
         {
@@ -238,6 +242,23 @@ export class Signer {
       { time },
     )
     this.#installed = installed
+    const clockMs = this.#clock().getTime()
+    const lastMs = DecisionLog.state(this.#log.entries).lastTimeMs ?? clockMs
+    if (reset && clockMs < lastMs) {
+      // Logged as its own entry: from here the log forgives the run-ahead before it (see effectiveNow).
+      await this.#log.append(
+        {
+          event: 'clock-anomaly',
+          decision: DecisionLog.clockResetDecision,
+          policyBundleHash: installed.hash,
+          reasons: [
+            'clock-reset: the security leads signed a clock reset in this policy bundle; the log ran ahead of the true time',
+          ],
+          data: { lastTime: iso(lastMs), observedTime: iso(clockMs), resetAt: iso(reset.at * 1000) },
+        },
+        { time },
+      )
+    }
     return verification
   }
 
@@ -248,6 +269,30 @@ export class Signer {
    * const result = await signer.review(request, { identity })
    */
   async review(
+    request: SignRequest.SignRequest,
+    options: { identity: Identity; acknowledgeReplacement?: boolean | undefined },
+  ): Promise<Review> {
+    try {
+      return await this.#review(request, options)
+    } catch (error) {
+      const refusal = Refusal.internalError(error)
+      const state = this.state(options.identity)
+      await this.#log.append(
+        {
+          event: 'reviewed',
+          requestDigest: requestDigest(request),
+          ...safeTxHashOf(request),
+          decision: 'would-refuse',
+          reasons: [`${refusal.code}: ${refusal.message}`],
+          ...this.#bundleHash(),
+        },
+        { time: this.#monotonicTime() },
+      )
+      return refusedReview(request, { state, refusal })
+    }
+  }
+
+  async #review(
     request: SignRequest.SignRequest,
     {
       identity,
@@ -289,6 +334,13 @@ export class Signer {
    * if (result.status === 'released') show(SignatureResponse.toUr(result.response))
    */
   async approve(
+    request: SignRequest.SignRequest,
+    options: { key: KeySource; acknowledgeReplacement?: boolean | undefined },
+  ): Promise<ApproveResult> {
+    return this.#guarded(request, () => this.#approve(request, options))
+  }
+
+  async #approve(
     request: SignRequest.SignRequest,
     { key, acknowledgeReplacement = false }: { key: KeySource; acknowledgeReplacement?: boolean | undefined },
   ): Promise<ApproveResult> {
@@ -383,6 +435,18 @@ export class Signer {
    */
   async requestKeystone(
     request: SignRequest.SignRequest,
+    options: {
+      account: Keystone.Account
+      acknowledgeReplacement?: boolean | undefined
+      /** The eth-sign-request UUID; random unless given (tests). */
+      requestId?: string | undefined
+    },
+  ): Promise<KeystoneRequestResult> {
+    return this.#guarded(request, () => this.#requestKeystone(request, options))
+  }
+
+  async #requestKeystone(
+    request: SignRequest.SignRequest,
     {
       account,
       acknowledgeReplacement = false,
@@ -390,7 +454,6 @@ export class Signer {
     }: {
       account: Keystone.Account
       acknowledgeReplacement?: boolean | undefined
-      /** The eth-sign-request UUID; random unless given (tests). */
       requestId?: string | undefined
     },
   ): Promise<KeystoneRequestResult> {
@@ -465,6 +528,20 @@ export class Signer {
    */
   async completeKeystone(
     request: SignRequest.SignRequest,
+    options: {
+      account: Keystone.Account
+      /** Every pending Keystone request of this signer (the state directory keeps them). */
+      pending: readonly Keystone.Pending[]
+      /** The scanned UR (type `eth-signature`). */
+      answer: UrResult
+      acknowledgeReplacement?: boolean | undefined
+    },
+  ): Promise<ApproveResult & { answered?: Keystone.Pending | undefined }> {
+    return this.#guarded(request, () => this.#completeKeystone(request, options))
+  }
+
+  async #completeKeystone(
+    request: SignRequest.SignRequest,
     {
       account,
       pending,
@@ -472,9 +549,7 @@ export class Signer {
       acknowledgeReplacement = false,
     }: {
       account: Keystone.Account
-      /** Every pending Keystone request of this signer (the state directory keeps them). */
       pending: readonly Keystone.Pending[]
-      /** The scanned UR (type `eth-signature`). */
       answer: UrResult
       acknowledgeReplacement?: boolean | undefined
     },
@@ -582,11 +657,12 @@ export class Signer {
       on: Pick<Decided<T>, 'refuse' | 'deviceError'>,
     ) => Promise<{ identity: Identity; device: string; with: T } | Refused | DeviceErrorResult>,
   ): Promise<Refused | DeviceErrorResult | Decided<T>> {
-    const nowMs = this.#clock().getTime()
+    const clockMs = this.#clock().getTime()
     const logState = DecisionLog.state(this.#log.entries)
     const safeTxHash = SafeTxHash.compute({ tx: request.tx, context: request.context }).safeTxHash
-    if (logState.lastTimeMs !== undefined && nowMs < logState.lastTimeMs) {
-      const entry = await this.#clockAnomaly({ nowMs, log: logState })
+    const nowMs = DecisionLog.effectiveNow(logState, clockMs)
+    if (nowMs === undefined) {
+      const entry = await this.#clockAnomaly({ nowMs: clockMs, log: logState })
       return {
         status: 'refused' as const,
         refusals: [Refusal.signer('clock-rollback')],
@@ -684,14 +760,51 @@ export class Signer {
     }
   }
 
-  async #time(): Promise<string> {
-    const nowMs = this.#clock().getTime()
-    const state = DecisionLog.state(this.#log.entries)
-    if (state.lastTimeMs !== undefined && nowMs < state.lastTimeMs) {
-      await this.#clockAnomaly({ nowMs, log: state })
-      throw new ClockRegressionError({ lastTime: iso(state.lastTimeMs), observedTime: iso(nowMs) })
+  // Runs one decision; an exception from anywhere inside (decoder, policy engine, device adapter,
+  // log) becomes a logged `internal-error` refusal, the last entry of the log.
+  async #guarded<R>(request: SignRequest.SignRequest, run: () => Promise<R>): Promise<R | Refused> {
+    try {
+      return await run()
+    } catch (error) {
+      const refusal = Refusal.internalError(error)
+      const entry = await this.#log.append(
+        {
+          event: 'refused',
+          requestDigest: requestDigest(request),
+          ...safeTxHashOf(request),
+          decision: 'refused',
+          reasons: [`${refusal.code}: ${refusal.message}`],
+          ...this.#bundleHash(),
+        },
+        { time: this.#monotonicTime() },
+      )
+      return { status: 'refused', refusals: [refusal], review: undefined, entry }
     }
-    return iso(nowMs)
+  }
+
+  // The time for an entry written after an error: the clock, or the last entry's time when the clock
+  // reads earlier (the log never runs backwards; the clock check already refused such requests).
+  #monotonicTime(): string {
+    const last = DecisionLog.state(this.#log.entries).lastTimeMs ?? 0
+    let now = 0
+    try {
+      now = this.#clock().getTime()
+    } catch {
+      // A clock that throws is one more internal error: stamp with the last entry's time.
+    }
+    return iso(Number.isFinite(now) ? Math.max(now, last) : last)
+  }
+
+  async #time(reset?: { at: number } | undefined): Promise<string> {
+    const clockMs = this.#clock().getTime()
+    const state = DecisionLog.state(this.#log.entries)
+    const nowMs = DecisionLog.effectiveNow(state, clockMs)
+    if (nowMs !== undefined) return iso(nowMs)
+    // The clock is behind the log. A bundle carrying the security leads' clock reset may be
+    // installed if the clock reads at least the true time they signed; the log keeps its last time.
+    if (reset && clockMs >= reset.at * 1000) return iso(state.lastTimeMs ?? clockMs)
+    await this.#clockAnomaly({ nowMs: clockMs, log: state })
+    throw new ClockRegressionError({ lastTime: iso(state.lastTimeMs ?? clockMs), observedTime: iso(clockMs) })
   }
 
   async #clockAnomaly({ nowMs, log }: Pick<SignerState, 'nowMs' | 'log'>): Promise<AuditEntry.Entry> {
@@ -700,7 +813,7 @@ export class Signer {
       observedTime: iso(nowMs),
     })
     const [input, options] = AuditLog.clockAnomaly(error, {
-      reasons: ['clock-rollback: the clock reads earlier than the last log entry; nothing was signed'],
+      reasons: [`clock-rollback: ${Refusal.codes['clock-rollback']} Nothing was signed.`],
     })
     return this.#log.append(input, options)
   }
@@ -735,6 +848,15 @@ function keystoneFor(owner: Keystone.Account & { sourceFingerprint: string }): K
   })
 }
 
+// The safeTxHash of a request, when its fields can be read at all.
+function safeTxHashOf(request: SignRequest.SignRequest): { safeTxHash?: Hex } {
+  try {
+    return { safeTxHash: SafeTxHash.compute({ tx: request.tx, context: request.context }).safeTxHash }
+  } catch {
+    return {}
+  }
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString()
 }
@@ -745,6 +867,7 @@ function requestDigest(request: SignRequest.SignRequest): Hex {
   try {
     return keccak256(SignRequest.encode(request))
   } catch {
-    return request.requestId
+    const id: unknown = request.requestId
+    return typeof id === 'string' && isHex(id) ? id : keccak256(stringToHex(String(id)))
   }
 }

@@ -2,6 +2,7 @@ import * as Attestation from './Attestation.ts'
 import * as DecisionLog from './DecisionLog.ts'
 import * as Installed from './Installed.ts'
 import * as Keystone from './Keystone.ts'
+import * as KeystoneSession from './KeystoneSession.ts'
 import * as Refusal from './Refusal.ts'
 
 export type { AttestedTier } from './Attestation.ts'
@@ -14,6 +15,7 @@ export {
   InvalidKeystoneStateError,
   InvalidSignerRulesError,
   KeyNotWiredError,
+  NoKeystoneAccountError,
   NoPolicyInstalledError,
 } from './errors.ts'
 export type { SignerRules } from './Installed.ts'
@@ -28,7 +30,7 @@ export type {
   SignerState,
   Stage,
 } from './review.ts'
-export { leafCalls, outflowsOf, review, text as reviewText } from './review.ts'
+export { leafCalls, outflowsOf, refusedReview, review, text as reviewText } from './review.ts'
 export type { ApproveResult, CreateParameters, KeySource, KeystoneRequestResult } from './Signer.ts'
 export { Signer } from './Signer.ts'
-export { Attestation, DecisionLog, Installed, Keystone, Refusal }
+export { Attestation, DecisionLog, Installed, Keystone, KeystoneSession, Refusal }

@@ -17,12 +17,12 @@ import {
   LedgerDisplay,
   type LedgerHashes,
   type SafeContext,
+  type Tier as SafeTier,
   SafeTx,
   SafeTxHash,
   type SafeTxHashes,
   SafeVersion,
   Signature,
-  type Tier as SafeTier,
 } from '@airlock/safe'
 import type { SignRequest } from '@airlock/transport'
 import { type Address, type Hex, isAddressEqual, maxUint256 } from 'viem'
@@ -141,6 +141,78 @@ const severityOrder: readonly Severity[] = ['critical', 'high', 'medium', 'low',
  * if (!result.allowed) for (const r of result.refusals) console.log(r.code, r.message)
  */
 export async function review(
+  request: SignRequest.SignRequest,
+  parameters: ReviewParameters,
+): Promise<Review> {
+  try {
+    return await reviewUnguarded(request, parameters)
+  } catch (error) {
+    // No exception leaves a review: whatever broke (the decoder, the policy engine, a bug) refuses.
+    return refusedReview(request, { state: parameters.state, refusal: Refusal.internalError(error) })
+  }
+}
+
+/**
+ * The review of a request that could not be reviewed: refused for `refusal`, with only what can be
+ * read from the request itself (the hashes when its fields can be hashed, zero hashes otherwise).
+ *
+ * @example
+ * refusedReview(request, { state, refusal: Refusal.internalError(error) }).allowed // false
+ */
+export function refusedReview(
+  request: SignRequest.SignRequest,
+  { state, refusal }: { state: SignerState; refusal: Refusal.Refusal },
+): Review {
+  let context = request.context
+  let tx = request.tx
+  let hashes: SafeTxHashes
+  try {
+    context = SafeTx.context(request.context)
+    tx = SafeTx.from(request.tx)
+    hashes = SafeTxHash.compute({ tx, context })
+  } catch {
+    const zero = `0x${'00'.repeat(32)}` as Hex
+    hashes = { domainHash: zero, messageHash: zero, safeTxHash: zero }
+  }
+  const now = Math.floor(state.nowMs / 1000)
+  const text = (value: unknown) => (typeof value === 'string' ? value : '')
+  const { installed } = state
+  return {
+    requestId: request.requestId,
+    context,
+    tx,
+    hashes,
+    ledger: LedgerDisplay.fromHashes(hashes),
+    analysis: undefined,
+    tier: undefined,
+    stage: 'signature',
+    findings: [],
+    outflows: [],
+    signatures: [],
+    attestations: [],
+    approvals: { owners: [], required: undefined },
+    firstSeenAt: now,
+    ageSeconds: 0,
+    requiredDelaySeconds: undefined,
+    prior: [],
+    replacement: { isReplacement: false, acknowledged: false },
+    facts: undefined,
+    policy: undefined,
+    refusals: [refusal],
+    allowed: false,
+    notYet: false,
+    untrusted: {
+      title: text(request.title),
+      description: text(request.description),
+      claimedTier: undefined,
+      tierMismatch: false,
+    },
+    bundle: installed ? { hash: installed.hash, version: installed.version } : undefined,
+    signer: state.identity,
+  }
+}
+
+async function reviewUnguarded(
   request: SignRequest.SignRequest,
   { state, acknowledgeReplacement = false }: ReviewParameters,
 ): Promise<Review> {
@@ -551,7 +623,6 @@ export function leafCalls(analysis: AnalyzeReturnType): CallFact[] {
     method: call.kind === 'function' ? call.function.name : undefined,
   }))
 }
-
 
 /**
  * What leaves the Safe, per asset and recipient: native value sent by the Safe, tokens it transfers,
