@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { FileSystemError, systemErrorOf } from '@airlock/errors'
 import { PGlite } from '@electric-sql/pglite'
+import { type DataDirLock, lockDataDir } from './DataDirLock.ts'
 import { type Db, type Row, withRetries } from './Db.ts'
-import { DatabaseUnavailableError } from './errors.ts'
+import { DatabaseUnavailableError, QueueInUseError } from './errors.ts'
 import * as Migrations from './Migrations.ts'
 import { createSqlStore } from './SqlStore.ts'
 import type { Store, StoreOptions } from './Store.ts'
@@ -29,7 +31,8 @@ export function defaultDataDir({ env = process.env, platform = process.platform 
 }
 
 /**
- * Opens (creating and migrating) the embedded PGlite queue: zero setup, one process at a time.
+ * Opens (creating and migrating) the embedded PGlite queue: zero setup, one process at a time (a
+ * second process gets QueueInUseError at once; PostgreSQL is the path for several).
  *
  * @example
  * const store = await openPgliteStore() // in the user's data dir
@@ -40,13 +43,22 @@ export async function openPgliteStore({
   ...options
 }: OpenPgliteStoreParameters = {}): Promise<Store> {
   const dir = dataDir ?? defaultDataDir()
+  let lock: DataDirLock | undefined
   let pglite: PGlite
   try {
-    if (dir !== 'memory') mkdirSync(dir, { recursive: true })
+    if (dir !== 'memory') {
+      mkdirSync(dirname(dir), { recursive: true })
+      // One process per directory, checked before PGlite touches it: a second one fails at once.
+      lock = lockDataDir(dir)
+      mkdirSync(dir, { recursive: true })
+    }
     pglite = await PGlite.create(dir === 'memory' ? undefined : dir)
   } catch (cause) {
+    lock?.release()
+    if (cause instanceof QueueInUseError || cause instanceof FileSystemError) throw cause
+    if (systemErrorOf(cause)) throw FileSystemError.from({ cause, path: dir, doing: 'open the queue' })
     throw new DatabaseUnavailableError(`The queue database in ${dir} could not be opened.`, {
-      hint: 'Check that the directory is writable and not open in another Airlock process.',
+      hint: 'Check that the directory is writable and the disk is not full.',
       details: cause instanceof Error ? cause.message : String(cause),
       cause,
     })
@@ -56,9 +68,20 @@ export async function openPgliteStore({
     await Migrations.apply(db)
   } catch (error) {
     await pglite.close()
+    lock?.release()
     throw error
   }
-  return createSqlStore(db, options)
+  const store = createSqlStore(db, options)
+  return {
+    ...store,
+    async close() {
+      try {
+        await store.close()
+      } finally {
+        lock?.release()
+      }
+    },
+  }
 }
 
 /**

@@ -97,6 +97,23 @@ export class MigrationError extends BaseError {
   override name = 'Queue.MigrationError'
 }
 
+/** The embedded queue's directory is held by another live process (PGlite is single-process). */
+export class QueueInUseError extends BaseError {
+  override name = 'Queue.QueueInUseError'
+  readonly pid: number | undefined
+  readonly lockPath: string
+  constructor({ dir, lockPath, pid }: { dir: string; lockPath: string; pid: number | undefined }) {
+    super(
+      `The embedded queue in ${dir} is in use by ${pid === undefined ? 'another process' : `PID ${pid}`}.`,
+      {
+        hint: `Wait for that command to finish (or stop it); for several operators at once, set DATABASE_URL to a shared PostgreSQL. If no such process runs, delete ${lockPath}.`,
+      },
+    )
+    this.pid = pid
+    this.lockPath = lockPath
+  }
+}
+
 /** The database cannot be opened or reached. */
 export class DatabaseUnavailableError extends BaseError {
   override name = 'Queue.DatabaseUnavailableError'

@@ -2,6 +2,8 @@ import * as Migrations from './Migrations.ts'
 import * as Rejection from './Rejection.ts'
 import * as StateMachine from './StateMachine.ts'
 
+export type { DataDirLock } from './DataDirLock.ts'
+export { lockDataDir } from './DataDirLock.ts'
 export {
   DatabaseUnavailableError,
   DuplicateActionError,
@@ -11,6 +13,7 @@ export {
   NonceConflictError,
   NonceMismatchError,
   NotAcceptingSignaturesError,
+  QueueInUseError,
   ReorgRefusedError,
   SignatureConflictError,
   SignatureRejectedError,
