@@ -222,12 +222,22 @@ describe('LedgerDevice.signSafeTx against a simulated Ethereum app', () => {
     expect(outcome).toMatchObject({ ok: false, code: 'blind-signing-disabled', statusWord: 0x6a80 })
   })
 
+  it('reports 0x6A80 as invalid data, not blind signing, when the app says blind signing is on', async () => {
+    const { device } = ledger(
+      { version: '1.13.0', blindSigning: true, intercept: ({ ins }) => (ins === 0x0c ? 0x6a80 : undefined) },
+      'hashed',
+    )
+    const outcome = await sign(device)
+    expect(outcome).toMatchObject({ ok: false, code: 'invalid-data', statusWord: 0x6a80 })
+    if (!outcome.ok) expect(outcome.userMessage).not.toMatch(/blind/)
+  })
+
   it.each([
     [0x6985, 'rejected'],
     [0x6982, 'rejected'],
     [0x5501, 'rejected'],
     [0x5515, 'locked'],
-    [0x6a80, 'blind-signing-disabled'],
+    [0x6a80, 'invalid-data'],
     [0x6a84, 'unsupported'],
     [0x6b00, 'unsupported'],
     [0x6e00, 'wrong-app'],

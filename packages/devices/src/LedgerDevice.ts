@@ -20,7 +20,7 @@ import { checkSignature } from './checkSignature.ts'
 import type { Device, GetAddressParameters, Prompt, SignSafeTxParameters } from './Device.ts'
 import { InvalidParameterError } from './errors.ts'
 import * as LedgerStatus from './LedgerStatus.ts'
-import { type AddressOutcome, type Failure, failure, type SignOutcome } from './Outcome.ts'
+import { type AddressOutcome, descriptions, type Failure, failure, type SignOutcome } from './Outcome.ts'
 
 /** Which EIP-712 mode to use: decided from the app and model (`auto`), or forced by policy. */
 export type Eip712Preference = 'auto' | 'full' | 'hashed'
@@ -391,13 +391,13 @@ export class LedgerDevice implements Device {
           FULL_UNSUPPORTED.has(status)
         )
       ) {
-        return this.#failure(error)
+        return this.#signFailure(error, plan)
       }
       mode = 'eip712-hashed'
       try {
         raw = await this.#request({ mode, ledgerPath, json, hashes, onPrompt })
       } catch (retryError) {
-        return this.#failure(retryError)
+        return this.#signFailure(retryError, plan)
       }
     }
     const signature = rawSignature(raw)
@@ -455,6 +455,15 @@ export class LedgerDevice implements Device {
       hashes.domainHash.slice(2),
       hashes.messageHash.slice(2),
     )
+  }
+
+  // 0x6A80 is the app's "invalid data": blind signing is off only if the app's configuration, read
+  // just before signing, says so; otherwise the data itself was refused.
+  #signFailure(error: unknown, plan: Plan): Failure {
+    const outcome = this.#failure(error)
+    if (outcome.statusWord === 0x6a80 && !plan.blindSigningEnabled)
+      return { ...outcome, ...descriptions['blind-signing-disabled'] }
+    return outcome
   }
 
   #failure(error: unknown): Failure {

@@ -13,7 +13,7 @@ describe('LedgerStatus', () => {
         "6511": "wrong-app",
         "6982": "rejected",
         "6985": "rejected",
-        "6a80": "blind-signing-disabled",
+        "6a80": "invalid-data",
         "6a84": "unsupported",
         "6b00": "unsupported",
         "6d00": "wrong-app",
@@ -40,7 +40,7 @@ describe('LedgerStatus', () => {
       `"warning: The Ethereum app is not open on the Ledger. Open the Ethereum app on the device (update it if it is already open), then try again."`,
     )
     expect(words(0x6a80)).toMatchInlineSnapshot(
-      `"warning: The Ethereum app refused the data: blind signing is turned off. On the Ledger, open Ethereum > Settings, enable Blind signing, then try again."`,
+      `"error: The Ethereum app refused the data as invalid. Nothing was signed. Update the Ethereum app with Ledger Live; if it persists, keep the request and the log for investigation."`,
     )
   })
 

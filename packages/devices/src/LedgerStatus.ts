@@ -27,7 +27,9 @@ export const table: ReadonlyMap<number, StatusEntry> = new Map([
   ],
   [0x5501, entry('rejected', 'The request was refused on the Ledger.')],
   [0x5515, entry('locked')],
-  [0x6a80, entry('blind-signing-disabled')],
+  // The app's "invalid data". It means blind signing is off only when the app's configuration says
+  // so: LedgerDevice asks getAppConfiguration and reports `blind-signing-disabled` then.
+  [0x6a80, entry('invalid-data')],
   [
     0x6a84,
     entry(

@@ -15,8 +15,10 @@ export type FailureCode =
   | 'rejected'
   /** The Ledger is locked (PIN not entered). */
   | 'locked'
-  /** The Ethereum app's blind-signing / EIP-712 setting is off. */
+  /** The Ethereum app's blind-signing / EIP-712 setting is off (status 0x6A80 while its configuration says so). */
   | 'blind-signing-disabled'
+  /** The Ethereum app refused the data as invalid (status 0x6A80 with blind signing on). */
+  | 'invalid-data'
   /** Another app (or the dashboard) is open instead of Ethereum. */
   | 'wrong-app'
   /** The app is too old, or the data too large, for the requested signing mode. */
@@ -104,6 +106,12 @@ export const descriptions: { readonly [code in FailureCode]: Description } = {
     severity: 'warning',
     userMessage: 'The Ethereum app refused the data: blind signing is turned off.',
     hint: 'On the Ledger, open Ethereum > Settings, enable Blind signing, then try again.',
+  },
+  'invalid-data': {
+    code: 'invalid-data',
+    severity: 'error',
+    userMessage: 'The Ethereum app refused the data as invalid.',
+    hint: 'Nothing was signed. Update the Ethereum app with Ledger Live; if it persists, keep the request and the log for investigation.',
   },
   'wrong-app': {
     code: 'wrong-app',
