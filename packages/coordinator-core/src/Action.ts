@@ -72,6 +72,14 @@ export function prepare({ config, state, calls, title, description, nonce }: Pre
     })
   }
   const tx = SafeTx.from({ ...safeCall, nonce: txNonce })
+  // Signers refuse a request over their size limit: refuse it now, before it is queued, not at QR time.
+  const dataBytes = (tx.data.length - 2) / 2
+  if (dataBytes > SignRequest.limits.dataBytes) {
+    throw new InvalidActionError(
+      `The transaction data is ${dataBytes} bytes; signers refuse more than ${SignRequest.limits.dataBytes} (256 KiB).`,
+      { hint: 'Split the batch into several smaller actions.' },
+    )
+  }
   const context = SafeTx.context({
     chainId: BigInt(config.chainId),
     safe: state.address,

@@ -74,6 +74,13 @@ export function coerce(param: AbiParameter, value: unknown, field: string, fail:
   const int = /^(u?)int(\d*)$/.exec(type)
   if (int) {
     const bits = BigInt(int[2] || '256')
+    if (bits < 8n || bits > 256n || bits % 8n !== 0n) {
+      throw fail(
+        `${field} has an invalid ABI type ${type}.`,
+        'Integer types are int8 … int256 and uint8 … uint256, in steps of 8.',
+        field,
+      )
+    }
     let n: bigint | undefined
     if (typeof value === 'bigint') n = value
     else if (typeof value === 'number' && Number.isSafeInteger(value)) n = BigInt(value)
@@ -90,6 +97,9 @@ export function coerce(param: AbiParameter, value: unknown, field: string, fail:
   }
   const bytes = /^bytes(\d*)$/.exec(type)
   if (bytes) {
+    if (bytes[1] !== '' && (Number(bytes[1]) < 1 || Number(bytes[1]) > 32)) {
+      throw fail(`${field} has an invalid ABI type ${type}.`, 'Fixed byte types are bytes1 … bytes32.', field)
+    }
     if (typeof value !== 'string' || !isHex(value, { strict: true }) || value.length % 2 !== 0) {
       throw fail(`${field} is not 0x-prefixed hex.`, 'Give whole bytes of hex.', field)
     }

@@ -1,5 +1,5 @@
 import { OrgConfig as PolicyOrg } from '@airlock/policy'
-import { type DecoderOrg, KnownContracts, type SafeVersion } from '@airlock/safe'
+import { type DecoderOrg, KnownContracts, SafeTx, type SafeVersion } from '@airlock/safe'
 import { type Address, getAddress, isAddress } from 'viem'
 import { InvalidConfigError } from './errors.ts'
 
@@ -123,7 +123,7 @@ export function create({
 }): Config {
   const onChain = org.safes.filter((safe) => safe.chainId === chainId)
   const treasurySafe = isAddress(treasury, { strict: false })
-    ? onChain.find((safe) => safe.address === treasury.toLowerCase())
+    ? onChain.find((safe) => safe.address === address(treasury, 'treasury').toLowerCase())
     : onChain.find((safe) => safe.name === treasury)
   if (!treasurySafe) {
     throw new InvalidConfigError(
@@ -203,5 +203,6 @@ function address(value: unknown, field: string): Address {
       hint: 'Give a 0x-prefixed, 20-byte address.',
     })
   }
-  return getAddress(value)
+  // A mixed-case address with a wrong EIP-55 checksum is a typo, not an address.
+  return SafeTx.parseAddress(value, `${field} in the coordinator config`)
 }

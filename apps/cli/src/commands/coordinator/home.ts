@@ -218,7 +218,7 @@ export function resolveSafe(c: Coordinator, value: unknown, fallback?: Address |
   if (typeof value !== 'string' || value === '') {
     throw new UsageError('--safe needs an address or a Safe name.', { hint: 'Example: --safe treasury' })
   }
-  if (isAddress(value, { strict: false })) return getAddress(value)
+  if (isAddress(value, { strict: false })) return addressFlag(value, 'safe')
   const fromOrg = c.config.org.safes.find((s) => s.chainId === c.config.chainId && s.name === value)
   if (fromOrg) return getAddress(fromOrg.address)
   const known = Object.values(knownSafes(c.home)).find((s) => s.name === value)
@@ -243,7 +243,8 @@ export function addressFlag(value: unknown, flag: string): Address {
       },
     )
   }
-  return getAddress(value)
+  // A mixed-case address must carry a correct EIP-55 checksum: a wrong one is a typo.
+  return SafeTx.parseAddress(value, `--${flag}`)
 }
 
 /**
