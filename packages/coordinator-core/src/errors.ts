@@ -59,3 +59,13 @@ export class RequirementsNotMetError extends BaseError {
 export class InvalidSentryRuleError extends BaseError {
   override name = 'Coordinator.InvalidSentryRuleError'
 }
+
+/** The policy bundle would not be installed by a signer (bad signatures, schema, policies). */
+export class PolicyBundleRejectedError extends BaseError {
+  override name = 'Coordinator.PolicyBundleRejectedError'
+}
+
+/** A call of the transaction targets an address without code: it would do nothing, silently. */
+export class TargetWithoutCodeError extends BaseError {
+  override name = 'Coordinator.TargetWithoutCodeError'
+}

@@ -4,9 +4,11 @@ import * as Build from './Build.ts'
 import * as Chain from './Chain.ts'
 import * as Config from './Config.ts'
 import * as Execution from './Execution.ts'
+import * as Predict from './Predict.ts'
 import * as Requirements from './Requirements.ts'
 import * as Revert from './Revert.ts'
 import * as Sentry from './Sentry.ts'
+import * as Simulate from './Simulate.ts'
 import * as Timelock from './Timelock.ts'
 import * as TransactionBuilder from './TransactionBuilder.ts'
 
@@ -21,15 +23,19 @@ export {
   InvalidConfigError,
   InvalidSentryRuleError,
   NotASafeError,
+  PolicyBundleRejectedError,
   RequirementsNotMetError,
   RpcError,
   RpcUnreachableError,
   StaleNonceError,
+  TargetWithoutCodeError,
   TransactionBuilderImportError,
   WrongChainError,
 } from './errors.ts'
+export type { OwnerPrediction, Prediction, Verdict as PredictedVerdict } from './Predict.ts'
 export type { Progress, Requirements as TierRequirements } from './Requirements.ts'
 export type { Alert, Breach, Observation, Rule as SentryRule } from './Sentry.ts'
+export type { BalanceChange, FailedCall, Simulation } from './Simulate.ts'
 export {
   Action,
   Args,
@@ -37,9 +43,11 @@ export {
   Chain,
   Config,
   Execution,
+  Predict,
   Requirements,
   Revert,
   Sentry,
+  Simulate,
   Timelock,
   TransactionBuilder,
 }

@@ -1,0 +1,219 @@
+// A local chain for the coordinator app's tests and bench: anvil with the official Safe 1.4.1
+// contracts, a 2-of-3 treasury holding 100 ETH and 10,000 TUSD, a 1-of-2 guardian Safe, a pausable
+// vault, and the treasury-default policy bundle re-targeted at them (signed by two of three admins).
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Config, type CoordinatorConfig } from '@airlock/coordinator-core'
+import {
+  type Anvil,
+  anvilAccounts,
+  createSafe,
+  deploy,
+  deploySafeContracts,
+  type SafeDeployment,
+  startAnvil,
+  testContracts,
+  write,
+} from '@airlock/devnet'
+import { Bundle, OrgConfig } from '@airlock/policy'
+import { cedar } from '@airlock/policy/node'
+import { DecisionLog, Signer } from '@airlock/signer-core'
+import { type Address, getAddress, type HDAccount, type Hex, parseAbi, parseEther, toHex } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+
+export const CHAIN_ID = 31337
+const ADMIN_MNEMONIC =
+  'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about'
+const policyDir = join(import.meta.dirname, '..', '..', 'policies', 'treasury-default')
+const tokenAbi = parseAbi([
+  'function approve(address spender, uint256 amount) returns (bool)',
+  'function transfer(address to, uint256 amount) returns (bool)',
+])
+const vaultAbi = parseAbi(['function deposit(uint256 amount)'])
+
+export type World = {
+  anvil: Anvil
+  deployment: SafeDeployment
+  deployer: HDAccount
+  owners: readonly HDAccount[]
+  executor: HDAccount
+  treasury: Address
+  guardian: Address
+  token: Address
+  vault: Address
+  contributors: readonly Address[]
+  orgJson: Record<string, unknown>
+  bundle: Bundle.Bundle
+  config: CoordinatorConfig
+  /** The coordinator config file's JSON (what the app loads). */
+  configJson: Record<string, unknown>
+}
+
+export const privateKeyOf = (account: HDAccount): Hex => toHex(account.getHdKey().privateKey!)
+
+/**
+ * Starts the chain and deploys everything; call `world.anvil.stop()` when done.
+ */
+export async function startWorld(): Promise<World> {
+  const accounts = anvilAccounts(10)
+  const [deployer, alice, bob, carol, executor, ...rest] = accounts as [HDAccount, ...HDAccount[]]
+  const owners = [alice, bob, carol] as HDAccount[]
+  const contributors = rest.slice(0, 4).map((a) => a.address)
+  const anvil = await startAnvil({ chainId: CHAIN_ID })
+  const deployment = await deploySafeContracts({ anvil, deployer, version: '1.4.1' })
+  const treasury = await createSafe({
+    anvil,
+    deployment,
+    deployer,
+    owners: owners.map((o) => o.address),
+    threshold: 2,
+    balance: parseEther('100'),
+  })
+  const guardian = await createSafe({
+    anvil,
+    deployment,
+    deployer,
+    owners: owners.slice(0, 2).map((o) => o.address),
+    threshold: 1,
+    saltNonce: 1n,
+  })
+  const { TestToken, TestVault } = testContracts()
+  const token = await deploy({
+    anvil,
+    deployer,
+    artifact: TestToken,
+    args: [deployer.address, parseEther('1000000')],
+  })
+  const vault = await deploy({
+    anvil,
+    deployer,
+    artifact: TestVault,
+    args: [token, deployer.address, guardian],
+  })
+  await write({
+    anvil,
+    account: deployer,
+    address: token,
+    abi: tokenAbi,
+    functionName: 'approve',
+    args: [vault, parseEther('1000')],
+  })
+  await write({
+    anvil,
+    account: deployer,
+    address: vault,
+    abi: vaultAbi,
+    functionName: 'deposit',
+    args: [parseEther('1000')],
+  })
+  await write({
+    anvil,
+    account: deployer,
+    address: token,
+    abi: tokenAbi,
+    functionName: 'transfer',
+    args: [treasury, parseEther('10000')],
+  })
+
+  const base = JSON.parse(readFileSync(join(policyDir, 'org.json'), 'utf8')) as Record<string, unknown>
+  const eth = (base.assets as Record<string, unknown>[]).find((asset) => asset.address === 'native')
+  const lower = (a: string) => a.toLowerCase()
+  const admins = [0, 1, 2].map((addressIndex) => mnemonicToAccount(ADMIN_MNEMONIC, { addressIndex }))
+  const orgJson: Record<string, unknown> = {
+    ...base,
+    name: 'Acme DAO (local chain)',
+    safes: [
+      {
+        name: 'treasury',
+        address: lower(treasury),
+        chainId: CHAIN_ID,
+        version: '1.4.1',
+        owners: owners.map((o) => lower(o.address)),
+        threshold: 2,
+      },
+      {
+        name: 'guardian',
+        address: lower(guardian),
+        chainId: CHAIN_ID,
+        version: '1.4.1',
+        owners: owners.slice(0, 2).map((o) => lower(o.address)),
+        threshold: 1,
+      },
+    ],
+    guardian: { address: lower(guardian), chainId: CHAIN_ID },
+    pausable: [{ name: 'Vault', address: lower(vault), chainId: CHAIN_ID }],
+    trustedDelegatecall: [
+      { name: 'MultiSendCallOnly 1.4.1 (local)', address: lower(deployment.multiSendCallOnly) },
+    ],
+    recipients: contributors.map((address, i) => ({
+      name: `Contributor ${i + 1}`,
+      address: lower(address),
+      chainId: CHAIN_ID,
+    })),
+    assets: [
+      // 1% of a 100 ETH treasury is 1 ETH: a 1.5 ETH transfer must be Critical or higher.
+      {
+        ...eth,
+        chainId: CHAIN_ID,
+        treasury: parseEther('100').toString(),
+        large: parseEther('50').toString(),
+      },
+      {
+        id: 'TUSD',
+        chainId: CHAIN_ID,
+        address: lower(token),
+        decimals: 18,
+        policyDecimals: 0,
+        treasury: parseEther('10000').toString(),
+        large: parseEther('5000').toString(),
+      },
+    ],
+    admins: { addresses: admins.map((a) => lower(a.address)), threshold: 2 },
+    // Software keys stand in for hardware wallets in tests only.
+    allowSoftwareKeys: true,
+  }
+  const policies = Object.fromEntries(
+    readdirSync(policyDir)
+      .filter((file) => file.endsWith('.cedar'))
+      .map((file) => [file, readFileSync(join(policyDir, file), 'utf8')]),
+  )
+  let bundle = Bundle.create({ version: 1, policies, org: orgJson as Bundle.Json })
+  for (const admin of admins.slice(0, 2)) bundle = await Bundle.sign(bundle, admin)
+  const configJson = {
+    org: orgJson,
+    chainId: CHAIN_ID,
+    treasury: 'treasury',
+    multiSendCallOnly: { [CHAIN_ID]: deployment.multiSendCallOnly },
+  }
+  const config = Config.create({
+    org: OrgConfig.parse(orgJson),
+    chainId: CHAIN_ID,
+    treasury,
+    multiSendCallOnly: new Map([[CHAIN_ID, deployment.multiSendCallOnly]]),
+  })
+  return {
+    anvil,
+    deployment,
+    deployer,
+    owners,
+    executor,
+    treasury: getAddress(treasury),
+    guardian: getAddress(guardian),
+    token: getAddress(token),
+    vault: getAddress(vault),
+    contributors,
+    orgJson,
+    bundle,
+    config,
+    configJson,
+  }
+}
+
+/** An owner's offline signer engine (in-memory log, the world's bundle installed) and its software key. */
+export async function signerFor(world: World, owner: HDAccount, clock: () => Date = () => new Date()) {
+  const signer = await Signer.create({ cedar, log: DecisionLog.memory({ clock }), clock })
+  await signer.installBundle(world.bundle)
+  return { signer, owner, key: { kind: 'software' as const, privateKey: privateKeyOf(owner) } }
+}
+
+export { cedar }
