@@ -1,8 +1,10 @@
+import * as AbiJson from './decode/AbiJson.ts'
 import * as Abis from './decode/Abis.ts'
 import * as Action from './decode/Action.ts'
 import * as Assets from './decode/Assets.ts'
 import * as Calls from './decode/Calls.ts'
 import * as Describe from './decode/Describe.ts'
+import * as Effects from './decode/Effects.ts'
 import * as Findings from './decode/Findings.ts'
 import * as KnownContracts from './decode/KnownContracts.ts'
 import * as MultiSend from './decode/MultiSend.ts'
@@ -40,12 +42,14 @@ export {
   SignaturesTruncatedError,
 } from './Signature.ts'
 export {
+  AbiJson,
   Abis,
   Action,
   Assets,
   Calls,
   DecoderOrg,
   Describe,
+  Effects,
   Findings,
   KnownContracts,
   LedgerDisplay,

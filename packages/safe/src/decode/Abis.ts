@@ -51,8 +51,17 @@ export const builtinSignatures = [
   'function increaseAllowance(address spender, uint256 addedValue)',
   'function decreaseAllowance(address spender, uint256 subtractedValue)',
   'function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s)',
+  // Other token functions that move or approve funds: DAI's push/pull/move, ERC-677 and ERC-1363.
+  'function push(address usr, uint256 wad)',
+  'function pull(address usr, uint256 wad)',
+  'function move(address src, address dst, uint256 wad)',
+  'function transferAndCall(address to, uint256 value, bytes data)',
+  'function transferAndCall(address to, uint256 value)',
+  'function approveAndCall(address spender, uint256 value)',
   // Uniswap Permit2.
   'function approve(address token, address spender, uint160 amount, uint48 expiration)',
+  'function permit(address owner, ((address token, uint160 amount, uint48 expiration, uint48 nonce) details, address spender, uint256 sigDeadline) permitSingle, bytes signature)',
+  'function transferFrom(address from, address to, uint160 amount, address token)',
   'function lockdown((address token, address spender)[] approvals)',
   // ERC-721 and ERC-1155.
   'function safeTransferFrom(address from, address to, uint256 tokenId)',

@@ -120,15 +120,8 @@ const upgradeViaAdmin: Interpreter = (args) => ({
 /** Meaning of every built-in signature, keyed by canonical signature. */
 const interpreters: Readonly<Record<string, Interpreter>> = {
   'multiSend(bytes)': () => ({ type: 'batch' }),
-  'transfer(address,uint256)': (args, { to, sender }) => ({
-    type: 'token-transfer',
-    standard: 'erc20',
-    token: to,
-    from: sender,
-    to: addr(args[0]),
-    amount: uint(args[1]),
-    tokenIds: [],
-  }),
+  'transfer(address,uint256)': (args, { to, sender }) =>
+    erc20Transfer(to, sender, addr(args[0]), uint(args[1])),
   // Shared with ERC-721: the org's declared standard decides; by default the larger reading (ERC-20).
   'transferFrom(address,address,uint256)': (args, { to, standard }) =>
     standard === 'erc721'
@@ -163,6 +156,32 @@ const interpreters: Readonly<Record<string, Interpreter>> = {
           unlimited: false,
         }
       : erc20Approval('set')(args, site),
+  'push(address,uint256)': (args, { to, sender }) => erc20Transfer(to, sender, addr(args[0]), uint(args[1])),
+  'pull(address,uint256)': (args, { to, sender }) => erc20Transfer(to, addr(args[0]), sender, uint(args[1])),
+  'move(address,address,uint256)': (args, { to }) =>
+    erc20Transfer(to, addr(args[0]), addr(args[1]), uint(args[2])),
+  // ERC-677 (LINK) and ERC-1363: a transfer that then calls the recipient.
+  'transferAndCall(address,uint256,bytes)': (args, { to, sender }) =>
+    erc20Transfer(to, sender, addr(args[0]), uint(args[1])),
+  'transferAndCall(address,uint256)': (args, { to, sender }) =>
+    erc20Transfer(to, sender, addr(args[0]), uint(args[1])),
+  'approveAndCall(address,uint256)': erc20Approval('set'),
+  'permit(address,((address,uint160,uint48,uint48),address,uint256),bytes)': (args) => {
+    const single = args[1] as { details: { token: Address; amount: bigint }; spender: Address }
+    const amount = uint(single.details.amount)
+    return {
+      type: 'token-approval',
+      standard: 'permit2',
+      token: single.details.token,
+      owner: addr(args[0]),
+      spender: single.spender,
+      mode: 'set',
+      amount,
+      unlimited: unlimited160(amount),
+    }
+  },
+  'transferFrom(address,address,uint160,address)': (args) =>
+    erc20Transfer(addr(args[3]), addr(args[0]), addr(args[1]), uint(args[2])),
   'increaseAllowance(address,uint256)': erc20Approval('increase'),
   'decreaseAllowance(address,uint256)': erc20Approval('decrease'),
   'permit(address,address,uint256,uint256,uint8,bytes32,bytes32)': (args, { to }) => {
@@ -278,6 +297,10 @@ const interpreters: Readonly<Record<string, Interpreter>> = {
     what: 'role',
     subject: addr(args[1]),
   }),
+}
+
+function erc20Transfer(token: Address, from: Address, to: Address, amount: bigint): Action {
+  return { type: 'token-transfer', standard: 'erc20', token, from, to, amount, tokenIds: [] }
 }
 
 function nft(

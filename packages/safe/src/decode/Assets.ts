@@ -1,5 +1,6 @@
 import { type Address, maxUint256 } from 'viem'
-import * as Calls from './Calls.ts'
+import type * as Calls from './Calls.ts'
+import * as Effects from './Effects.ts'
 import * as KnownContracts from './KnownContracts.ts'
 import * as OrgConfig from './OrgConfig.ts'
 
@@ -7,7 +8,7 @@ import * as OrgConfig from './OrgConfig.ts'
 export type Outflow = {
   asset: OrgConfig.AssetId
   label: string | undefined
-  /** Sent now: native value of calls from the Safe, ERC-20 transfers and transferFroms from the Safe. */
+  /** Sent now: native value of calls from org Safes, token transfers out of them (NFTs: token count). */
   transferred: bigint
   /** Allowances granted by the Safe (approve, increaseAllowance, permit, Permit2), capped at 2^256-1. */
   approved: bigint
@@ -22,8 +23,9 @@ export type Outflow = {
 const cap = (amount: bigint) => (amount > maxUint256 ? maxUint256 : amount)
 
 /**
- * Sums the outflows of the Safe per asset: native first, then ERC-20 tokens by address. Only calls
- * that actually leave the Safe count: a timelock's scheduled transfer moves the timelock's funds later.
+ * Sums the org Safes' outflows per asset (native first, then tokens by address) from the effect
+ * flows (`Effects.flows`, the one source of outflows): native value, ERC-20/721/1155 transfers,
+ * allowance increases. A timelock's scheduled transfer moves the timelock's funds later: not counted.
  *
  * @example
  * Assets.outflows({ calls: root, safe: context.safe })
@@ -33,45 +35,25 @@ export function outflows({
   calls,
   safe,
   org = OrgConfig.empty,
+  flows,
 }: {
   calls: Calls.Call
   safe: Address
   org?: OrgConfig.OrgConfig | undefined
+  /** Flows already computed with `Effects.flows`; computed here when absent. */
+  flows?: readonly Effects.Flow[] | undefined
 }): Outflow[] {
   const sums = new Map<
     OrgConfig.AssetId,
     { transferred: bigint; approved: bigint; unlimited: boolean; paths: Calls.Path[] }
   >()
-  const add = (
-    asset: OrgConfig.AssetId,
-    path: Calls.Path,
-    transferred: bigint,
-    approved: bigint,
-    unlimited = false,
-  ) => {
-    const sum = sums.get(asset) ?? { transferred: 0n, approved: 0n, unlimited: false, paths: [] }
-    sum.transferred = cap(sum.transferred + transferred)
-    sum.approved = cap(sum.approved + approved)
-    sum.unlimited ||= unlimited
-    sum.paths.push(path)
-    sums.set(asset, sum)
-  }
-  for (const call of Calls.walk(calls)) {
-    // A delegatecall carries no value (the Safe and MultiSend both ignore it).
-    if (call.operation === 0 && call.sender === safe && call.value > 0n)
-      add('native', call.path, call.value, 0n)
-    const action = call.action
-    if (action.type === 'token-transfer' && action.standard === 'erc20' && action.from === safe) {
-      add(action.token, call.path, action.amount, 0n)
-    }
-    if (
-      action.type === 'token-approval' &&
-      (action.standard === 'erc20' || action.standard === 'permit2') &&
-      action.mode !== 'decrease' &&
-      action.owner === safe
-    ) {
-      add(action.token, call.path, 0n, action.amount, action.unlimited)
-    }
+  for (const flow of flows ?? Effects.flows({ calls, safe, org })) {
+    const sum = sums.get(flow.asset) ?? { transferred: 0n, approved: 0n, unlimited: false, paths: [] }
+    if (flow.kind === 'transfer') sum.transferred = cap(sum.transferred + flow.amount)
+    else sum.approved = cap(sum.approved + flow.amount)
+    sum.unlimited ||= flow.unlimited
+    sum.paths.push(flow.path)
+    sums.set(flow.asset, sum)
   }
   return [...sums.entries()]
     .sort(([a], [b]) =>

@@ -3,6 +3,7 @@ import { MalformedCalldataError } from '../errors.ts'
 import type { Operation, SafeContext, SafeTx } from '../SafeTx.ts'
 import * as Abis from './Abis.ts'
 import * as Action from './Action.ts'
+import * as Effects from './Effects.ts'
 import * as KnownContracts from './KnownContracts.ts'
 import * as MultiSend from './MultiSend.ts'
 import * as OrgConfig from './OrgConfig.ts'
@@ -67,6 +68,8 @@ type CallBase = {
   /** The first 4 bytes of data, lowercase; undefined when data is shorter. */
   selector: Hex | undefined
   action: Action.Action
+  /** What the call does, as one effect class (see `Effects`): the one source of outflows and allowances. */
+  effect: Effects.Effect
   children: readonly Call[]
 }
 
@@ -128,6 +131,22 @@ export function decode({
 }
 
 function node(env: Env, frame: Frame): Call {
+  const call = build(env, frame)
+  const site: Effects.Site = {
+    to: call.to,
+    sender: call.sender,
+    kind: call.kind,
+    signature: call.kind === 'function' ? call.function.signature : undefined,
+    operation: call.operation,
+    action: call.action,
+    canonical: call.kind !== 'function' || call.function.canonical,
+  }
+  return { ...call, effect: Effects.classify({ site, org: env.org }) } as Call
+}
+
+type Unclassified = Call extends infer C ? (C extends Call ? Omit<C, 'effect'> : never) : never
+
+function build(env: Env, frame: Frame): Unclassified {
   if (frame.path.length > maxDepth) {
     throw new MalformedCalldataError(`The transaction nests calls more than ${maxDepth} levels deep.`, {
       hint: 'Real batches are shallow; refuse this transaction.',

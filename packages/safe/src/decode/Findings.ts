@@ -51,6 +51,8 @@ export const codes = {
   'unknown-selector': 'medium',
   /** Calldata that is not the standard encoding of its decoded arguments (extra bytes, dirty padding). */
   'non-canonical-calldata': 'medium',
+  /** A listed asset called with a function outside its standard's known set (DAI rely, a mint …). */
+  'unknown-function-on-asset': 'high',
   'value-to-unknown-target': 'medium',
   'transfer-to-unknown-recipient': 'low',
   unpause: 'low',
@@ -187,6 +189,13 @@ export function find({ calls, tx, context, org = OrgConfig.empty, assets }: Find
           `${at} has selector ${call.selector} but its arguments do not decode.`,
         )
       }
+    }
+    if (call.effect.kind === 'unknown' && call.effect.reason === 'unknown-function-on-asset') {
+      add(
+        'unknown-function-on-asset',
+        call.path,
+        `${at} calls ${signature ?? call.selector} on the listed asset ${target}, which is not one of its standard’s functions; its effect is unknown.`,
+      )
     }
     if (call.kind === 'function' && !call.function.canonical) {
       add(

@@ -1,6 +1,8 @@
 import { type Address, maxUint256 } from 'viem'
 import { InvalidOrgConfigError } from '../errors.ts'
 import { parseAddress } from '../SafeTx.ts'
+import type { Tier } from './Tier.ts'
+import * as Tiers from './Tier.ts'
 
 /** Token standards an org can declare for a contract (ERC-20 and ERC-721 share selectors). */
 export type TokenStandard = 'erc20' | 'erc721' | 'erc1155'
@@ -23,9 +25,24 @@ export type OrgConfig = {
   trustedDelegatecallTargets: ReadonlyMap<Address, string>
   /** Recipients value and tokens may go to without a finding. */
   allowlistedRecipients: ReadonlyMap<Address, string>
-  /** Labels, and token standards where the selector alone is ambiguous. */
-  knownContracts: ReadonlyMap<Address, { label: string; standard: TokenStandard | undefined }>
+  /** Labels, token standards (a listed asset: only its standard's functions are known) and decimals. */
+  knownContracts: ReadonlyMap<Address, KnownContract>
+  /**
+   * The org's Safes and the tiers each may sign (its ceiling). A Safe executed from another one
+   * (nested execution) must be listed here. The guardian defaults to Emergency only.
+   */
+  safes: ReadonlyMap<Address, SafeEntry>
 }
+
+export type KnownContract = {
+  label: string
+  standard: TokenStandard | undefined
+  /** The token's decimals, to show amounts in its units next to base units. */
+  decimals: number | undefined
+}
+
+/** One of the org's Safes, with the tiers its transactions may have. */
+export type SafeEntry = { label: string; tiers: ReadonlySet<Tier> }
 
 /** A contract entry in the JSON: an address, or an object with an address and a label. */
 export type ContractEntryInput = string | { address: string; label?: string | undefined }
@@ -38,7 +55,16 @@ export type OrgConfigInput = {
   trustedDelegatecallTargets?: readonly ContractEntryInput[] | undefined
   allowlistedRecipients?: readonly ContractEntryInput[] | undefined
   knownContracts?:
-    | readonly { address: string; label: string; standard?: TokenStandard | undefined }[]
+    | readonly {
+        address: string
+        label: string
+        standard?: TokenStandard | undefined
+        decimals?: number | undefined
+      }[]
+    | undefined
+  /** The org's Safes; `tiers` defaults to every tier, or to `["emergency"]` for the guardian. */
+  safes?:
+    | readonly { address: string; label?: string | undefined; tiers?: readonly Tier[] | undefined }[]
     | undefined
 }
 
@@ -49,6 +75,7 @@ const KEYS = [
   'trustedDelegatecallTargets',
   'allowlistedRecipients',
   'knownContracts',
+  'safes',
 ] as const
 const STANDARDS: readonly TokenStandard[] = ['erc20', 'erc721', 'erc1155']
 
@@ -60,6 +87,7 @@ export const empty: OrgConfig = {
   trustedDelegatecallTargets: new Map(),
   allowlistedRecipients: new Map(),
   knownContracts: new Map(),
+  safes: new Map(),
 }
 
 /**
@@ -95,14 +123,65 @@ export function parse(input: unknown): OrgConfig {
       })
     }
   }
+  const guardian = record.guardian === undefined ? undefined : address(record.guardian, 'guardian')
   return {
-    guardian: record.guardian === undefined ? undefined : address(record.guardian, 'guardian'),
+    guardian,
     pausable: contracts(record.pausableContracts, 'pausableContracts'),
     largeThresholds: thresholds(record.largeThresholds),
     trustedDelegatecallTargets: contracts(record.trustedDelegatecallTargets, 'trustedDelegatecallTargets'),
     allowlistedRecipients: contracts(record.allowlistedRecipients, 'allowlistedRecipients'),
     knownContracts: known(record.knownContracts),
+    safes: safes(record.safes, guardian),
   }
+}
+
+function safes(value: unknown, guardian: Address | undefined): Map<Address, SafeEntry> {
+  const out = new Map<Address, SafeEntry>()
+  list(value, 'safes').forEach((entry, i) => {
+    const at = `safes[${i}]`
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      throw new InvalidOrgConfigError(`${at} in the org configuration is not an object.`, {
+        hint: 'Give { "address": "0x…", "label": "…", "tiers": ["routine", "critical"] }.',
+      })
+    }
+    const { address: raw, label, tiers, ...rest } = entry as Record<string, unknown>
+    refuseExtra(rest, at)
+    if (label !== undefined && typeof label !== 'string') {
+      throw new InvalidOrgConfigError(`${at}.label in the org configuration is not a string.`, {
+        hint: 'Give a short text label.',
+      })
+    }
+    const safe = address(raw, `${at}.address`)
+    if (out.has(safe)) {
+      throw new InvalidOrgConfigError(`safes lists ${safe} twice.`, { hint: 'Keep one entry per Safe.' })
+    }
+    let allowed: Set<Tier>
+    if (tiers === undefined) allowed = new Set(safe === guardian ? ['emergency'] : Tiers.tiers)
+    else {
+      if (!Array.isArray(tiers) || tiers.some((tier) => !Tiers.tiers.includes(tier as Tier))) {
+        throw new InvalidOrgConfigError(`${at}.tiers in the org configuration is not a list of tiers.`, {
+          hint: `Give some of ${Tiers.tiers.join(', ')}, e.g. ["emergency"] for the guardian.`,
+        })
+      }
+      allowed = new Set(tiers as Tier[])
+    }
+    out.set(safe, { label: label ?? '', tiers: allowed })
+  })
+  if (guardian !== undefined && !out.has(guardian)) {
+    out.set(guardian, { label: 'guardian Safe', tiers: new Set(['emergency']) })
+  }
+  return out
+}
+
+/**
+ * The tiers a Safe may sign under the org configuration: its `safes` entry, Emergency only for the
+ * guardian, every tier for a Safe the configuration does not list.
+ *
+ * @example
+ * OrgConfig.ceiling(org, guardian) // Set { 'emergency' }
+ */
+export function ceiling(org: OrgConfig, safe: Address): ReadonlySet<Tier> {
+  return org.safes.get(safe)?.tiers ?? new Set(Tiers.tiers)
 }
 
 function address(value: unknown, field: string): Address {
@@ -153,7 +232,7 @@ function contracts(value: unknown, field: string): Map<Address, string> {
 }
 
 function known(value: unknown): OrgConfig['knownContracts'] {
-  const out = new Map<Address, { label: string; standard: TokenStandard | undefined }>()
+  const out = new Map<Address, KnownContract>()
   list(value, 'knownContracts').forEach((entry, i) => {
     const at = `knownContracts[${i}]`
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
@@ -161,8 +240,16 @@ function known(value: unknown): OrgConfig['knownContracts'] {
         hint: 'Give { "address": "0x…", "label": "…", "standard": "erc20" }.',
       })
     }
-    const { address: raw, label, standard, ...rest } = entry as Record<string, unknown>
+    const { address: raw, label, standard, decimals, ...rest } = entry as Record<string, unknown>
     refuseExtra(rest, at)
+    if (
+      decimals !== undefined &&
+      (!Number.isInteger(decimals) || (decimals as number) < 0 || (decimals as number) > 77)
+    ) {
+      throw new InvalidOrgConfigError(`${at}.decimals in the org configuration is not a whole number 0–77.`, {
+        hint: 'Give the token’s decimals (6 for USDC, 18 for most tokens), or leave it out.',
+      })
+    }
     if (typeof label !== 'string' || label.trim() === '') {
       throw new InvalidOrgConfigError(`${at}.label in the org configuration is missing or empty.`, {
         hint: 'Give the label the signer should show for this contract.',
@@ -173,7 +260,11 @@ function known(value: unknown): OrgConfig['knownContracts'] {
         hint: `Use one of ${STANDARDS.join(', ')}, or leave it out.`,
       })
     }
-    out.set(address(raw, `${at}.address`), { label, standard: standard as TokenStandard | undefined })
+    out.set(address(raw, `${at}.address`), {
+      label,
+      standard: standard as TokenStandard | undefined,
+      decimals: decimals as number | undefined,
+    })
   })
   return out
 }
@@ -213,7 +304,7 @@ function refuseExtra(rest: Record<string, unknown>, at: string): void {
   const extra = Object.keys(rest)
   if (extra.length > 0) {
     throw new InvalidOrgConfigError(`${at} in the org configuration has an unknown key "${extra[0]}".`, {
-      hint: 'Check the spelling; entries take address, label (and standard for knownContracts).',
+      hint: 'Check the spelling; entries take address, label (standard and decimals for knownContracts, tiers for safes).',
     })
   }
 }
@@ -227,6 +318,7 @@ function refuseExtra(rest: Record<string, unknown>, at: string): void {
 export function label(org: OrgConfig, address: Address): string | undefined {
   const labels = [
     org.knownContracts.get(address)?.label,
+    org.safes.get(address)?.label,
     org.pausable.get(address),
     org.trustedDelegatecallTargets.get(address),
     org.allowlistedRecipients.get(address),
@@ -243,6 +335,7 @@ export function label(org: OrgConfig, address: Address): string | undefined {
 export function knows(org: OrgConfig, address: Address): boolean {
   return (
     org.guardian === address ||
+    org.safes.has(address) ||
     org.knownContracts.has(address) ||
     org.pausable.has(address) ||
     org.trustedDelegatecallTargets.has(address) ||

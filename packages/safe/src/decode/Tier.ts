@@ -47,6 +47,7 @@ export const byFinding: Readonly<Partial<Record<Findings.Code, Tier>>> = {
   'safe-sign-message': 'critical',
   'control-change': 'critical',
   'timelock-delay-change': 'critical',
+  'unknown-function-on-asset': 'critical',
 }
 
 export type ClassifyParameters = {

@@ -2,6 +2,7 @@ import * as SafeTx from '../SafeTx.ts'
 import * as Abis from './Abis.ts'
 import * as Assets from './Assets.ts'
 import * as Calls from './Calls.ts'
+import * as Effects from './Effects.ts'
 import * as Findings from './Findings.ts'
 import * as OrgConfig from './OrgConfig.ts'
 import * as Tier from './Tier.ts'
@@ -27,6 +28,8 @@ export type AnalyzeReturnType = {
   tierReasons: Tier.Reason[]
   /** What leaves the Safe, per asset (native first). */
   assets: Assets.Outflow[]
+  /** Every outflow and allowance increase of an org Safe, one per transfer (see `Effects.outflowFacts`). */
+  flows: Effects.Flow[]
 }
 
 /**
@@ -47,10 +50,11 @@ export function analyze({
   const context = SafeTx.context(contextInput)
   const registry = abis === undefined ? Abis.defaultRegistry : 'builtin' in abis ? abis : Abis.registry(abis)
   const calls = Calls.decode({ tx, context, org, abis: registry })
-  const assets = Assets.outflows({ calls, safe: context.safe, org })
+  const flows = Effects.flows({ calls, safe: context.safe, org })
+  const assets = Assets.outflows({ calls, safe: context.safe, org, flows })
   const findings = Findings.find({ calls, tx, context, org, assets })
   const { tier, reasons } = Tier.classify({ calls, findings, context, org })
-  return { tx, context, calls, findings, tier, tierReasons: reasons, assets }
+  return { tx, context, calls, findings, tier, tierReasons: reasons, assets, flows }
 }
 
 /**
