@@ -118,6 +118,30 @@ export function parse(value: unknown): TreeHead {
 }
 
 /**
+ * Reads a list of heads: JSON Lines (one head per line, as `airlock audit head` prints them) or a
+ * JSON array. Throws MalformedTreeHeadError for anything else.
+ *
+ * @example
+ * const heads = TreeHead.parseList(readFileSync('heads.jsonl', 'utf8'))
+ */
+export function parseList(text: string): TreeHead[] {
+  const trimmed = text.trim()
+  let values: unknown[]
+  try {
+    values = trimmed.startsWith('[')
+      ? (JSON.parse(trimmed) as unknown[])
+      : trimmed
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line) as unknown)
+  } catch {
+    throw new MalformedTreeHeadError({ why: 'the list is neither JSON Lines nor a JSON array' })
+  }
+  if (!Array.isArray(values)) throw new MalformedTreeHeadError({ why: 'the list is not an array' })
+  return values.map(parse)
+}
+
+/**
  * True when the head is signed by `publicKey`.
  *
  * @example

@@ -89,6 +89,8 @@ export type VelocitySeries = {
 
 export type ReportModel = {
   generatedAt: string
+  /** Units for amounts, by `chainId:address` (from the org config given). */
+  units: Record<string, { id: string; decimals: number }>
   signers: SignerSummary[]
   anomalies: Anomaly[]
   timeline: TimelineRow[]
@@ -133,6 +135,9 @@ export function build({
   )
   return {
     generatedAt: now.toISOString(),
+    units: Object.fromEntries(
+      assets.map((a) => [`${a.chainId}:${a.address.toLowerCase()}`, { id: a.id, decimals: a.decimals }]),
+    ),
     signers,
     anomalies,
     timeline,
@@ -368,16 +373,22 @@ function velocity(timeline: readonly TimelineRow[], assets: readonly AssetInfo[]
       if (counted.has(row.safeTxHash)) continue
       counted.add(row.safeTxHash)
     }
+    // One point per transaction and asset: a payroll of fifty transfers is one step, not fifty.
+    const perAsset = new Map<string, bigint>()
     for (const outflow of row.outflows) {
       if (!/^\d{1,78}$/.test(outflow.amount)) continue
       const key = `${row.chainId}:${outflow.asset.toLowerCase()}`
+      perAsset.set(key, (perAsset.get(key) ?? 0n) + BigInt(outflow.amount))
+    }
+    for (const [key, amount] of perAsset) {
       let s = series.get(key)
       if (!s) {
         const info = assets.find((a) => `${a.chainId}:${a.address.toLowerCase()}` === key)
+        const asset = key.slice(key.indexOf(':') + 1)
         s = {
           key,
-          label: info ? `${info.id} (chain ${row.chainId})` : `${outflow.asset} (chain ${row.chainId})`,
-          decimals: info?.decimals ?? (outflow.asset === 'native' ? 18 : 0),
+          label: info ? `${info.id} (chain ${row.chainId})` : `${asset} (chain ${row.chainId})`,
+          decimals: info?.decimals ?? (asset === 'native' ? 18 : 0),
           cap: info?.cap ? { amount: info.cap.amount.toString(), seconds: info.cap.seconds } : undefined,
           points: [],
           window: [],
@@ -385,10 +396,15 @@ function velocity(timeline: readonly TimelineRow[], assets: readonly AssetInfo[]
         series.set(key, s)
       }
       const ms = Date.parse(row.time)
-      s.window.push({ ms, amount: BigInt(outflow.amount) })
+      s.window.push({ ms, amount })
       const from = s.cap ? ms - s.cap.seconds * 1000 : Number.NEGATIVE_INFINITY
       const total = s.window.filter((w) => w.ms > from).reduce((sum, w) => sum + w.amount, 0n)
-      s.points.push({ time: row.time, amount: outflow.amount, total: total.toString(), signer: row.signer })
+      s.points.push({
+        time: row.time,
+        amount: amount.toString(),
+        total: total.toString(),
+        signer: row.signer,
+      })
     }
   }
   return [...series.values()].map(({ window: _window, ...rest }) => rest)

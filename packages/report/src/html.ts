@@ -125,7 +125,7 @@ ${
     : model.velocity
         .map(
           (s, i) =>
-            `<h3 style="font-size:14px;margin:8px 0 4px">${escapeHtml(s.label)}${s.cap ? ` — cap ${escapeHtml(units(s.cap.amount, s.decimals))} per ${s.cap.seconds / 3600} h` : ' — no cap given'}</h3><div class="chart"><canvas id="c-velocity-${i}" role="img" aria-label="Outflow of ${escapeHtml(s.label)} over time"></canvas></div>`,
+            `<h3 style="font-size:14px;margin:8px 0 4px">${escapeHtml(s.label)}${s.cap ? ` — cap ${escapeHtml(units(s.cap.amount, s.decimals))} per ${s.cap.seconds / 3600} h` : ' — no cap given'}</h3><p>${escapeHtml(usageText(s))}</p><div class="chart"><canvas id="c-velocity-${i}" role="img" aria-label="Outflow of ${escapeHtml(s.label)} over time"></canvas></div>`,
         )
         .join('\n')
 }</section>
@@ -137,7 +137,7 @@ ${model.timeline
       `<tr><td>${escapeHtml(r.time)}</td><td>${escapeHtml(r.signer)}</td><td>${r.seq}</td><td class="ev-${r.event}">${escapeHtml(r.event)}${r.kind ? ` (${escapeHtml(r.kind)})` : ''}</td><td><code>${escapeHtml(short(r.safe))}</code>${r.nonce !== undefined ? ` #${escapeHtml(r.nonce)}` : ''}</td><td>${escapeHtml(r.tier ?? '')}</td><td>${r.outflows
         .map(
           (o) =>
-            `${escapeHtml(o.amount)} ${escapeHtml(short(o.asset))} → <code>${escapeHtml(short(o.to))}</code>`,
+            `${escapeHtml(amountText(model, r.chainId, o.asset, o.amount))} → <code>${escapeHtml(short(o.to))}</code>`,
         )
         .join('<br>')}</td><td>${r.reasons.map(escapeHtml).join('<br>')}</td></tr>`,
   )
@@ -170,6 +170,12 @@ ${model.timeline
 `
 }
 
+/** "0.25 ETH" where the org config names the asset, base units and the address otherwise. */
+function amountText(model: ReportModel, chainId: number | undefined, asset: string, amount: string): string {
+  const unit = model.units[`${chainId}:${asset.toLowerCase()}`]
+  return unit ? `${units(amount, unit.decimals)} ${unit.id}` : `${amount} ${short(asset)}`
+}
+
 function decisionsPerHour(model: ReportModel): { labels: string[]; signed: number[]; refused: number[] } {
   const buckets = new Map<string, { signed: number; refused: number }>()
   for (const row of model.timeline) {
@@ -187,13 +193,26 @@ function decisionsPerHour(model: ReportModel): { labels: string[]; signed: numbe
   }
 }
 
+/** The peak of the series against its cap, in words. */
+function usageText(series: VelocitySeries): string {
+  const peak = series.points.reduce((max, p) => (BigInt(p.total) > max ? BigInt(p.total) : max), 0n)
+  const releases = `${series.points.length} release(s)`
+  if (!series.cap) return `${releases}, ${units(peak.toString(), series.decimals)} in total.`
+  const cap = BigInt(series.cap.amount)
+  const percent = cap === 0n ? 'n/a' : `${(Number((peak * 10_000n) / cap) / 100).toFixed(2)}%`
+  return `${releases}; the most used within one window: ${units(peak.toString(), series.decimals)} of ${units(series.cap.amount, series.decimals)} (${percent}).`
+}
+
 function velocityChart(series: VelocitySeries) {
   // Chart.js takes numbers: show in the asset's units (a float is fine for a picture; the tables
   // and the JSON keep exact base units).
   const toNumber = (amount: string) => Number(units(amount, series.decimals))
+  // Start from zero just before the first release, so even one release shows as a step.
+  const first = series.points[0]
+  const start = first ? [new Date(Date.parse(first.time) - 1000).toISOString()] : []
   return {
-    labels: series.points.map((p) => p.time.replace('T', ' ').slice(0, 19)),
-    used: series.points.map((p) => toNumber(p.total)),
+    labels: [...start, ...series.points.map((p) => p.time)].map((t) => t.replace('T', ' ').slice(0, 19)),
+    used: [...(first ? [0] : []), ...series.points.map((p) => toNumber(p.total))],
     cap: series.cap ? toNumber(series.cap.amount) : null,
     capLabel: series.cap ? `cap (${series.cap.seconds / 3600} h window)` : null,
     unit: series.label,

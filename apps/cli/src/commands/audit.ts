@@ -19,6 +19,8 @@ import type { AuditLogExport } from '@airlock/transport'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { readJsonFile, toJson } from '../io.ts'
+import { readHeads } from './auditHeads.ts'
+import { auditReport } from './auditReport.ts'
 import { readInputFile, writeOutputFile } from './atomicFile.ts'
 
 /** The log failed verification; names the first bad entry. */
@@ -92,7 +94,7 @@ export const auditVerify: Command = {
       typeof values.heads === 'string'
         ? TreeHead.check({
             log: new TextDecoder().decode(bytes),
-            heads: readHeads(values.heads),
+            heads: readHeads(resolve(io.cwd, values.heads)),
             publicKey,
             ed25519: nodeEd25519,
           })
@@ -312,7 +314,7 @@ export const auditImport: Command = {
   },
 }
 
-export const auditCommands: Command[] = [auditVerify, auditHead, auditShow, auditExport, auditImport]
+export const auditCommands: Command[] = [auditVerify, auditHead, auditReport, auditShow, auditExport, auditImport]
 
 // The UR codec (and what it loads) only for export and import: verify and show start without it.
 const transport = () => import('@airlock/transport')
@@ -369,25 +371,6 @@ function throwIfBad(what: string, result: VerifyReturnType): void {
       hint: `Entries before it verified (${result.entries.length}); treat this entry and everything after it as untrusted.`,
     },
   )
-}
-
-/** Witnessed heads from a file: JSON Lines (one head per line, as `audit head` prints) or a JSON array. */
-function readHeads(path: string): TreeHead.TreeHead[] {
-  const text = new TextDecoder().decode(readInputFile(path, 'witnessed heads')).trim()
-  try {
-    const values: unknown[] = text.startsWith('[')
-      ? (JSON.parse(text) as unknown[])
-      : text
-          .split('\n')
-          .filter((line) => line.trim() !== '')
-          .map((line) => JSON.parse(line) as unknown)
-    return values.map(TreeHead.parse)
-  } catch (cause) {
-    throw new InputFileError(`The heads file ${path} is not a list of tree heads.`, {
-      hint: "Pass the heads as 'airlock audit head' prints them, one JSON object per line.",
-      cause,
-    })
-  }
 }
 
 function describeHeadCheck(check: HeadCheck): string {
