@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Failure, LedgerDevice } from '@airlock/devices'
+import { type BaseError, Json } from '@airlock/errors'
 import { InputFileError } from './errors.ts'
 
 /** The command's view of the outside world, injectable so commands are testable in-process. */
@@ -42,13 +43,11 @@ export function readJsonFile(path: string, what: string): unknown {
     })
   }
   try {
-    return JSON.parse(text)
+    // Bounded: a deeply nested or huge file is refused here, before anything walks it recursively.
+    return Json.parse(text, { what: `${what} file ${path}` })
   } catch (cause) {
-    throw new InputFileError(`The ${what} file ${path} is not valid JSON.`, {
-      hint: 'Fix the JSON syntax (a trailing comma or a missing quote is the usual culprit).',
-      details: (cause as Error).message,
-      cause,
-    })
+    const { shortMessage, hint, details } = cause as BaseError
+    throw new InputFileError(shortMessage, { hint, details, cause })
   }
 }
 

@@ -10,6 +10,7 @@
  * Because `prev` chains hashes that cover signatures, editing, removing or reordering any entry
  * breaks every later link, and only the key holder can produce valid entries.
  */
+import { Json } from '@airlock/errors'
 import { sha256 } from '@noble/hashes/sha2'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils'
 import type { Signer } from './AuditKey.ts'
@@ -265,7 +266,7 @@ export function verifySignature(
 export function parseLine(text: string, { line }: { line: number }): Entry {
   let value: unknown
   try {
-    value = JSON.parse(text)
+    value = Json.parse(text)
   } catch (error) {
     throw malformed(line, 'is not valid JSON', error)
   }

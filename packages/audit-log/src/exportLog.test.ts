@@ -39,6 +39,11 @@ describe('export', () => {
     expect(manifest).toMatchObject({ firstSeq: 0, lastSeq: 6, lastHash: log.head.hash, file: 'audit.jsonl' })
     expect(checkManifest(manifest, { publicKey: keyA.publicKey, log: text })).toBeUndefined()
     expect(checkManifest(manifest, { publicKey: keyB.publicKey })).toBe('manifest is for another key')
+    for (const notObject of [null, [], 'manifest', 42]) {
+      expect(checkManifest(notObject as never, { publicKey: keyA.publicKey })).toBe(
+        'manifest is not a JSON object',
+      )
+    }
     expect(checkManifest({ ...manifest, lastSeq: 5 }, { publicKey: keyA.publicKey })).toBe(
       'manifest signature is invalid',
     )

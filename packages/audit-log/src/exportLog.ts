@@ -143,6 +143,9 @@ export function checkManifest(
     ed25519 = AuditKey.nobleEd25519,
   }: { publicKey: Uint8Array; log?: string | Uint8Array | undefined; ed25519?: Ed25519 | undefined },
 ): string | undefined {
+  // The manifest comes from a file: `null`, a list or a string must be a problem, not a TypeError.
+  if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest))
+    return 'manifest is not a JSON object'
   if (manifest.format !== 'airlock-audit-manifest/1') return 'unknown manifest format'
   if (manifest.publicKey !== AuditKey.toHex(publicKey)) return 'manifest is for another key'
   const { sig, ...unsigned } = manifest

@@ -1,6 +1,8 @@
 /** The log key on disk: one small JSON file, mode 0600, never overwritten by accident. */
+
 import { constants } from 'node:fs'
 import { open, readFile, stat } from 'node:fs/promises'
+import { Json } from '@airlock/errors'
 import * as AuditKey from './AuditKey.ts'
 import { KeyFileError } from './errors.ts'
 
@@ -75,7 +77,7 @@ export async function loadKey({ path }: { path: string }): Promise<Uint8Array> {
     })
   let content: Partial<KeyFileContent>
   try {
-    content = JSON.parse(text) as Partial<KeyFileContent>
+    content = Json.parse(text) as Partial<KeyFileContent>
   } catch (error) {
     throw bad(error instanceof Error ? error.message : 'invalid JSON')
   }

@@ -1,3 +1,4 @@
+import { Json } from '@airlock/errors'
 import type { AbiParameter } from 'viem'
 import { getAddress, isAddress, isHex } from 'viem'
 
@@ -117,7 +118,7 @@ export function coerce(param: AbiParameter, value: unknown, field: string, fail:
 
 function json(text: string, field: string, fail: ErrorFactory): unknown {
   try {
-    return JSON.parse(text)
+    return Json.parse(text)
   } catch {
     throw fail(`${field} is not valid JSON.`, 'Give lists and tuples as JSON, e.g. ["0x…","0x…"].', field)
   }

@@ -1,3 +1,4 @@
+import { Json } from '@airlock/errors'
 import {
   type AbiParameter,
   type Address,
@@ -84,7 +85,7 @@ export function parse(
   let json = input
   if (typeof input === 'string') {
     try {
-      json = JSON.parse(input)
+      json = Json.parse(input, { what: 'Transaction Builder file' })
     } catch (cause) {
       throw new TransactionBuilderImportError('The Transaction Builder file is not valid JSON.', {
         field: '',

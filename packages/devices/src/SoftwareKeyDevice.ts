@@ -4,8 +4,9 @@ import { english, type LocalAccount, mnemonicToAccount, privateKeyToAccount } fr
 import * as BipPath from './BipPath.ts'
 import { checkSignature } from './checkSignature.ts'
 import type { Device, GetAddressParameters, SignSafeTxParameters } from './Device.ts'
-import { InvalidParameterError, SoftwareKeyNotAllowedError } from './errors.ts'
+import { InvalidParameterError, type InvalidPrivateKeyError, SoftwareKeyNotAllowedError } from './errors.ts'
 import { type AddressOutcome, failure, type SignOutcome } from './Outcome.ts'
+import * as PrivateKey from './PrivateKey.ts'
 
 export type SoftwareKeyDeviceParameters = {
   /** From the policy: software keys are for tests and the demo only, never for real treasuries. */
@@ -42,12 +43,10 @@ export class SoftwareKeyDevice implements Device {
     }
     if (privateKey !== undefined) {
       try {
-        privateKeyToAccount(privateKey)
+        PrivateKey.parse(privateKey)
       } catch (error) {
-        throw new InvalidParameterError('The private key is not a valid secp256k1 key.', {
-          hint: 'Give 32 bytes as 0x-prefixed hex.',
-          cause: error,
-        })
+        const { shortMessage, hint } = error as InvalidPrivateKeyError
+        throw new InvalidParameterError(shortMessage, { hint, cause: error })
       }
     }
     if (mnemonic !== undefined) {

@@ -19,3 +19,8 @@ export class SoftwareKeyNotAllowedError extends BaseError {
 export class KeystoneStateError extends BaseError {
   override name = 'Devices.KeystoneStateError'
 }
+
+/** A private key is not a secp256k1 private key: not 32 bytes of hex, zero, or not below the curve order. */
+export class InvalidPrivateKeyError extends BaseError {
+  override name = 'Devices.InvalidPrivateKeyError'
+}

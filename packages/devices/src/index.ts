@@ -1,6 +1,7 @@
 import * as BipPath from './BipPath.ts'
 import * as LedgerStatus from './LedgerStatus.ts'
 import * as Outcome from './Outcome.ts'
+import * as PrivateKey from './PrivateKey.ts'
 
 export type { CheckSignatureParameters, CheckSignatureReturnType } from './checkSignature.ts'
 export { checkSignature } from './checkSignature.ts'
@@ -8,6 +9,7 @@ export type { Device, GetAddressParameters, Prompt, SignSafeTxParameters } from 
 export {
   InvalidParameterError,
   InvalidPathError,
+  InvalidPrivateKeyError,
   KeystoneStateError,
   SoftwareKeyNotAllowedError,
 } from './errors.ts'
@@ -51,4 +53,4 @@ export type {
 } from './Outcome.ts'
 export type { SoftwareKeyDeviceParameters } from './SoftwareKeyDevice.ts'
 export { SoftwareKeyDevice } from './SoftwareKeyDevice.ts'
-export { BipPath, LedgerStatus, Outcome }
+export { BipPath, LedgerStatus, Outcome, PrivateKey }

@@ -1,6 +1,6 @@
-import { isBaseError } from '@airlock/errors'
-import { type Address, type Hex, keccak256, type LocalAccount, recoverMessageAddress } from 'viem'
 import { Canonical } from '@airlock/audit-log'
+import { isBaseError, Json } from '@airlock/errors'
+import { type Address, type Hex, keccak256, type LocalAccount, recoverMessageAddress } from 'viem'
 import type { CedarApi } from './Cedar.ts'
 import * as Engine from './Engine.ts'
 import { InvalidBundleError } from './errors.ts'
@@ -68,6 +68,8 @@ export function create({ version, policies, org, schema = schemaText, tests }: C
  * const bundle = Bundle.parse(JSON.parse(text))
  */
 export function parse(json: unknown): Bundle {
+  // Hashing and the org/test checks below recurse: bound the nesting first (Json.TooDeepError).
+  Json.assertDepth(json, { what: 'policy bundle' })
   const o = read.object(json, 'the bundle')
   if (get(o, 'format') !== format) read.fail('format', `is not "${format}"`)
   const version = read.integer(get(o, 'version'), 'version', 1)

@@ -1,6 +1,8 @@
 // Node-only: reads a policy directory from disk (the CLI's `airlock policy test` / `policy bundle`).
+
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { Json } from '@airlock/errors'
 import type * as Bundle from './Bundle.ts'
 import type { CedarApi } from './Cedar.ts'
 import { cedar as nodeCedar } from './cedar.node.ts'
@@ -92,7 +94,7 @@ function listDir(dir: string): string[] {
 
 function readJson(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'))
+    return Json.parse(readFileSync(path, 'utf8'), { what: path })
   } catch (cause) {
     throw new InvalidPolicyTestError(`${path} is not readable JSON.`, {
       hint: 'Fix the JSON syntax.',

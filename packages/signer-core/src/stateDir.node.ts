@@ -7,10 +7,11 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { type AuditEntry, AuditKey, type Clock, parse as parseLog } from '@airlock/audit-log'
 import { inspectLog, loadKey, nodeEd25519, openLog, saveKey } from '@airlock/audit-log/node'
+import { type BaseError, Json } from '@airlock/errors'
 import type { CedarApi } from '@airlock/policy'
 import type { Hex } from 'viem'
 import type { DecisionLog } from './DecisionLog.ts'
-import { InvalidKeystoneStateError, KeyNotWiredError } from './errors.ts'
+import { InstalledBundleMismatchError, InvalidKeystoneStateError, KeyNotWiredError } from './errors.ts'
 import * as Keystone from './Keystone.ts'
 import { Signer } from './Signer.ts'
 
@@ -93,7 +94,9 @@ export async function openStateDir({
       },
     }
     const bundlePath = join(dir, files.bundle)
-    const stored = (await exists(bundlePath)) ? JSON.parse(await readFile(bundlePath, 'utf8')) : undefined
+    const stored = (await exists(bundlePath))
+      ? stateJson(await readFile(bundlePath, 'utf8'), bundlePath, InstalledBundleMismatchError)
+      : undefined
     signer = await Signer.create({ cedar, log, clock, bundle: stored })
     return {
       dir,
@@ -108,7 +111,11 @@ export async function openStateDir({
       async devKey() {
         const path = join(dir, files.devKey)
         if (!(await exists(path))) return undefined
-        const { privateKey } = JSON.parse(await readFile(path, 'utf8')) as { privateKey?: unknown }
+        const json = stateJson(await readFile(path, 'utf8'), path, KeyNotWiredError)
+        const privateKey =
+          json !== null && typeof json === 'object'
+            ? (json as { privateKey?: unknown }).privateKey
+            : undefined
         if (typeof privateKey !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
           throw new KeyNotWiredError(`The software key file ${path} is malformed.`, {
             hint: 'Recreate it with `airlock sign init --dev-key HEX`.',
@@ -160,10 +167,27 @@ export async function openStateDir({
 
 function readJson(text: string, path: string): unknown {
   try {
-    return JSON.parse(text)
+    return Json.parse(text)
   } catch (cause) {
     throw new InvalidKeystoneStateError(`${path} is not JSON.`, {
       hint: 'The state directory was edited or damaged; store the Keystone account or request again.',
+      cause,
+    })
+  }
+}
+
+/** A state file's JSON, bounded in size and depth; unreadable JSON is `ErrorType` naming the file. */
+function stateJson(
+  text: string,
+  path: string,
+  ErrorType: typeof InstalledBundleMismatchError | typeof KeyNotWiredError,
+): unknown {
+  try {
+    return Json.parse(text)
+  } catch (cause) {
+    throw new ErrorType(`The state file ${path} is not readable JSON.`, {
+      hint: 'The state directory was edited or damaged; run `airlock sign init` again (keep the file for investigation).',
+      details: (cause as BaseError).shortMessage,
       cause,
     })
   }

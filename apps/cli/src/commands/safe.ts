@@ -1,8 +1,8 @@
 import { OrgConfig } from '@airlock/policy'
-import { Abis, analyze, Describe, SafeTxHash } from '@airlock/safe'
-import type { Abi } from 'viem'
+import { AbiJson, Abis, analyze, Describe, SafeTxHash } from '@airlock/safe'
+import { type Abi, isAddress } from 'viem'
 import type { Command } from '../command.ts'
-import { UsageError } from '../errors.ts'
+import { InputFileError, UsageError } from '../errors.ts'
 import { readJsonFile, toJson } from '../io.ts'
 import { readSafeTx, safeTxOptions } from './safeTxInput.ts'
 
@@ -82,15 +82,16 @@ function readAbis(files: string[]): Abis.Registry | undefined {
   const byAddress: Record<string, Abi> = {}
   for (const file of files) {
     const json = readJsonFile(file, 'ABI')
-    if (Array.isArray(json)) global.push(json as Abi)
-    else if (
-      json &&
-      typeof json === 'object' &&
-      'abi' in json &&
-      'address' in json &&
-      Array.isArray(json.abi)
-    ) {
-      byAddress[String(json.address)] = json.abi as Abi
+    // Every entry and parameter type is checked (uint999 or a tuple without components is refused).
+    const what = `The ABI file ${file}`
+    if (Array.isArray(json)) global.push(AbiJson.parse(json, { what }))
+    else if (json && typeof json === 'object' && 'abi' in json && 'address' in json) {
+      if (typeof json.address !== 'string' || !isAddress(json.address)) {
+        throw new InputFileError(`${what}: address is not a contract address.`, {
+          hint: 'Give "address" as a 0x-prefixed 20-byte address (EIP-55 checksum if mixed case).',
+        })
+      }
+      byAddress[json.address] = AbiJson.parse(json.abi, { what })
     } else {
       throw new UsageError(`The ABI file ${file} is neither an ABI array nor {"address", "abi"}.`, {
         hint: 'Export the ABI as a JSON array, or wrap it as {"address": "0x…", "abi": [...]}.',

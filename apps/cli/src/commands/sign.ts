@@ -4,9 +4,10 @@
 // ~/.airlock/signer.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { Failure, LedgerDevice } from '@airlock/devices'
+import { type Failure, type LedgerDevice, PrivateKey } from '@airlock/devices'
+import { type BaseError, isBaseError, Json } from '@airlock/errors'
 import { cedar } from '@airlock/policy/node'
-import { SafeTx, SafeTxHash } from '@airlock/safe'
+import { SafeTxHash } from '@airlock/safe'
 import {
   type ApproveResult,
   type Identity,
@@ -80,13 +81,13 @@ export const signInit: Command = {
       throw new UsageError('sign init needs --bundle FILE.', { hint: `Usage: airlock ${signInit.usage}` })
     }
     const bundle = await readBundle(values.bundle, io)
-    const devKey = values['dev-key']
-    if (devKey !== undefined) SafeTx.parseHex(devKey, '--dev-key', { bytes: 32 })
+    // A key, not just 32 bytes of hex: non-zero and below the curve order.
+    const devKey =
+      values['dev-key'] === undefined ? undefined : PrivateKey.parse(values['dev-key'], { what: '--dev-key' })
     const keystone = keystoneFlags(values)
     return withState(values, io.cwd, async (state) => {
       const verification = await state.installBundle(bundle)
-      if (typeof devKey === 'string' && (await state.devKey()) === undefined)
-        await state.saveDevKey(devKey as Hex)
+      if (typeof devKey === 'string' && (await state.devKey()) === undefined) await state.saveDevKey(devKey)
       if (keystone) await state.saveKeystoneAccount(keystone)
       io.stdout(
         `${verification.sameAsInstalled ? 'Already installed' : 'Installed'}: policy bundle version ${verification.version} ${verification.hash}\n` +
@@ -115,9 +116,9 @@ async function readBundle(input: string, io: Io): Promise<unknown> {
   })
   const { document } = PolicyBundle.fromUr(ur)
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(document))
+    return Json.parse(document, { what: 'policy bundle in the QR code' })
   } catch (cause) {
-    throw new InputFileError('The policy bundle in the QR code is not a JSON document.', {
+    throw new InputFileError((cause as BaseError).shortMessage, {
       hint: "Export it again with 'airlock policy export <bundle> --ur'.",
       cause,
     })
@@ -452,11 +453,38 @@ async function withState(
   run: (state: StateDir) => Promise<number>,
 ): Promise<number> {
   const dir = resolve(cwd, resolveStateDir(typeof values.state === 'string' ? values.state : undefined))
-  const state = await openStateDir({ dir, cedar })
+  const state = await openState(dir)
   try {
     return await run(state)
   } finally {
     await state.close()
+  }
+}
+
+/** Opens the state directory, checked up front: a path that is a file, or unusable, is an InputFileError. */
+async function openState(dir: string): Promise<StateDir> {
+  let stat: ReturnType<typeof statSync> | undefined
+  try {
+    stat = statSync(dir)
+  } catch {
+    // Missing: openStateDir creates it (its parents' problems are reported below).
+  }
+  if (stat && !stat.isDirectory()) {
+    throw new InputFileError(`The signer state directory ${dir} is not a directory.`, {
+      hint: 'Give --state (or $AIRLOCK_SIGNER_HOME) a directory; a missing one is created.',
+    })
+  }
+  try {
+    return await openStateDir({ dir, cedar })
+  } catch (cause) {
+    const code = (cause as { code?: unknown })?.code
+    if (isBaseError(cause) || typeof code !== 'string') throw cause
+    // A file system refusal (a parent that is a file, a file inside that is a directory, permissions).
+    throw new InputFileError(`Cannot open the signer state directory ${dir} (${code}).`, {
+      hint: 'Check the path and its permissions; every part of it must be a directory you can write.',
+      details: (cause as Error).message,
+      cause,
+    })
   }
 }
 

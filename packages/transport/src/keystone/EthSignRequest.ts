@@ -1,5 +1,6 @@
 // ERC-4527 `eth-sign-request` (CBOR tag 401): what Airlock shows a Keystone so it signs a Safe transaction.
 // Airlock always sends the SafeTx as EIP-712 typed data, so the device shows and hashes every field itself.
+import { Json } from '@airlock/errors'
 import { type SafeContext, SafeTx, SafeTxHash } from '@airlock/safe'
 import { type Address, bytesToHex, getAddress, hexToBytes } from 'viem'
 import { UrTypeMismatchError } from '../errors.ts'
@@ -251,7 +252,7 @@ export function typedData(request: EthSignRequest): TypedDataJson {
   }
   let json: unknown
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(request.signData))
+    json = Json.parse(request.signData, { what: 'typed data' })
   } catch (error) {
     throw new KeystoneMalformedError('The typed data in the sign request is not UTF-8 JSON.', {
       hint: 'The request was not made by an EIP-712-aware wallet; build it again.',
