@@ -226,6 +226,26 @@ describe('benign treasury actions', () => {
     expect(refused).toEqual([])
   })
 
+  it('executes a timelock upgrade it scheduled as Routine, without a second Critical round', async () => {
+    const upgrade = { to: F.LENDING_POOL, value: 0n, data: F.upgradeData(F.MARKET_MAKER) }
+    const schedule = F.request(
+      F.tokenCall(F.TIMELOCK, F.timelockData('schedule', upgrade), nextNonce(F.TREASURY)),
+    )
+    const before = DecisionLog.state(me.signer.log.entries).released.length
+    const scheduled = await F.twoRounds(me, others, schedule, 'critical')
+    expect(scheduled.status).toBe('released')
+    released += DecisionLog.state(me.signer.log.entries).released.length - before
+    clock.advance(3600)
+    const execute = F.request(
+      F.tokenCall(F.TIMELOCK, F.timelockData('execute', upgrade), nextNonce(F.TREASURY)),
+    )
+    const result = await expectReleased('timelock execute', execute, 'safe-signature')
+    expect(result?.review.tier).toBe('routine')
+    expect(result?.review.timelock.approved).toHaveLength(1)
+    expect(result?.review.findings.map((f) => f.code)).toContain('timelock-execute-approved')
+    expect(refused).toEqual([])
+  })
+
   it('wrote a verifiable log whose state matches what was released', async () => {
     const log = me.signer.log as ReturnType<typeof DecisionLog.memory>
     const checked = verify(log.text(), { publicKey: log.publicKey })

@@ -1,7 +1,7 @@
 // The red-team suite: malicious or broken requests, bundles and conditions. Each must be refused
 // with the expected stable reason code, and the refusal must be in the signer's log before the
 // result comes back.
-import { LedgerDevice } from '@airlock/devices'
+import { LedgerDevice } from '@airlock/devices/ledger'
 import { EthAppSimulator, type EthAppSimulatorOptions } from '@airlock/devices/testing'
 import {
   type ApproveResult,
@@ -378,6 +378,38 @@ describe('red team: two rounds', () => {
       { ...req, attestations: await attestationsFrom(req, 'existential', [1, 2, 3, 4]) },
       'delay-not-elapsed',
     )
+  })
+})
+
+describe('red team: timelock execution', () => {
+  const upgrade = { to: F.LENDING_POOL, value: 0n, data: F.upgradeData(ATTACKER) }
+  const execute = (salt?: `0x${string}`) =>
+    F.request(F.tokenCall(F.TIMELOCK, F.timelockData('execute', upgrade, salt), 1), {
+      claimedTier: 'routine',
+    })
+
+  it('27b. executing an upgrade this signer never scheduled keeps its Critical tier', async () => {
+    const p = await F.peer()
+    const result = await expectRefused(p, execute(), 'tier-understated')
+    expect(result.review?.tier).toBe('critical')
+    expect(result.review?.timelock.approved).toEqual([])
+  })
+
+  it('27c. an execute with another salt than the signed schedule is another operation: still Critical', async () => {
+    const p = await F.peer()
+    const others = await Promise.all([1, 2, 3].map((ownerIndex) => F.peer({ ownerIndex, clock: p.clock })))
+    const schedule = F.request(F.tokenCall(F.TIMELOCK, F.timelockData('schedule', upgrade), 0))
+    expect((await F.twoRounds(p, others, schedule, 'critical')).status).toBe('released')
+    const result = await expectRefused(p, execute(`0x${'11'.repeat(32)}`), 'tier-understated')
+    expect(result.review?.tier).toBe('critical')
+  })
+
+  it('27d. a schedule only attested (round 1), never signed, does not vouch for its execute', async () => {
+    const p = await F.peer()
+    const schedule = F.request(F.tokenCall(F.TIMELOCK, F.timelockData('schedule', upgrade), 0))
+    await expectReleased(p, schedule, 'approval-attestation')
+    const result = await expectRefused(p, execute(), 'tier-understated')
+    expect(result.review?.tier).toBe('critical')
   })
 })
 

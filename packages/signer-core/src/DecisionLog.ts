@@ -58,6 +58,8 @@ export type DecisionData = {
    * is no attempt to move funds, so it is left out of the breaker's history.
    */
   notYet?: boolean | undefined
+  /** On Safe signatures: the timelock operations it schedules (`<chainId>:<timelock>:<operation id>`). */
+  timelockSchedules?: string[] | undefined
 }
 
 /** A signature or attestation this signer released, as its log records it. */
@@ -80,6 +82,8 @@ export type LogState = {
   released: readonly Released[]
   /** Released Safe signatures and refused attempts (except "not yet" refusals) with their outflows, for velocity and the breaker. */
   history: readonly HistoryFact[]
+  /** Timelock operations (`<chainId>:<timelock>:<id>`) whose schedule this signer signed → unix seconds. */
+  scheduled: ReadonlyMap<string, number>
   /** The `policyBundleHash` of the last `policy-imported` entry. */
   installedBundleHash: Hex | undefined
   /**
@@ -102,6 +106,7 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
   const firstSeen = new Map<string, number>()
   const released: Released[] = []
   const history: HistoryFact[] = []
+  const scheduled = new Map<string, number>()
   let installedBundleHash: Hex | undefined
   let lastTimeMs: number | undefined
   let clockReset: LogState['clockReset']
@@ -131,14 +136,16 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
         time,
       })
       // An attestation moves nothing: only Safe signatures count as outflow.
-      if (data.kind === 'safe-signature')
+      if (data.kind === 'safe-signature') {
         history.push({ time, chainId: data.chainId, signed: true, outflows })
+        for (const key of data.timelockSchedules ?? []) if (!scheduled.has(key)) scheduled.set(key, time)
+      }
     }
     // A refusal counts as an attempt unless it only said "not yet" (an early round-2 retry).
     if (entry.event === 'refused' && data.notYet !== true)
       history.push({ time, chainId: data.chainId, signed: false, outflows })
   }
-  return { lastTimeMs, firstSeen, released, history, installedBundleHash, clockReset }
+  return { lastTimeMs, firstSeen, released, history, scheduled, installedBundleHash, clockReset }
 }
 
 /** The `decision` of the `clock-anomaly` entry that records a bundle-signed clock reset. */
@@ -169,7 +176,8 @@ export function effectiveNow(state: LogState, clockMs: number): number | undefin
  * DecisionLog.data({ kind: 'review', requestId, chainId: 1, safe, nonce: 7n, tier: 'routine', outflows: [] })
  */
 export function data(
-  input: Omit<DecisionData, 'nonce' | 'outflows'> & {
+  input: Omit<DecisionData, 'nonce' | 'outflows' | 'timelockSchedules'> & {
+    timelockSchedules?: readonly string[] | undefined
     nonce: bigint
     outflows: readonly { asset: Address | 'native'; amount: bigint; to: Address }[]
   },
@@ -187,6 +195,7 @@ export function data(
       to: o.to.toLowerCase(),
     })),
     ...(input.notYet ? { notYet: true } : {}),
+    ...(input.timelockSchedules?.length ? { timelockSchedules: [...input.timelockSchedules] } : {}),
   }
 }
 
@@ -200,6 +209,14 @@ function readData(entry: AuditEntry.Entry): DecisionData {
   if (!isUint(d.nonce)) throw malformed(entry, 'nonce')
   if (!Array.isArray(d.outflows)) throw malformed(entry, 'outflows')
   if (d.notYet !== undefined && typeof d.notYet !== 'boolean') throw malformed(entry, 'notYet')
+  if (
+    d.timelockSchedules !== undefined &&
+    (!Array.isArray(d.timelockSchedules) ||
+      !d.timelockSchedules.every(
+        (k) => typeof k === 'string' && /^\d+:0x[0-9a-f]{40}:0x[0-9a-f]{64}$/.test(k),
+      ))
+  )
+    throw malformed(entry, 'timelockSchedules')
   for (const o of d.outflows as Record<string, unknown>[]) {
     if (
       o === null ||

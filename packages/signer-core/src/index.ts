@@ -4,6 +4,7 @@ import * as Installed from './Installed.ts'
 import * as Keystone from './Keystone.ts'
 import * as KeystoneSession from './KeystoneSession.ts'
 import * as Refusal from './Refusal.ts'
+import * as Timelock from './Timelock.ts'
 
 export type { AttestedTier } from './Attestation.ts'
 export type { DecisionData, LogState, Released } from './DecisionLog.ts'
@@ -33,4 +34,4 @@ export type {
 export { leafCalls, outflowsOf, refusedReview, review, text as reviewText } from './review.ts'
 export type { ApproveResult, CreateParameters, KeySource, KeystoneRequestResult } from './Signer.ts'
 export { Signer } from './Signer.ts'
-export { Attestation, DecisionLog, Installed, Keystone, KeystoneSession, Refusal }
+export { Attestation, DecisionLog, Installed, Keystone, KeystoneSession, Refusal, Timelock }

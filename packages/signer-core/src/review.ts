@@ -17,7 +17,7 @@ import {
   LedgerDisplay,
   type LedgerHashes,
   type SafeContext,
-  type Tier as SafeTier,
+  Tier as SafeTier,
   SafeTx,
   SafeTxHash,
   type SafeTxHashes,
@@ -30,6 +30,7 @@ import * as Attestation from './Attestation.ts'
 import type { LogState, Released } from './DecisionLog.ts'
 import * as Installed from './Installed.ts'
 import * as Refusal from './Refusal.ts'
+import * as Timelock from './Timelock.ts'
 
 export type Tier = SafeTier.Tier
 
@@ -103,6 +104,8 @@ export type Review = {
   requiredDelaySeconds: number | undefined
   /** What this signer already released for this Safe and nonce, from its log. */
   prior: readonly Released[]
+  /** Timelock operations this transaction schedules or executes; executes of operations whose schedule this signer signed are `approved`. */
+  timelock: { operations: readonly Timelock.Operation[]; approved: readonly Timelock.Operation[] }
   replacement: { isReplacement: boolean; acknowledged: boolean }
   facts: Facts.Facts | undefined
   policy: Evaluation | undefined
@@ -195,6 +198,7 @@ export function refusedReview(
     ageSeconds: 0,
     requiredDelaySeconds: undefined,
     prior: [],
+    timelock: { operations: [], approved: [] },
     replacement: { isReplacement: false, acknowledged: false },
     facts: undefined,
     policy: undefined,
@@ -283,9 +287,37 @@ async function reviewUnguarded(
     if (!isBaseError(error)) throw error
     refusals.push(Refusal.signer('undecodable', `The calldata could not be decoded: ${error.shortMessage}`))
   }
-  const tier = analysis?.tier
+  // Timelock: executing an operation whose schedule this signer already signed needs no second
+  // round for what it checked then; only what is left (the rest of the transaction) sets the tier.
+  const operations =
+    analysis && chainId !== undefined
+      ? Timelock.operations(analysis.calls, { chainId, safe: context.safe })
+      : []
+  const approvedExecutes = operations.filter((o) => o.op === 'execute' && log.scheduled.has(o.key))
+  const checkedBefore = (path: readonly number[]) =>
+    approvedExecutes.some((e) => path.length > e.path.length && Timelock.within(path, e.path))
+  const leftFindings = (analysis?.findings ?? []).filter((f) => !checkedBefore(f.path))
+  let tier = analysis?.tier
+  if (analysis && approvedExecutes.length > 0) {
+    tier = SafeTier.classify({
+      calls: analysis.calls,
+      findings: leftFindings,
+      context,
+      org: installed && chainId !== undefined ? installed.decoderOrg(chainId) : undefined,
+    }).tier
+  }
   for (const finding of analysis?.findings ?? []) {
     findings.push({ ...finding, source: 'decoder' })
+  }
+  for (const e of approvedExecutes) {
+    findings.push({
+      ...signerFinding(
+        'timelock-execute-approved',
+        'info',
+        `Executes timelock operation ${e.id} on ${e.timelock}, whose schedule this signer signed; its calls were checked then and count no further toward the tier.`,
+      ),
+      path: e.path,
+    })
   }
 
   // Round: the signer's own log says whether it attested already.
@@ -509,8 +541,8 @@ async function reviewUnguarded(
         refundReceiver: tx.refundReceiver.toLowerCase() as Address,
       },
       tier,
-      calls: leafCalls(analysis),
-      findings: analysis.findings.map(({ code, severity }) => ({ code, severity })),
+      calls: leafCalls(analysis, { exclude: checkedBefore }),
+      findings: leftFindings.map(({ code, severity }) => ({ code, severity })),
       outflows,
       firstSeenAt,
       attestations: counted.map((a) => a.toLowerCase() as Address),
@@ -553,6 +585,7 @@ async function reviewUnguarded(
     ageSeconds,
     requiredDelaySeconds,
     prior,
+    timelock: { operations, approved: approvedExecutes },
     replacement: { isReplacement, acknowledged: isReplacement && acknowledgeReplacement },
     facts,
     policy,
@@ -613,8 +646,18 @@ function isNotYet({
  * @example
  * leafCalls(analyze({ tx, context })) // [{ to, value, operation, selector, method }]
  */
-export function leafCalls(analysis: AnalyzeReturnType): CallFact[] {
-  const leaves = [...Calls.walk(analysis.calls)].filter((call) => call.children.length === 0)
+export function leafCalls(
+  analysis: AnalyzeReturnType,
+  {
+    exclude = () => false,
+  }: {
+    /** Calls to leave out (a timelock execute's calls this signer checked when it signed the schedule); a call whose children are all left out stands for them. */
+    exclude?: ((path: readonly number[]) => boolean) | undefined
+  } = {},
+): CallFact[] {
+  const leaves = [...Calls.walk(analysis.calls)].filter(
+    (call) => !exclude(call.path) && call.children.every((child) => exclude(child.path)),
+  )
   return leaves.map((call) => ({
     to: call.to.toLowerCase() as Address,
     value: call.value,
