@@ -1,0 +1,263 @@
+// The signer app's one API between the renderer and the main process: method names, parameters and
+// view models. Process-free: the preload exposes it over IPC, main implements it with `handlers.ts`,
+// and the tests provide the same handlers to Chromium. Everything here is JSON (no bigint, no bytes),
+// so it crosses Electron IPC and Playwright bindings unchanged.
+
+/** Which key signs. */
+export type DeviceChoice = 'software' | 'ledger' | 'keystone'
+
+/** Air-gap state, shown on every screen. */
+export type AirGapView = {
+  /** No non-loopback interface is up. */
+  isolated: boolean
+  /** Interfaces that are up and not loopback, e.g. `wlan0 192.168.1.5`. */
+  up: readonly string[]
+  /** Started with the explicit override: signing is allowed while connected (logged, and shown). */
+  override: boolean
+  /** Signing is allowed as far as the air gap goes. */
+  maySign: boolean
+}
+
+export type StatusView = {
+  airGap: AirGapView
+  policy: { version: number; hash: string } | undefined
+  /** Devices the installed policy allows (the software test key only where it says so). */
+  devices: readonly { device: DeviceChoice; allowed: boolean; note: string }[]
+  logEntries: number
+}
+
+/** What the camera loop learned about one frame, besides the QR texts it found. */
+export type FrameMetrics = {
+  /** Share of near-white pixels (0–1): high means glare or an over-exposed screen. */
+  glare: number
+  /** A code was found but only light-on-dark. */
+  inverted: boolean
+  /** Height of the code found, as a share of the frame height. */
+  codeShare: number | undefined
+}
+
+export type ScanHint =
+  | 'no-code'
+  | 'glare'
+  | 'inverted'
+  | 'too-small'
+  | 'wrong-type'
+  | 'another-session'
+  | 'damaged'
+  | 'slow-down'
+
+export type ScanView = {
+  /** What this scan is for. */
+  expect: 'request' | 'policy'
+  /** Distinct parts received and parts the message needs (0 before the first part). */
+  received: number
+  needed: number
+  percent: number
+  framesSeen: number
+  /** Frames with a code that could not be used (not a UR, wrong type, damaged). */
+  framesUnusable: number
+  /** Camera frames with no readable code at all. */
+  framesUnreadable: number
+  hints: readonly { hint: ScanHint; message: string }[]
+  complete: boolean
+  /** A problem that ended the scan (the request could not be read). */
+  error: { message: string; hint: string } | undefined
+}
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
+
+export type ArgView = { name: string; type: string; value: string; note: string | undefined }
+
+export type CallView = {
+  path: string
+  depth: number
+  operation: 'CALL' | 'DELEGATECALL'
+  origin: string
+  to: string
+  label: string | undefined
+  value: string
+  kind: 'native-transfer' | 'function' | 'unknown'
+  method: string | undefined
+  signature: string | undefined
+  args: readonly ArgView[]
+  /** What the call does, in words (transfer of 5 USDC to …). */
+  action: string | undefined
+  unknownReason: string | undefined
+  canonical: boolean
+}
+
+export type BarView = {
+  label: string
+  used: string
+  after: string
+  limit: string
+  remaining: string
+  /** 0–100 of the limit, before and after this request. */
+  usedPercent: number
+  afterPercent: number
+  exceeds: boolean
+}
+
+export type ReviewView = {
+  requestId: string
+  safe: { address: string; label: string | undefined }
+  chainId: string
+  safeVersion: string
+  nonce: string
+  signer: { address: string; keyKind: string }
+  hashes: { domainHash: string; messageHash: string; safeTxHash: string; binaryStringLiteral: string }
+  tx: {
+    to: string
+    value: string
+    operation: string
+    data: string
+    safeTxGas: string
+    baseGas: string
+    gasPrice: string
+    gasToken: string
+    refundReceiver: string
+  }
+  calls: readonly CallView[]
+  findings: readonly { code: string; severity: Severity; reason: string; where: string | undefined }[]
+  tier: string | undefined
+  tierReasons: readonly string[]
+  stage: 'signature' | 'attestation'
+  verdict: 'sign' | 'attest' | 'refuse'
+  refusals: readonly { code: string; source: string; message: string }[]
+  policy:
+    | {
+        decision: 'allow' | 'deny'
+        reasons: readonly { policyId: string; effect: string; message: string }[]
+      }
+    | undefined
+  velocity: readonly BarView[]
+  breaker:
+    | { tripped: boolean; reasons: readonly string[]; windowBps: number; consecutiveLarge: number }
+    | undefined
+  outflows: readonly { asset: string; amount: string; to: string }[]
+  approvals: { owners: readonly string[]; required: number | undefined } | undefined
+  delay: { firstSeen: string; ageSeconds: number; requiredSeconds: number } | undefined
+  prior: readonly { kind: string; safeTxHash: string; time: string }[]
+  replacement: { isReplacement: boolean; acknowledged: boolean }
+  untrusted: { title: string; description: string; claimedTier: string | undefined; tierMismatch: boolean }
+  /** What the chosen device will show, screen by screen. */
+  deviceShows: readonly { screen: string; value: string }[]
+  device: DeviceChoice
+  policyBundle: { version: number; hash: string } | undefined
+}
+
+export type ReviewResult =
+  | { status: 'reviewed'; review: ReviewView }
+  /** The chosen device could not say who signs (unplugged, locked, wrong app …). */
+  | { status: 'device-error'; outcome: DeviceOutcomeView }
+
+export type DeviceOutcomeView = {
+  code: string
+  severity: 'info' | 'warning' | 'error' | 'critical'
+  message: string
+  /** What to do now. */
+  hint: string
+}
+
+export type SignView =
+  | {
+      status: 'released'
+      kind: 'safe-signature' | 'approval-attestation'
+      signer: string
+      safeTxHash: string
+    }
+  | { status: 'refused'; refusals: readonly { code: string; source: string; message: string }[] }
+  | { status: 'device-error'; outcome: DeviceOutcomeView }
+  | { status: 'air-gap'; message: string }
+
+export type Density = 'dense' | 'medium' | 'sparse'
+
+export type AnswerView = {
+  kind: string
+  /** Each frame of the animated code as an SVG data URL, shown in turn. */
+  frames: readonly string[]
+  /** UR parts shown (for copying or a text export). */
+  parts: readonly string[]
+  density: Density
+  fps: number
+}
+
+export type LogFilter = {
+  kind?: 'all' | 'refusals' | 'signatures' | undefined
+  safe?: string | undefined
+  nonce?: string | undefined
+}
+
+export type LogEntryView = {
+  seq: number
+  time: string
+  event: string
+  decision: string | undefined
+  safe: string | undefined
+  nonce: string | undefined
+  safeTxHash: string | undefined
+  reasons: readonly string[]
+}
+
+export type LogView = { total: number; entries: readonly LogEntryView[] }
+
+export type VerifyView = {
+  ok: boolean
+  checked: number
+  total: number
+  message: string
+}
+
+export type PolicyView = {
+  installed: { version: number; hash: string; admins: readonly string[]; threshold: number } | undefined
+  candidate:
+    | {
+        valid: boolean
+        version: number | undefined
+        hash: string | undefined
+        signers: readonly string[]
+        issues: readonly string[]
+        /** What changes from the installed bundle, one line each. */
+        changes: readonly string[]
+      }
+    | undefined
+  message: string | undefined
+}
+
+/** The API the preload exposes as `window.airlock`: every method is one IPC round trip. */
+export type SignerApi = {
+  status(): Promise<StatusView>
+  scanStart(parameters: { expect: 'request' | 'policy' }): Promise<ScanView>
+  scanFrame(parameters: { texts: readonly string[]; metrics: FrameMetrics }): Promise<ScanView>
+  /** A request or bundle from a file: UR parts (one per line) or, for a bundle, its JSON. */
+  importText(parameters: { expect: 'request' | 'policy'; text: string }): Promise<ScanView>
+  review(parameters: { device: DeviceChoice; acknowledgeReplacement: boolean }): Promise<ReviewResult>
+  sign(parameters: { device: DeviceChoice; acknowledgeReplacement: boolean }): Promise<SignView>
+  answer(parameters: { density: Density }): Promise<AnswerView>
+  log(parameters: LogFilter): Promise<LogView>
+  verifyLog(): Promise<VerifyView>
+  exportLog(): Promise<{ fileName: string; text: string }>
+  policy(): Promise<PolicyView>
+  installPolicy(): Promise<PolicyView>
+}
+
+/** The methods, in one list: the preload, main's IPC registration and the tests iterate it. */
+export const methods = [
+  'status',
+  'scanStart',
+  'scanFrame',
+  'importText',
+  'review',
+  'sign',
+  'answer',
+  'log',
+  'verifyLog',
+  'exportLog',
+  'policy',
+  'installPolicy',
+] as const satisfies readonly (keyof SignerApi)[]
+
+export type Method = (typeof methods)[number]
+
+/** The IPC channel of a method. */
+export const channel = (method: Method): string => `airlock:${method}`

@@ -1,0 +1,567 @@
+// The signer app's operations: plain functions over the engine (signer-core's review and approve,
+// the decision log, the devices, the UR decoder). Main's IPC layer calls them, and so do the tests,
+// so what the window shows is exactly what the engine decided. No Electron, no DOM here.
+import { type AuditEntry, exportForUr, verify } from '@airlock/audit-log'
+import type { Failure, LedgerDevice } from '@airlock/devices'
+import { isBaseError } from '@airlock/errors'
+import { Bundle, type CedarApi } from '@airlock/policy'
+import type { ApproveResult, KeySource, Review } from '@airlock/signer-core'
+import type { StateDir } from '@airlock/signer-core/node'
+import {
+  PolicyBundle,
+  SignatureResponse,
+  SignRequest,
+  Ur,
+  UrDecoder,
+  type UrResult,
+} from '@airlock/transport'
+import { QrCode, QrDensity } from '@airlock/transport/images'
+import { privateKeyToAccount } from 'viem/accounts'
+import { airGapStatus, type Interfaces } from './airGap.ts'
+import type {
+  AnswerView,
+  Density,
+  DeviceChoice,
+  DeviceOutcomeView,
+  LogEntryView,
+  LogFilter,
+  PolicyView,
+  ReviewResult,
+  ScanHint,
+  ScanView,
+  SignerApi,
+  SignView,
+  StatusView,
+} from './api.ts'
+import { NoBundleCandidateError, NoRequestError, NothingToAnswerError } from './errors.ts'
+import { reviewView } from './reviewView.ts'
+
+export type CreateHandlersParameters = {
+  state: StateDir
+  cedar: CedarApi
+  /** Reads the network interfaces now (`os.networkInterfaces` in main). */
+  interfaces: () => Interfaces
+  /** Started with the explicit air-gap override. */
+  airGapOverride?: boolean | undefined
+  /** Opens the Ledger (node-hid in main): the device, or the outcome saying why not. */
+  openLedger: () => Promise<LedgerDevice | Failure>
+  /** BIP-44 path of the owner key on the Ledger. */
+  ledgerPath?: string | undefined
+  /** The decision log's text as stored (for verify and export). */
+  readLogText: () => Promise<string>
+}
+
+/** The handlers, plus `close` for the state directory. */
+export type Handlers = SignerApi & { close(): Promise<void> }
+
+const DEFAULT_PATH = "m/44'/60'/0'/0/0"
+// Frames with a readable code at most this share of the frame tall are "too small".
+const SMALL_CODE_SHARE = 0.3
+// A share of near-white pixels above this reads as glare on the screen being filmed.
+const GLARE_SHARE = 0.2
+
+/**
+ * Makes the app's handlers over an open signer state directory.
+ *
+ * @example
+ * const api = createHandlers({ state, cedar, interfaces: os.networkInterfaces, openLedger, readLogText })
+ * await api.scanStart({ expect: 'request' })
+ */
+export function createHandlers({
+  state,
+  cedar,
+  interfaces,
+  airGapOverride = false,
+  openLedger,
+  ledgerPath = DEFAULT_PATH,
+  readLogText,
+}: CreateHandlersParameters): Handlers {
+  type Scan = {
+    expect: 'request' | 'policy'
+    decoder: UrDecoder
+    unreadable: number
+    hints: Map<ScanHint, string>
+    error: { message: string; hint: string } | undefined
+    complete: boolean
+  }
+  let scan: Scan = newScan('request')
+  let request: SignRequest.SignRequest | undefined
+  let candidate: unknown
+  let released: Extract<ApproveResult, { status: 'released' }> | undefined
+
+  function newScan(expect: 'request' | 'policy'): Scan {
+    const type = expect === 'request' ? SignRequest.urType : PolicyBundle.urType
+    return {
+      expect,
+      decoder: new UrDecoder({ expectedTypes: [type], onNewSession: 'reset' }),
+      unreadable: 0,
+      hints: new Map(),
+      error: undefined,
+      complete: false,
+    }
+  }
+
+  const airGap = () => airGapStatus({ interfaces: interfaces(), override: airGapOverride })
+
+  function scanView(): ScanView {
+    const p = scan.decoder.progress()
+    return {
+      expect: scan.expect,
+      received: p.receivedParts,
+      needed: p.expectedParts,
+      percent: p.estimatedPercent,
+      framesSeen: p.framesSeen + scan.unreadable,
+      framesUnusable: p.framesUnusable,
+      framesUnreadable: scan.unreadable,
+      hints: [...scan.hints].map(([hint, message]) => ({ hint, message })),
+      complete: scan.complete,
+      error: scan.error,
+    }
+  }
+
+  // A complete UR: the request (or bundle) it carries, or why it cannot be used.
+  function completed(result: UrResult): void {
+    try {
+      if (scan.expect === 'request') {
+        request = SignRequest.fromUr(result)
+        released = undefined
+      } else {
+        const { document } = PolicyBundle.fromUr(result)
+        candidate = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(document))
+      }
+      scan.complete = true
+    } catch (error) {
+      if (!isBaseError(error) && !(error instanceof SyntaxError)) throw error
+      scan.error = isBaseError(error)
+        ? { message: error.shortMessage, hint: hintOf(error) }
+        : { message: 'The policy bundle in the code is not JSON.', hint: 'Export the bundle again.' }
+    }
+  }
+
+  function receive(text: string): void {
+    if (scan.complete) return
+    const status = scan.decoder.receive(text)
+    switch (status.status) {
+      case 'accepted':
+      case 'duplicate':
+        return
+      case 'complete':
+        completed(status.result)
+        return
+      case 'new-session':
+        scan.hints.set('another-session', `${status.message} ${status.hint}`)
+        return
+      case 'wrong-type':
+        scan.hints.set('wrong-type', `${status.message} ${status.hint}`)
+        return
+      case 'not-ur':
+      case 'malformed':
+      case 'checksum':
+      case 'oversize':
+        scan.hints.set('damaged', `${status.message} ${status.hint}`)
+        return
+      default: {
+        const never: never = status
+        throw new Error(`Unhandled receive status ${JSON.stringify(never)}`)
+      }
+    }
+  }
+
+  async function identity(device: DeviceChoice) {
+    switch (device) {
+      case 'software': {
+        const key = await state.devKey()
+        if (!key)
+          return failureView('no-software-key', 'This signer has no software test key.', 'Use the Ledger.')
+        return { address: privateKeyToAccount(key).address, keyKind: 'software' as const }
+      }
+      case 'ledger': {
+        const ledger = await openLedger()
+        if ('ok' in ledger) return outcomeView(ledger)
+        try {
+          const address = await ledger.getAddress({ path: ledgerPath })
+          if (!address.ok) return outcomeView(address)
+          return { address: address.address, keyKind: 'ledger' as const }
+        } finally {
+          await ledger.close()
+        }
+      }
+      case 'keystone': {
+        const account = await state.keystoneAccount()
+        if (!account)
+          return failureView(
+            'unknown-account',
+            'No Keystone account is known to this signer.',
+            "Store it with 'airlock sign init --keystone-address … --keystone-fingerprint …'.",
+          )
+        return { address: account.address, keyKind: 'keystone' as const }
+      }
+      default: {
+        const never: never = device
+        return never
+      }
+    }
+  }
+
+  function current(): SignRequest.SignRequest {
+    if (!request)
+      throw new NoRequestError('There is no signing request to review.', {
+        hint: 'Scan the request shown by the coordinator first.',
+      })
+    return request
+  }
+
+  const assets = () => state.signer.installed?.org.assets ?? []
+
+  return {
+    async status(): Promise<StatusView> {
+      const installed = state.signer.installed
+      const allowSoftware = installed?.org.allowSoftwareKeys === true
+      const hasKey = (await state.devKey()) !== undefined
+      return {
+        airGap: airGap(),
+        policy: installed && { version: installed.version, hash: installed.hash },
+        devices: [
+          { device: 'ledger', allowed: true, note: 'Ledger over USB (Ethereum app)' },
+          {
+            device: 'keystone',
+            allowed: (await state.keystoneAccount()) !== undefined,
+            note: 'Keystone over QR (two scans)',
+          },
+          {
+            device: 'software',
+            allowed: allowSoftware && hasKey,
+            note: allowSoftware
+              ? hasKey
+                ? 'Software test key (the policy allows it)'
+                : 'No software test key in this state directory'
+              : 'The installed policy does not allow software keys',
+          },
+        ],
+        logEntries: state.log.entries.length,
+      }
+    },
+
+    async scanStart({ expect }) {
+      scan = newScan(expect === 'policy' ? 'policy' : 'request')
+      if (expect === 'policy') candidate = undefined
+      return scanView()
+    },
+
+    async scanFrame({ texts, metrics }) {
+      scan.hints.delete('no-code')
+      scan.hints.delete('glare')
+      scan.hints.delete('too-small')
+      scan.hints.delete('inverted')
+      if (texts.length === 0) {
+        scan.unreadable += 1
+        if (metrics.glare > GLARE_SHARE)
+          scan.hints.set('glare', 'Glare on the screen: tilt it or dim the lights.')
+        else scan.hints.set('no-code', 'No code readable: hold the code steady, fully in view.')
+      }
+      if (metrics.codeShare !== undefined && metrics.codeShare < SMALL_CODE_SHARE)
+        scan.hints.set('too-small', 'The code looks small: move closer, or enlarge it on the sending screen.')
+      if (metrics.inverted)
+        scan.hints.set(
+          'inverted',
+          'The code is light on dark: it reads, but a dark-on-light code reads faster.',
+        )
+      for (const text of texts) receive(text)
+      const p = scan.decoder.progress()
+      if (!scan.complete && p.expectedParts > 0 && p.framesSeen > 4 * p.expectedParts)
+        scan.hints.set('slow-down', 'Parts are missed: slow the sender down or pick a sparser density.')
+      return scanView()
+    },
+
+    async importText({ expect, text }) {
+      scan = newScan(expect === 'policy' ? 'policy' : 'request')
+      const trimmed = text.trim()
+      if (expect === 'policy' && trimmed.startsWith('{')) {
+        try {
+          candidate = JSON.parse(trimmed)
+          scan.complete = true
+        } catch {
+          scan.error = { message: 'The file is not JSON.', hint: 'Choose the bundle.json the admins signed.' }
+        }
+        return scanView()
+      }
+      const lines = trimmed.split(/\s+/).filter((l) => l.length > 0)
+      if (lines.length === 0)
+        scan.error = { message: 'The file is empty.', hint: 'Choose a file of UR parts, one per line.' }
+      for (const line of lines) receive(line)
+      if (!scan.complete && !scan.error)
+        scan.error = {
+          message: `The file holds ${scan.decoder.progress().receivedParts} part(s); the code is not complete.`,
+          hint: 'Save every part the coordinator shows, one per line.',
+        }
+      return scanView()
+    },
+
+    async review({ device, acknowledgeReplacement }): Promise<ReviewResult> {
+      const req = current()
+      const who = await identity(device)
+      if ('code' in who) return { status: 'device-error', outcome: who }
+      const result: Review = await state.signer.review(req, { identity: who, acknowledgeReplacement })
+      return { status: 'reviewed', review: reviewView({ review: result, device, assets: assets() }) }
+    },
+
+    async sign({ device, acknowledgeReplacement }): Promise<SignView> {
+      const req = current()
+      const gap = airGap()
+      if (!gap.maySign) {
+        return {
+          status: 'air-gap',
+          message: `Network interfaces are up (${gap.up.join(', ')}): disconnect them before signing.`,
+        }
+      }
+      let result: ApproveResult
+      switch (device) {
+        case 'software': {
+          const privateKey = await state.devKey()
+          if (!privateKey)
+            return {
+              status: 'device-error',
+              outcome: failureView(
+                'no-software-key',
+                'This signer has no software test key.',
+                'Use the Ledger.',
+              ),
+            }
+          result = await state.signer.approve(req, {
+            key: { kind: 'software', privateKey },
+            acknowledgeReplacement,
+          })
+          break
+        }
+        case 'ledger': {
+          const ledger = await openLedger()
+          const key: KeySource = { kind: 'ledger', device: ledger, path: ledgerPath }
+          try {
+            result = await state.signer.approve(req, { key, acknowledgeReplacement })
+          } finally {
+            if (!('ok' in ledger)) await ledger.close()
+          }
+          break
+        }
+        case 'keystone':
+          return {
+            status: 'device-error',
+            outcome: failureView(
+              'unsupported',
+              'Keystone signing is not in the desktop app yet.',
+              "Use 'airlock sign approve <request> --device keystone' on this laptop.",
+            ),
+          }
+        default: {
+          const never: never = device
+          return never
+        }
+      }
+      switch (result.status) {
+        case 'released':
+          released = result
+          return {
+            status: 'released',
+            kind: result.kind,
+            signer: result.response.signer,
+            safeTxHash: result.response.safeTxHash,
+          }
+        case 'refused':
+          return {
+            status: 'refused',
+            refusals: result.refusals.map((r) => ({ code: r.code, source: r.source, message: r.message })),
+          }
+        case 'device-error':
+          return { status: 'device-error', outcome: outcomeView(result.failure) }
+        default: {
+          const never: never = result
+          return never
+        }
+      }
+    },
+
+    async answer({ density }): Promise<AnswerView> {
+      if (!released)
+        throw new NothingToAnswerError('Nothing was signed in this session.', {
+          hint: 'Review and sign a request first.',
+        })
+      return answerView({
+        ur: SignatureResponse.toUr(released.response),
+        density,
+        kind: released.kind,
+      })
+    },
+
+    async log(filter: LogFilter) {
+      const all = state.log.entries
+      const entries = all.map(logEntryView).filter((e) => matches(e, filter))
+      return { total: all.length, entries: entries.reverse() }
+    },
+
+    async verifyLog() {
+      const text = await readLogText()
+      const result = verify(text, { publicKey: state.log.publicKey, signatures: 'every' })
+      const total = text.split('\n').filter((l) => l.length > 0).length
+      return {
+        ok: result.ok,
+        checked: result.entries.length,
+        total,
+        message: result.ok
+          ? `All ${result.entries.length} entries verify: hashes chained, every signature valid.`
+          : `Entry ${result.firstBad?.seq} is bad: ${result.firstBad?.message}`,
+      }
+    },
+
+    async exportLog() {
+      const text = await readLogText()
+      const exported = exportForUr({ log: text })
+      return { fileName: `airlock-signer-log-${exported.firstSeq}-${exported.lastSeq}.jsonl`, text }
+    },
+
+    async policy() {
+      return policyView(undefined)
+    },
+
+    async installPolicy() {
+      if (candidate === undefined)
+        throw new NoBundleCandidateError('No policy bundle was scanned or imported.', {
+          hint: 'Scan the bundle QR or import its file on the Policy screen.',
+        })
+      try {
+        const verification = await state.installBundle(candidate)
+        candidate = undefined
+        return policyView(
+          `${verification.sameAsInstalled ? 'Already installed' : 'Installed'}: version ${verification.version}.`,
+        )
+      } catch (error) {
+        if (!isBaseError(error)) throw error
+        return policyView(`Not installed: ${error.shortMessage}`)
+      }
+    },
+
+    close: () => state.close(),
+  }
+
+  async function policyView(message: string | undefined): Promise<PolicyView> {
+    const installed = state.signer.installed
+    let view: PolicyView['candidate']
+    if (candidate !== undefined) {
+      const v = await Bundle.verify(candidate, { cedar, installed: installed?.bundle })
+      view = {
+        valid: v.valid,
+        version: v.version,
+        hash: v.hash,
+        signers: [...v.signers],
+        issues: v.issues.map((i) => `${i.code}: ${i.message}`),
+        changes: changes(installed?.bundle, candidate),
+      }
+    }
+    return {
+      installed: installed && {
+        version: installed.version,
+        hash: installed.hash,
+        admins: [...installed.org.admins.addresses],
+        threshold: installed.org.admins.threshold,
+      },
+      candidate: view,
+      message,
+    }
+  }
+}
+
+/**
+ * The signature (or attestation) as an animated QR: UR parts at the chosen density, each as an SVG.
+ *
+ * @example
+ * answerView({ ur: SignatureResponse.toUr(response), density: 'medium', kind: 'safe-signature' })
+ */
+export function answerView({
+  ur,
+  density,
+  kind,
+}: {
+  ur: { type: string; payload: Uint8Array }
+  density: Density
+  kind: string
+}): AnswerView {
+  // Sparse codes (bigger modules) read from further away; dense ones finish in fewer frames.
+  const fragment = { dense: 120, medium: 60, sparse: 30 }[density]
+  const fps = { dense: 8, medium: 5, sparse: 3 }[density]
+  const plan = QrDensity.tune({
+    messageBytes: ur.payload.length,
+    type: ur.type,
+    fragmentBytes: fragment,
+    fps,
+  })
+  const encoder = Ur.encode({ type: ur.type, payload: ur.payload, maxFragmentLength: plan.maxFragmentLength })
+  const parts = encoder.isSinglePart ? encoder.firstParts(1) : encoder.firstParts(2 * encoder.fragmentCount)
+  const frames = parts.map((part) => {
+    const qr = QrCode.encode(part, { ecLevel: plan.ecLevel, version: plan.version })
+    return `data:image/svg+xml;base64,${btoa(QrCode.toSvg(qr, { scale: 8, margin: 4 }))}`
+  })
+  return { kind, frames, parts, density, fps }
+}
+
+function logEntryView(entry: AuditEntry.Entry): LogEntryView {
+  const data = (entry.data ?? {}) as { safe?: unknown; nonce?: unknown; chainId?: unknown }
+  return {
+    seq: entry.seq,
+    time: entry.time,
+    event: entry.event,
+    decision: entry.decision,
+    safe: typeof data.safe === 'string' ? data.safe : undefined,
+    nonce: typeof data.nonce === 'string' ? data.nonce : undefined,
+    safeTxHash: entry.safeTxHash,
+    reasons: entry.reasons ?? [],
+  }
+}
+
+function matches(e: LogEntryView, { kind = 'all', safe, nonce }: LogFilter): boolean {
+  if (kind === 'refusals' && e.event !== 'refused') return false
+  if (kind === 'signatures' && e.event !== 'signed') return false
+  if (safe && !(e.safe ?? '').toLowerCase().includes(safe.trim().toLowerCase())) return false
+  if (nonce && e.nonce !== nonce.trim()) return false
+  return true
+}
+
+// What changes from the installed bundle to the candidate, in lines a security lead can check.
+function changes(installed: Bundle.Bundle | undefined, input: unknown): string[] {
+  let next: Bundle.Bundle
+  try {
+    next = Bundle.parse(input)
+  } catch {
+    return []
+  }
+  if (!installed) return ['Nothing installed yet: everything is new.']
+  const lines: string[] = []
+  if (next.version !== installed.version) lines.push(`version ${installed.version} → ${next.version}`)
+  const names = new Set([...Object.keys(installed.policies), ...Object.keys(next.policies)])
+  for (const name of [...names].sort()) {
+    const a = installed.policies[name]
+    const b = next.policies[name]
+    if (a === undefined) lines.push(`policy ${name} added`)
+    else if (b === undefined) lines.push(`policy ${name} removed`)
+    else if (a !== b) lines.push(`policy ${name} changed`)
+  }
+  const orgA = (installed.org ?? {}) as Record<string, unknown>
+  const orgB = (next.org ?? {}) as Record<string, unknown>
+  for (const key of [...new Set([...Object.keys(orgA), ...Object.keys(orgB)])].sort()) {
+    if (JSON.stringify(orgA[key]) !== JSON.stringify(orgB[key])) lines.push(`org ${key} changed`)
+  }
+  if (next.schema !== installed.schema) lines.push('Cedar schema changed')
+  if (lines.length === 0) lines.push('No change.')
+  return lines
+}
+
+function outcomeView(failure: Failure): DeviceOutcomeView & { code: string } {
+  return { code: failure.code, severity: failure.severity, message: failure.userMessage, hint: failure.hint }
+}
+
+function failureView(code: string, message: string, hint: string): DeviceOutcomeView {
+  return { code, severity: 'error', message, hint }
+}
+
+function hintOf(error: { details?: unknown; message: string }): string {
+  const hint = (error as { hint?: unknown }).hint
+  return typeof hint === 'string' ? hint : 'Scan the code again.'
+}
