@@ -9,7 +9,7 @@ const tag = BigInt(tagText)
 const safe = {
   chainId: 1n,
   address: getAddress('0x5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe'),
-  version: '1.4.1',
+  version: '1.4.1' as const,
 }
 const recipient = getAddress('0x00000000000000000000000000000000000a1e57')
 

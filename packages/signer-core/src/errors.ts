@@ -48,3 +48,11 @@ export class KeyNotWiredError extends BaseError {
 export class InvalidKeystoneStateError extends BaseError {
   override name = 'Signer.InvalidKeystoneStateError'
 }
+
+/**
+ * The state directory cannot be used as it is: the audit key is missing, damaged or not the log's, or
+ * the policy bundle file is missing or damaged. The hint gives the exact recovery.
+ */
+export class StateDirError extends BaseError {
+  override name = 'Signer.StateDirError'
+}

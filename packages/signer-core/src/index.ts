@@ -18,6 +18,7 @@ export {
   KeyNotWiredError,
   NoKeystoneAccountError,
   NoPolicyInstalledError,
+  StateDirError,
 } from './errors.ts'
 export type { SignerRules } from './Installed.ts'
 export type { SignerCode } from './Refusal.ts'

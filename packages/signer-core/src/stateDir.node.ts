@@ -7,11 +7,11 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { type AuditEntry, AuditKey, type Clock, parse as parseLog } from '@airlock/audit-log'
 import { inspectLog, loadKey, nodeEd25519, openLog, saveKey } from '@airlock/audit-log/node'
-import { type BaseError, Json } from '@airlock/errors'
-import type { CedarApi } from '@airlock/policy'
+import { type BaseError, isBaseError, Json } from '@airlock/errors'
+import { Bundle, type CedarApi } from '@airlock/policy'
 import type { Hex } from 'viem'
-import type { DecisionLog } from './DecisionLog.ts'
-import { InstalledBundleMismatchError, InvalidKeystoneStateError, KeyNotWiredError } from './errors.ts'
+import * as DecisionLog from './DecisionLog.ts'
+import { InvalidKeystoneStateError, KeyNotWiredError, StateDirError } from './errors.ts'
 import * as Keystone from './Keystone.ts'
 import { Signer } from './Signer.ts'
 
@@ -28,7 +28,7 @@ export const files = {
 export type StateDir = {
   dir: string
   signer: Signer
-  log: DecisionLog & { publicKey: Uint8Array }
+  log: DecisionLog.DecisionLog & { publicKey: Uint8Array }
   /** Verifies and installs a bundle through the engine, then stores it next to the log. */
   installBundle(bundle: unknown): ReturnType<Signer['installBundle']>
   /** The software key stored in the directory, if any. */
@@ -58,9 +58,25 @@ export function resolveStateDir(dir: string | undefined, env: NodeJS.ProcessEnv 
   return dir ?? env.AIRLOCK_SIGNER_HOME ?? join(homedir(), '.airlock', 'signer')
 }
 
+/** How to recover a state directory whose audit key or bundle file is lost (`airlock sign init`). */
+export type RecoverParameters = {
+  /**
+   * The signed bundle the caller is about to install. When `policy-bundle.json` is missing or damaged
+   * and this is the very bundle the log says was installed last, the file is restored from it.
+   */
+  restoreBundle?: unknown
+  /**
+   * Re-initialise with a new audit key because the old one is lost or damaged: the old log (and key
+   * and bundle file) are kept aside as `*.retired-<time>`, a new log starts with a new key and records
+   * why. The policy admins must enrol the new key. Refused when the key is fine.
+   */
+  newAuditKey?: boolean | undefined
+}
+
 /**
  * Opens (creating if needed) a state directory: log key, file log (torn tail repaired and recorded),
- * and the engine with the stored bundle checked against the log.
+ * and the engine with the stored bundle checked against the log. A key is created only with a new
+ * log: a missing, damaged or foreign key next to an existing log is a StateDirError with the recovery.
  *
  * @example
  * const state = await openStateDir({ dir, cedar })
@@ -70,17 +86,35 @@ export async function openStateDir({
   dir,
   cedar,
   clock = () => new Date(),
+  restoreBundle,
+  newAuditKey = false,
 }: {
   dir: string
   cedar: CedarApi
   clock?: Clock | undefined
-}): Promise<StateDir> {
+} & RecoverParameters): Promise<StateDir> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
   const keyPath = join(dir, files.logKey)
-  if (!(await exists(keyPath))) await saveKey({ path: keyPath, privateKey: AuditKey.generate() })
-  const auditSigner = AuditKey.signer(await loadKey({ path: keyPath }), { ed25519: nodeEd25519 })
   const logPath = join(dir, files.log)
+  const retired = newAuditKey ? await retireLostKey({ dir, clock }) : undefined
+  const auditSigner = AuditKey.signer(await logKey({ keyPath, logPath }), { ed25519: nodeEd25519 })
   const file = await openLog({ path: logPath, signer: auditSigner, clock, onTorn: 'repair' })
+  if (retired) {
+    await file.append({
+      event: 'log-recovered',
+      decision: 'audit-key-replaced',
+      reasons: [
+        `the audit key was lost or damaged: ${retired.why}`,
+        `the previous log is kept as ${retired.log} (${retired.entries} entries)`,
+        `new audit key ${AuditKey.id(auditSigner.publicKey)}: the policy admins must enrol it before this log is trusted`,
+      ],
+      data: {
+        previousLog: retired.log,
+        previousEntries: retired.entries,
+        newPublicKey: AuditKey.toHex(auditSigner.publicKey),
+      },
+    })
+  }
   let signer: Signer
   try {
     const entries: AuditEntry.Entry[] = parseLog((await inspectLog(logPath)).text)
@@ -94,9 +128,7 @@ export async function openStateDir({
       },
     }
     const bundlePath = join(dir, files.bundle)
-    const stored = (await exists(bundlePath))
-      ? stateJson(await readFile(bundlePath, 'utf8'), bundlePath, InstalledBundleMismatchError)
-      : undefined
+    const stored = await storedBundle({ bundlePath, entries, restoreBundle, clock })
     signer = await Signer.create({ cedar, log, clock, bundle: stored })
     return {
       dir,
@@ -165,6 +197,142 @@ export async function openStateDir({
   }
 }
 
+/** The log key: created only together with a new log, never next to an existing one. */
+async function logKey({ keyPath, logPath }: { keyPath: string; logPath: string }): Promise<Uint8Array> {
+  const logExists = await nonEmpty(logPath)
+  if (!(await exists(keyPath))) {
+    if (logExists)
+      throw keyProblem(keyPath, `The audit key ${keyPath} is missing, but the log ${logPath} exists.`)
+    await saveKey({ path: keyPath, privateKey: AuditKey.generate() })
+  }
+  let privateKey: Uint8Array
+  try {
+    privateKey = await loadKey({ path: keyPath })
+  } catch (cause) {
+    if (!isBaseError(cause)) throw cause
+    throw keyProblem(keyPath, cause.shortMessage, cause)
+  }
+  const logged = logExists ? await loggedPublicKey(logPath) : undefined
+  if (logged !== undefined && logged !== AuditKey.toHex(AuditKey.publicKey(privateKey))) {
+    throw keyProblem(keyPath, `The audit key ${keyPath} is not the key the log ${logPath} was opened with.`)
+  }
+  return privateKey
+}
+
+function keyProblem(keyPath: string, what: string, cause?: unknown): StateDirError {
+  return new StateDirError(what, {
+    hint: `Restore ${keyPath} from your backup. If it is lost, run \`airlock sign init --bundle FILE --new-audit-key\`: the old log is kept aside, a new log starts with a new key (recorded in it), and the policy admins must enrol that key.`,
+    cause,
+  })
+}
+
+/** The public key the log's first entry (`log-opened`) records, if it can be read. */
+async function loggedPublicKey(logPath: string): Promise<string | undefined> {
+  const first = (await readFile(logPath, 'utf8')).split('\n', 1)[0] ?? ''
+  try {
+    const key = (Json.parse(first) as { publicKey?: unknown })?.publicKey
+    return typeof key === 'string' ? key : undefined
+  } catch {
+    return undefined // a damaged first line is openLog's to report
+  }
+}
+
+/** Moves the log, its key and the bundle file aside for `newAuditKey`; refuses when the key is fine. */
+async function retireLostKey({
+  dir,
+  clock,
+}: {
+  dir: string
+  clock: Clock
+}): Promise<{ log: string; entries: number; why: string }> {
+  const keyPath = join(dir, files.logKey)
+  const logPath = join(dir, files.log)
+  let why: string
+  try {
+    await logKey({ keyPath, logPath })
+    throw new StateDirError(
+      `The audit key ${keyPath} is present and matches the log: there is nothing to replace.`,
+      {
+        hint: 'Leave out --new-audit-key.',
+      },
+    )
+  } catch (error) {
+    if (!(error instanceof StateDirError) || error.hint === 'Leave out --new-audit-key.') throw error
+    why = error.shortMessage
+  }
+  const stamp = clock().toISOString().replaceAll(':', '-')
+  const aside = (name: string) => join(dir, name.replace(/(\.[a-z]+)$/, `.retired-${stamp}$1`))
+  const log = aside(files.log)
+  const entries = (await readFile(logPath, 'utf8')).split('\n').filter(Boolean).length
+  await rename(logPath, log)
+  if (await exists(keyPath)) await rename(keyPath, aside(files.logKey))
+  // The bundle file belongs to the old log; the new log installs the bundle again (logged).
+  if (await exists(join(dir, files.bundle))) await rename(join(dir, files.bundle), aside(files.bundle))
+  return { log, entries, why }
+}
+
+/**
+ * The stored bundle, checked for presence against the log. A missing or damaged file is restored
+ * from `restoreBundle` when that is the bundle the log installed last; otherwise it is a StateDirError
+ * naming the bundle to restore.
+ */
+async function storedBundle({
+  bundlePath,
+  entries,
+  restoreBundle,
+  clock,
+}: {
+  bundlePath: string
+  entries: readonly AuditEntry.Entry[]
+  restoreBundle: unknown
+  clock: Clock
+}): Promise<unknown> {
+  const logged = DecisionLog.state(entries).installedBundleHash
+  let problem: string | undefined
+  if (await exists(bundlePath)) {
+    try {
+      return Json.parse(await readFile(bundlePath, 'utf8'))
+    } catch (cause) {
+      problem = `The policy bundle file ${bundlePath} is damaged (${isBaseError(cause) ? cause.shortMessage : String(cause)}).`
+      if (logged === undefined) {
+        throw new StateDirError(`${problem} The log says no bundle was installed.`, {
+          hint: 'Move the file away (keep it for investigation) and run `airlock sign init --bundle FILE`.',
+          cause,
+        })
+      }
+    }
+  } else if (logged !== undefined) problem = `The policy bundle file ${bundlePath} is missing.`
+  if (problem === undefined || logged === undefined) return undefined
+  if (restoreBundle !== undefined && sameBundle(restoreBundle, logged)) {
+    if (await exists(bundlePath))
+      await rename(
+        bundlePath,
+        bundlePath.replace(/\.json$/, `.damaged-${clock().toISOString().replaceAll(':', '-')}.json`),
+      )
+    await writeAtomic(bundlePath, `${JSON.stringify(restoreBundle, null, 2)}\n`)
+    return restoreBundle
+  }
+  throw new StateDirError(`${problem} The log says bundle ${logged} is installed.`, {
+    hint: `Restore it from your backup, or run \`airlock sign init --bundle FILE\` with that same signed bundle (hash ${logged}) to write it again.`,
+  })
+}
+
+function sameBundle(bundle: unknown, hash: Hex): boolean {
+  try {
+    return Bundle.hash(Bundle.parse(bundle)) === hash
+  } catch {
+    return false
+  }
+}
+
+async function nonEmpty(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).size > 0
+  } catch {
+    return false
+  }
+}
+
 function readJson(text: string, path: string): unknown {
   try {
     return Json.parse(text)
@@ -177,11 +345,7 @@ function readJson(text: string, path: string): unknown {
 }
 
 /** A state file's JSON, bounded in size and depth; unreadable JSON is `ErrorType` naming the file. */
-function stateJson(
-  text: string,
-  path: string,
-  ErrorType: typeof InstalledBundleMismatchError | typeof KeyNotWiredError,
-): unknown {
+function stateJson(text: string, path: string, ErrorType: typeof KeyNotWiredError): unknown {
   try {
     return Json.parse(text)
   } catch (cause) {

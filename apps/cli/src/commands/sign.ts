@@ -17,7 +17,12 @@ import {
   type Review,
   reviewText,
 } from '@airlock/signer-core'
-import { openStateDir, resolveStateDir, type StateDir } from '@airlock/signer-core/node'
+import {
+  openStateDir,
+  type RecoverParameters,
+  resolveStateDir,
+  type StateDir,
+} from '@airlock/signer-core/node'
 import {
   EthSignature,
   EthSignRequest,
@@ -27,7 +32,7 @@ import {
   Ur,
   type UrResult,
 } from '@airlock/transport'
-import { type Address, getAddress, type Hex, isAddressEqual } from 'viem'
+import { type Address, bytesToHex, getAddress, type Hex, isAddressEqual } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
@@ -61,7 +66,7 @@ export const signInit: Command = {
   path: ['sign', 'init'],
   summary: 'Install a signed policy bundle into a signer state directory (and optionally a dev key).',
   usage:
-    'sign init --bundle FILE [--state DIR] [--dev-key HEX] [--keystone-address ADDR --keystone-fingerprint HEX [--path P]]',
+    'sign init --bundle FILE [--state DIR] [--new-audit-key] [--dev-key HEX] [--keystone-address ADDR --keystone-fingerprint HEX [--path P]]',
   options: {
     state: common.state,
     'keystone-address': common['keystone-address'],
@@ -75,6 +80,10 @@ export const signInit: Command = {
       type: 'string',
       help: 'a software owner key (tests and the demo; the bundle must allow it)',
     },
+    'new-audit-key': {
+      type: 'boolean',
+      help: 'the audit key is lost: keep the old log aside and start a new one with a new key (the policy admins must enrol it)',
+    },
   },
   run: async ({ values, io }) => {
     if (typeof values.bundle !== 'string') {
@@ -85,7 +94,9 @@ export const signInit: Command = {
     const devKey =
       values['dev-key'] === undefined ? undefined : PrivateKey.parse(values['dev-key'], { what: '--dev-key' })
     const keystone = keystoneFlags(values)
-    return withState(values, io.cwd, async (state) => {
+    // The same bundle restores a lost bundle file; --new-audit-key replaces a lost key (both logged).
+    const recover = { restoreBundle: bundle, newAuditKey: values['new-audit-key'] === true }
+    return withState(values, io.cwd, recover, async (state) => {
       const verification = await state.installBundle(bundle)
       if (typeof devKey === 'string' && (await state.devKey()) === undefined) await state.saveDevKey(devKey)
       if (keystone) await state.saveKeystoneAccount(keystone)
@@ -93,6 +104,11 @@ export const signInit: Command = {
         `${verification.sameAsInstalled ? 'Already installed' : 'Installed'}: policy bundle version ${verification.version} ${verification.hash}\n` +
           `Signed by: ${verification.signers.join(', ')}\nState: ${state.dir}\n`,
       )
+      if (recover.newAuditKey) {
+        io.stdout(
+          `New audit key ${bytesToHex(state.log.publicKey)}: the policy admins must enrol it; the old log is kept in ${state.dir}.\n`,
+        )
+      }
       return 0
     })
   },
@@ -134,7 +150,7 @@ export const signReview: Command = {
   options: { ...common, json: { type: 'boolean', help: 'print the review as JSON' } },
   run: async ({ values, positionals, io }) => {
     const request = await readRequest(positionals, io)
-    return withState(values, io.cwd, async (state) => {
+    return withState(values, io.cwd, {}, async (state) => {
       if (values.device === 'keystone') {
         const account = await keystoneAccount(values, state, undefined)
         const review = await state.signer.review(request, {
@@ -215,7 +231,7 @@ export const signApprove: Command = {
       })
     }
     const answer = answers.length > 0 ? await readEthSignature(answers, io) : undefined
-    return withState(values, io.cwd, async (state) => {
+    return withState(values, io.cwd, {}, async (state) => {
       if (!state.signer.installed) {
         throw new NoPolicyInstalledError('No policy bundle is installed in this signer state directory.', {
           hint: `Install one with 'airlock sign init --bundle FILE --state ${state.dir}'.`,
@@ -308,7 +324,7 @@ export const signAddress: Command = {
     }
     const path = typeof values.path === 'string' ? values.path : DEFAULT_PATH
     const confirm = device === 'ledger' && values['skip-confirm'] !== true
-    return withState(values, io.cwd, async (state) => {
+    return withState(values, io.cwd, {}, async (state) => {
       let address: Address
       if (device === 'dev') {
         address = privateKeyToAccount(await devKey(state)).address
@@ -450,10 +466,11 @@ async function readEthSignature(inputs: string[], io: Io): Promise<UrResult> {
 async function withState(
   values: Record<string, unknown>,
   cwd: string,
+  recover: RecoverParameters,
   run: (state: StateDir) => Promise<number>,
 ): Promise<number> {
   const dir = resolve(cwd, resolveStateDir(typeof values.state === 'string' ? values.state : undefined))
-  const state = await openState(dir)
+  const state = await openState(dir, recover)
   try {
     return await run(state)
   } finally {
@@ -462,7 +479,7 @@ async function withState(
 }
 
 /** Opens the state directory, checked up front: a path that is a file, or unusable, is an InputFileError. */
-async function openState(dir: string): Promise<StateDir> {
+async function openState(dir: string, recover: RecoverParameters): Promise<StateDir> {
   let stat: ReturnType<typeof statSync> | undefined
   try {
     stat = statSync(dir)
@@ -475,7 +492,7 @@ async function openState(dir: string): Promise<StateDir> {
     })
   }
   try {
-    return await openStateDir({ dir, cedar })
+    return await openStateDir({ dir, cedar, ...recover })
   } catch (cause) {
     const code = (cause as { code?: unknown })?.code
     if (isBaseError(cause) || typeof code !== 'string') throw cause
