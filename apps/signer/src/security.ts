@@ -23,34 +23,35 @@ export const contentSecurityPolicy = [
   "object-src 'none'",
 ].join('; ')
 
-/** `new BrowserWindow(windowOptions(preload))`: Electron's security checklist, item by item. */
-export function windowOptions(preload: string) {
-  return {
-    width: 1280,
-    height: 900,
-    show: false,
-    title: 'Airlock Signer',
-    backgroundColor: '#ffffff',
-    autoHideMenuBar: true,
-    webPreferences: {
-      preload,
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webviewTag: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      experimentalFeatures: false,
-      enableBlinkFeatures: '',
-      navigateOnDragDrop: false,
-      spellcheck: false,
-      safeDialogs: true,
-      devTools: false,
-    },
-  } as const
-}
+/** The renderer's webPreferences: Electron's security checklist, item by item (the preload is added by main). */
+export const webPreferences = {
+  sandbox: true,
+  contextIsolation: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webviewTag: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  experimentalFeatures: false,
+  enableBlinkFeatures: '',
+  // Middle-click would open links in new windows (already denied): switched off at the source too.
+  disableBlinkFeatures: 'Auxclick',
+  navigateOnDragDrop: false,
+  spellcheck: false,
+  safeDialogs: true,
+  devTools: false,
+} as const
+
+/** The window itself (webPreferences above). */
+export const windowOptions = {
+  width: 1280,
+  height: 900,
+  show: false,
+  title: 'Airlock Signer',
+  backgroundColor: '#ffffff',
+  autoHideMenuBar: true,
+} as const
 
 /** Permissions the renderer may use: the camera (QR) and HID (Ledger). Everything else is denied. */
 export const grantedPermissions: readonly string[] = ['media', 'hid']

@@ -18,6 +18,7 @@ import {
   appScheme,
   responseHeaders,
   schemePrivileges,
+  webPreferences,
   windowOpenAction,
   windowOptions,
 } from './security.ts'
@@ -76,6 +77,14 @@ app.whenReady().then(async () => {
     callback(details.deviceList.find((d) => allowHidDevice(d))?.deviceId)
   })
 
+  // The preload (the typed API, nothing else) is registered for the session's frames: the only
+  // frame is the app's page, and every IPC message is checked against its URL anyway.
+  ses.registerPreloadScript({
+    type: 'frame',
+    id: 'airlock-api',
+    filePath: join(import.meta.dirname, 'signer.preload.cjs'),
+  })
+
   for (const method of methods) {
     ipcMain.handle(channel(method), (event, arg) =>
       dispatch({ api, method, senderUrl: event.senderFrame?.url, arg }),
@@ -90,7 +99,18 @@ app.whenReady().then(async () => {
     contents.setWindowOpenHandler(() => windowOpenAction)
   })
 
-  const window = new BrowserWindow(windowOptions(join(import.meta.dirname, 'signer.preload.cjs')))
+  const window = new BrowserWindow({
+    ...windowOptions,
+    // The data from security.ts; the four that matter most are repeated literally so that static
+    // checkers (electronegativity) see them where the window is made.
+    webPreferences: {
+      ...webPreferences,
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      disableBlinkFeatures: 'Auxclick',
+    },
+  })
   window.once('ready-to-show', () => window.show())
   await window.loadURL(`${appOrigin}/index.html`)
   app.on('window-all-closed', async () => {
