@@ -69,3 +69,35 @@ export class PolicyBundleRejectedError extends BaseError {
 export class TargetWithoutCodeError extends BaseError {
   override name = 'Coordinator.TargetWithoutCodeError'
 }
+
+/** A call to the Safe Transaction Service failed (unreachable, HTTP error, refused by the service). */
+export class ServiceRequestError extends BaseError {
+  override name = 'Coordinator.ServiceRequestError'
+  constructor({ what, why, cause }: { what: string; why: string; cause?: unknown }) {
+    super(`Could not ${what}: ${why}`, {
+      hint: 'Check the service URL (it ends in /api), the API key and the network; the queue is unchanged.',
+      ...(cause === undefined ? {} : { cause }),
+    })
+  }
+}
+
+/** The Safe Transaction Service answered with something that is not what its API describes. */
+export class ServiceResponseError extends BaseError {
+  override name = 'Coordinator.ServiceResponseError'
+  constructor({ why, cause }: { why: string; cause?: unknown }) {
+    super(`The Transaction Service answered with something unusable: ${why}.`, {
+      hint: 'Nothing from this answer was used. Check that the URL points at a Safe Transaction Service.',
+      ...(cause === undefined ? {} : { cause }),
+    })
+  }
+}
+
+/** A transaction from the Transaction Service is not imported: its data does not check out. */
+export class ServiceTransactionRefusedError extends BaseError {
+  override name = 'Coordinator.ServiceTransactionRefusedError'
+  constructor({ problems }: { problems: readonly string[] }) {
+    super(`The transaction from the Transaction Service is refused: ${problems.join('; ')}.`, {
+      hint: 'Ask the proposer to propose it again; a service that alters transactions must not be trusted.',
+    })
+  }
+}

@@ -11,6 +11,7 @@ import * as Sentry from './Sentry.ts'
 import * as Simulate from './Simulate.ts'
 import * as Timelock from './Timelock.ts'
 import * as TransactionBuilder from './TransactionBuilder.ts'
+import * as TransactionService from './TransactionService.ts'
 
 export type { Prepared as PreparedAction } from './Action.ts'
 export type { Call, SafeCall } from './Build.ts'
@@ -27,6 +28,9 @@ export {
   RequirementsNotMetError,
   RpcError,
   RpcUnreachableError,
+  ServiceRequestError,
+  ServiceResponseError,
+  ServiceTransactionRefusedError,
   StaleNonceError,
   TargetWithoutCodeError,
   TransactionBuilderImportError,
@@ -36,6 +40,12 @@ export type { OwnerPrediction, Prediction, Verdict as PredictedVerdict } from '.
 export type { Progress, Requirements as TierRequirements } from './Requirements.ts'
 export type { Alert, Breach, Observation, Rule as SentryRule } from './Sentry.ts'
 export type { BalanceChange, FailedCall, Simulation } from './Simulate.ts'
+export type {
+  Checked as ServiceTransaction,
+  Confirmation as ServiceConfirmation,
+  NonceComparison,
+  Problem as ServiceProblem,
+} from './TransactionService.ts'
 export {
   Action,
   Args,
@@ -50,4 +60,5 @@ export {
   Simulate,
   Timelock,
   TransactionBuilder,
+  TransactionService,
 }

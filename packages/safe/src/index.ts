@@ -14,6 +14,7 @@ import * as DecoderOrg from './decode/OrgConfig.ts'
 import * as Tier from './decode/Tier.ts'
 import * as LedgerDisplay from './LedgerDisplay.ts'
 import * as NestedSafe from './NestedSafe.ts'
+import * as SafeMessage from './SafeMessage.ts'
 import * as SafeTx from './SafeTx.ts'
 import * as SafeTxHash from './SafeTxHash.ts'
 import * as SafeVersion from './SafeVersion.ts'
@@ -33,6 +34,7 @@ export {
 } from './errors.ts'
 export type { LedgerHashes } from './LedgerDisplay.ts'
 export type { Approval as NestedSafeApproval } from './NestedSafe.ts'
+export type { Message as SafeMessageInput, SafeMessageHashes } from './SafeMessage.ts'
 export type { Operation, SafeContext, SafeTxInput } from './SafeTx.ts'
 export type { SafeTxHashes } from './SafeTxHash.ts'
 export {
@@ -55,6 +57,7 @@ export {
   LedgerDisplay,
   MultiSend,
   NestedSafe,
+  SafeMessage,
   SafeTx,
   SafeTxHash,
   SafeVersion,
