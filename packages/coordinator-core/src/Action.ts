@@ -6,9 +6,11 @@ import {
   SafeTx,
   SafeTxHash,
   type SafeTxHashes,
+  type SafeVersion,
+  type Tier,
 } from '@airlock/safe'
 import { SignRequest, type TypedUr } from '@airlock/transport'
-import type { Address } from 'viem'
+import { type Address, type Hex, keccak256, stringToHex } from 'viem'
 import * as Build from './Build.ts'
 import type { SafeState } from './Chain.ts'
 import * as Config from './Config.ts'
@@ -105,36 +107,107 @@ export function prepare({ config, state, calls, title, description, nonce }: Pre
   }
 }
 
+/** A signature or attestation as the queue stores it. */
+export type Collected = {
+  signer: Address
+  signature: Hex
+  kind: 'safe-signature' | 'approval-attestation'
+}
+
+/** A queued action, as `@airlock/queue` stores it (only what a sign request needs). */
+export type Queued = {
+  id: string
+  createdAt: Date
+  safe: { chainId: bigint; address: Address; version: SafeVersion.SafeVersion }
+  tx: SafeTx.SafeTx
+  title: string
+  description: string
+  tier: Tier.Tier
+}
+
+/** What a sign request is made of: a freshly prepared action, or one from the queue. */
+export type SignRequestSource =
+  | Pick<Prepared, 'tx' | 'context' | 'title' | 'description' | 'analysis'>
+  | Queued
+
 export type SignRequestParameters = {
-  requestId?: `0x${string}` | undefined
-  /** Unix seconds; defaults to now. */
+  /** Defaults to a fresh id, or for a queued action to its id (every request for it carries the same). */
+  requestId?: Hex | undefined
+  /** Unix seconds; defaults to now, or for a queued action to when it was queued. */
   createdAt?: number | undefined
-  signatures?: readonly { signer: Address; signature: `0x${string}` }[] | undefined
-  attestations?: readonly { signer: Address; signature: `0x${string}`; tier: string }[] | undefined
+  /** Signatures and attestations collected so far, as the queue stores them. */
+  collected?: readonly Collected[] | undefined
+  signatures?: readonly { signer: Address; signature: Hex }[] | undefined
+  attestations?: readonly { signer: Address; signature: Hex; tier: string }[] | undefined
 }
 
 /**
- * The signing request for the offline signer. The tier goes along only as an untrusted claim: the
- * signer recomputes it.
+ * The signing request for the offline signer, for a prepared or a queued action, with the signatures
+ * and attestations collected so far. The tier goes along only as an untrusted claim: the signer
+ * recomputes it. Title and description are clipped to what the request format allows.
  *
  * @example
  * const request = Action.signRequest(action, { signatures: collected })
+ * const again = Action.signRequest(queuedAction, { collected: await store.signatures(queuedAction.id) })
  */
 export function signRequest(
-  action: Pick<Prepared, 'tx' | 'context' | 'title' | 'description' | 'analysis'>,
-  { requestId, createdAt, signatures = [], attestations = [] }: SignRequestParameters = {},
+  action: SignRequestSource,
+  { requestId, createdAt, collected = [], signatures = [], attestations = [] }: SignRequestParameters = {},
 ): SignRequest.SignRequest {
+  const queued = 'id' in action ? action : undefined
+  const tier = queued ? queued.tier : (action as Pick<Prepared, 'analysis'>).analysis.tier
   return {
-    requestId: requestId ?? SignRequest.newRequestId(),
-    createdAt: createdAt ?? Math.floor(Date.now() / 1000),
-    context: action.context,
+    requestId: requestId ?? (queued ? requestIdOf(queued.id) : SignRequest.newRequestId()),
+    createdAt: createdAt ?? Math.floor((queued ? queued.createdAt.getTime() : Date.now()) / 1000),
+    context: queued ? contextOf(queued) : (action as Pick<Prepared, 'context'>).context,
     tx: action.tx,
-    signatures: signatures.map(({ signer, signature }) => ({ signer, signature })),
-    attestations: attestations.map(({ signer, signature, tier }) => ({ signer, signature, tier })),
-    title: action.title,
-    description: action.description,
-    claimedTier: action.analysis.tier,
+    signatures: [...signatures, ...collected.filter((c) => c.kind === 'safe-signature')].map(
+      ({ signer, signature }) => ({ signer, signature }),
+    ),
+    attestations: [
+      ...attestations,
+      ...collected.filter((c) => c.kind === 'approval-attestation').map((c) => ({ ...c, tier })),
+    ].map(({ signer, signature, tier }) => ({ signer, signature, tier })),
+    title: clip(action.title, SignRequest.limits.titleChars),
+    description: clip(action.description, SignRequest.limits.descriptionChars, { multiline: true }),
+    claimedTier: tier,
   }
+}
+
+/**
+ * The 16-byte request id of a queued action's sign request: the action's UUID, so every request for
+ * the same action carries the same id (and a Keystone-style UUID is the same value).
+ *
+ * @example
+ * Action.requestIdOf('3f2a…-…') // '0x3f2a…'
+ */
+export function requestIdOf(actionId: string): Hex {
+  const hex = actionId.replaceAll('-', '').toLowerCase()
+  return /^[0-9a-f]{32}$/.test(hex) ? `0x${hex}` : (keccak256(stringToHex(actionId)).slice(0, 34) as Hex)
+}
+
+/**
+ * The Safe context (chain, Safe, version: the EIP-712 domain) of a queued action.
+ *
+ * @example
+ * Action.contextOf(queued).version // '1.4.1'
+ */
+export function contextOf(action: Pick<Queued, 'safe'>): SafeContext {
+  return SafeTx.context({
+    chainId: action.safe.chainId,
+    safe: action.safe.address,
+    version: action.safe.version,
+  })
+}
+
+/**
+ * The three hashes of a queued action, recomputed from its fields (never read from the queue).
+ *
+ * @example
+ * Action.hashesOf(queued).safeTxHash
+ */
+export function hashesOf(action: Pick<Queued, 'safe' | 'tx'>): SafeTxHashes {
+  return SafeTxHash.compute({ tx: action.tx, context: contextOf(action) })
 }
 
 /**
@@ -143,7 +216,7 @@ export function signRequest(
  * @example
  * const encoder = Ur.encode({ ...Action.toUr(action), maxFragmentLength: 200 })
  */
-export function toUr(action: Prepared, parameters: SignRequestParameters = {}): TypedUr {
+export function toUr(action: SignRequestSource, parameters: SignRequestParameters = {}): TypedUr {
   return SignRequest.toUr(signRequest(action, parameters))
 }
 

@@ -3,6 +3,7 @@ import type { AnalyzeReturnType, Tier } from '@airlock/safe'
 import type { Address } from 'viem'
 import type { SafeState } from './Chain.ts'
 import * as Config from './Config.ts'
+import { InvalidActionError } from './errors.ts'
 
 /** What an action needs before it can execute, from its tier and the org's tier table. */
 export type Requirements = {
@@ -140,5 +141,75 @@ export function progress({
     attestations: { have: attestedBy.size, need: attestations },
     delay: { elapsedSeconds, needSeconds: delaySeconds, readyAt: createdAt + delaySeconds },
     missing,
+  }
+}
+
+/** A queued action (as `@airlock/queue` stores it): only what its progress needs. */
+export type QueuedForProgress = {
+  safe: { address: Address }
+  tier: Tier.Tier
+  createdAt: Date
+  requirements: { signatures: number; attestations: number; delaySeconds: number }
+}
+
+/**
+ * What a queued action still needs, from the queue's counts and the org's tier table (no chain read):
+ * signatures, approvals (signers and attesters together), attestations and the tier's delay.
+ * Stored signatures were checked against the on-chain owners when they came in.
+ *
+ * @example
+ * const { ready, missing } = Requirements.progressOf({ config, action, collected: await store.signatures(action.id) })
+ */
+export function progressOf({
+  config,
+  action,
+  collected,
+  now = Math.floor(Date.now() / 1000),
+}: {
+  config: Config.Config
+  action: QueuedForProgress
+  collected: readonly { signer: Address; kind: 'safe-signature' | 'approval-attestation' }[]
+  now?: number | undefined
+}): Progress {
+  const listed = Config.safe(config, action.safe.address)
+  const approvals = listed
+    ? PolicyOrg.requiredApprovals(config.org, listed, action.tier)
+    : Number.POSITIVE_INFINITY
+  const signers = collected.filter((s) => s.kind === 'safe-signature').map((s) => s.signer)
+  const attesters = collected.filter((s) => s.kind === 'approval-attestation').map((s) => s.signer)
+  return progress({
+    requirements: { ...action.requirements, tier: action.tier, approvals, drift: [] },
+    owners: [...signers, ...attesters],
+    signers,
+    attesters,
+    createdAt: Math.floor(action.createdAt.getTime() / 1000),
+    now,
+  })
+}
+
+/**
+ * The queue's requirements for a tier on a Safe. A Safe missing from the org config has no finite
+ * approval count: signers refuse every request for it, so queueing is refused with a typed error.
+ *
+ * @example
+ * await store.createAction({ …, requirements: Requirements.forQueue(Requirements.of({ config, state, tier })) })
+ */
+export function forQueue(requirements: Requirements): {
+  signatures: number
+  attestations: number
+  delaySeconds: number
+} {
+  if (!Number.isFinite(requirements.attestations) || !Number.isFinite(requirements.approvals)) {
+    throw new InvalidActionError(
+      'This Safe is not in the org config: signers would refuse every request for it.',
+      {
+        hint: 'Add the Safe to the org config (and the signers’ policy bundle) first.',
+      },
+    )
+  }
+  return {
+    signatures: requirements.signatures,
+    attestations: requirements.attestations,
+    delaySeconds: requirements.delaySeconds,
   }
 }

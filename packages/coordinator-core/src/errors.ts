@@ -60,6 +60,11 @@ export class InvalidSentryRuleError extends BaseError {
   override name = 'Coordinator.InvalidSentryRuleError'
 }
 
+/** A scanned signer response is not accepted: wrong hash, not an owner, malformed, or for no live action. */
+export class SignatureRefusedError extends BaseError {
+  override name = 'Coordinator.SignatureRefusedError'
+}
+
 /** The policy bundle would not be installed by a signer (bad signatures, schema, policies). */
 export class PolicyBundleRejectedError extends BaseError {
   override name = 'Coordinator.PolicyBundleRejectedError'

@@ -8,12 +8,19 @@ import * as Predict from './Predict.ts'
 import * as Requirements from './Requirements.ts'
 import * as Revert from './Revert.ts'
 import * as Sentry from './Sentry.ts'
+import * as Signatures from './Signatures.ts'
 import * as Simulate from './Simulate.ts'
 import * as Timelock from './Timelock.ts'
 import * as TransactionBuilder from './TransactionBuilder.ts'
 import * as TransactionService from './TransactionService.ts'
 
-export type { Prepared as PreparedAction } from './Action.ts'
+export type {
+  Collected as CollectedItem,
+  Prepared as PreparedAction,
+  Queued as QueuedAction,
+  SignRequestParameters,
+  SignRequestSource,
+} from './Action.ts'
 export type { Call, SafeCall } from './Build.ts'
 export type { Client, SafeState } from './Chain.ts'
 export type { Config as CoordinatorConfig } from './Config.ts'
@@ -28,6 +35,7 @@ export {
   RequirementsNotMetError,
   RpcError,
   RpcUnreachableError,
+  SignatureRefusedError,
   ServiceRequestError,
   ServiceResponseError,
   ServiceTransactionRefusedError,
@@ -37,8 +45,9 @@ export {
   WrongChainError,
 } from './errors.ts'
 export type { OwnerPrediction, Prediction, Verdict as PredictedVerdict } from './Predict.ts'
-export type { Progress, Requirements as TierRequirements } from './Requirements.ts'
+export type { Progress, QueuedForProgress, Requirements as TierRequirements } from './Requirements.ts'
 export type { Alert, Breach, Observation, Rule as SentryRule } from './Sentry.ts'
+export type { IngestParameters, IngestResult } from './Signatures.ts'
 export type { BalanceChange, FailedCall, Simulation } from './Simulate.ts'
 export type {
   Checked as ServiceTransaction,
@@ -57,6 +66,7 @@ export {
   Requirements,
   Revert,
   Sentry,
+  Signatures,
   Simulate,
   Timelock,
   TransactionBuilder,

@@ -52,6 +52,12 @@ export type {
   Tier,
   TimelockInfo,
 } from './types.ts'
-export type { OwnerVerifierParameters } from './Verifier.ts'
-export { ownerVerifier } from './Verifier.ts'
+export type {
+  OwnerVerifierParameters,
+  RecoverAttestation,
+  Refusal as SignatureRefusal,
+  Verdict as SignatureVerdict,
+  VerifyParameters as VerifySignatureParameters,
+} from './Verifier.ts'
+export { ownerVerifier, verify as verifySignature } from './Verifier.ts'
 export { Migrations, Rejection, StateMachine }

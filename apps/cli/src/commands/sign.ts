@@ -7,12 +7,12 @@ import { resolve } from 'node:path'
 import { type Failure, type LedgerDevice, PrivateKey } from '@airlock/devices'
 import { type BaseError, isBaseError, Json } from '@airlock/errors'
 import { cedar } from '@airlock/policy/node'
-import { SafeTxHash } from '@airlock/safe'
 import {
   type ApproveResult,
   type Identity,
   type KeySource,
   Keystone,
+  KeystoneSession,
   NoPolicyInstalledError,
   type Review,
   reviewText,
@@ -25,7 +25,6 @@ import {
 } from '@airlock/signer-core/node'
 import {
   EthSignature,
-  EthSignRequest,
   PolicyBundle,
   SignatureResponse,
   SignRequest,
@@ -152,7 +151,7 @@ export const signReview: Command = {
     const request = await readRequest(positionals, io)
     return withState(values, io.cwd, {}, async (state) => {
       if (values.device === 'keystone') {
-        const account = await keystoneAccount(values, state, undefined)
+        const account = await KeystoneSession.accountOf({ store: state, ...keystoneGiven(values) })
         const review = await state.signer.review(request, {
           identity: { address: account.address, keyKind: 'keystone' },
         })
@@ -239,39 +238,20 @@ export const signApprove: Command = {
       }
       const acknowledgeReplacement = values['ack-replacement'] === true
       if (keystone) {
-        const pending = await state.keystonePending()
-        if (answer) {
-          const named = pendingFor(pending, answer, request)
-          const account = await keystoneAccount(values, state, named)
-          const result = await state.signer.completeKeystone(request, {
-            account,
-            pending,
-            answer,
-            acknowledgeReplacement,
-          })
-          if (result.status === 'released' && result.answered)
-            await state.removeKeystonePending(result.answered.requestId)
-          // An expired request can never be answered: forget it (the log keeps that it was asked).
-          const expired =
-            result.status === 'refused' && result.refusals.some((r) => r.code === 'keystone-expired-request')
-          if (expired && named) await state.removeKeystonePending(named.requestId)
-          return report(result, values, io)
+        const given = {
+          signer: state.signer,
+          store: state,
+          request,
+          acknowledgeReplacement,
+          ...keystoneGiven(values),
         }
-        const account = await keystoneAccount(values, state, undefined)
-        const asked = await state.signer.requestKeystone(request, { account, acknowledgeReplacement })
+        if (answer) return report(await KeystoneSession.complete({ ...given, answer }), values, io)
+        const asked = await KeystoneSession.request(given)
         if (asked.status !== 'keystone-requested') return report(asked, values, io)
-        for (const old of pending)
-          if (Keystone.isExpired(old, { nowMs: Date.now() })) await state.removeKeystonePending(old.requestId)
-        const message = EthSignRequest.encode(asked.signRequest)
-        const density = plan(values, message, EthSignRequest.urType)
-        const encoder = Ur.encode({
-          type: EthSignRequest.urType,
-          payload: message,
-          maxFragmentLength: density.maxFragmentLength,
-        })
+        const density = plan(values, asked.ur.payload, asked.ur.type)
+        const encoder = Ur.encode({ ...asked.ur, maxFragmentLength: density.maxFragmentLength })
         const parts = encoder.firstParts(encoder.isSinglePart ? 1 : 2 * encoder.fragmentCount)
         await writeFrames({ out: values.out as string, parts, density, io })
-        await state.addKeystonePending(asked.pending)
         const what =
           asked.pending.kind === 'approval-attestation'
             ? `the round-1 approval attestation (${asked.pending.tier}; not a Safe signature)`
@@ -416,46 +396,12 @@ function keystoneFlags(values: Record<string, unknown>): Keystone.Account | unde
   return Keystone.account({ address: address as Hex, sourceFingerprint: fingerprint, path })
 }
 
-// The Keystone account: the flags, else the state directory, else (second step) the pending request.
-async function keystoneAccount(
-  values: Record<string, unknown>,
-  state: StateDir,
-  pending: Keystone.Pending | undefined,
-): Promise<Keystone.Account> {
-  const flags = keystoneFlags(values)
-  if (flags) return flags
-  const stored = await state.keystoneAccount()
-  if (stored)
-    return typeof values.path === 'string' ? Keystone.account({ ...stored, path: values.path }) : stored
-  if (pending) {
-    return {
-      address: pending.expectedOwner,
-      sourceFingerprint: pending.sourceFingerprint,
-      path: pending.path,
-    }
-  }
-  throw new UsageError('No Keystone account is known to this signer.', {
-    hint: "Give --keystone-address and --keystone-fingerprint (from the Keystone sync QR), or store them with 'airlock sign init'.",
-  })
-}
-
-// The pending request the answer names, else the latest one for this transaction (to know who was asked).
-function pendingFor(
-  pending: readonly Keystone.Pending[],
-  answer: UrResult,
-  request: SignRequest.SignRequest,
-): Keystone.Pending | undefined {
-  let requestId: string | undefined
-  try {
-    requestId = EthSignature.decode(answer.payload).requestId
-  } catch {
-    requestId = undefined // the engine refuses the malformed signature and logs it
-  }
-  const safeTxHash = SafeTxHash.compute({ tx: request.tx, context: request.context }).safeTxHash
-  return (
-    pending.find((p) => p.requestId === requestId) ??
-    pending.findLast((p) => Keystone.isFor(p, { context: request.context, safeTxHash }))
-  )
+// The Keystone account and path given on the command line (the session falls back to the stored ones).
+function keystoneGiven(values: Record<string, unknown>): {
+  account: Keystone.Account | undefined
+  path: string | undefined
+} {
+  return { account: keystoneFlags(values), path: typeof values.path === 'string' ? values.path : undefined }
 }
 
 // The Keystone's eth-signature: UR parts (one per line) in a text file, or PNG frames.

@@ -1,5 +1,5 @@
 // `airlock action list|show|qr|cancel|reject|exec|confirm`: the queue's actions, their sign requests and execution.
-import { Chain, Execution, Requirements } from '@airlock/coordinator-core'
+import { Action as Actions, Chain, Execution, Requirements } from '@airlock/coordinator-core'
 import { type Action, type ActionState, StateMachine, type Store } from '@airlock/queue'
 import { SignRequest, Ur } from '@airlock/transport'
 import { getAddress, type Hash, zeroHash } from 'viem'
@@ -12,12 +12,9 @@ import { ExecutionFailedError, NotExecutableError, NothingToConfirmError } from 
 import { executorClient } from './executor.ts'
 import {
   type Coordinator,
-  contextOf,
   homeOption,
-  queueRequirements,
   resolveSafe,
   safeName,
-  signRequestOf,
   uintFlag,
   withCoordinator,
 } from './home.ts'
@@ -169,7 +166,7 @@ export const actionQr: Command = {
           hint: 'Create a new action instead.',
         })
       }
-      const request = signRequestOf(action, await store.signatures(id))
+      const request = Actions.signRequest(action, { collected: await store.signatures(id) })
       const ur = SignRequest.toUr(request)
       const density = plan(values, ur.payload, ur.type)
       const encoder = Ur.encode({ ...ur, maxFragmentLength: density.maxFragmentLength })
@@ -242,7 +239,7 @@ export const actionReject: Command = {
         nonce,
         actor: c.actor,
         requirements: (analysis) =>
-          queueRequirements(Requirements.of({ config: c.config, state, tier: analysis.tier })),
+          Requirements.forQueue(Requirements.of({ config: c.config, state, tier: analysis.tier })),
         onchainNonce: state.nonce,
         submit: true,
       })
@@ -298,7 +295,7 @@ export const actionExec: Command = {
         executor,
         config: c.config,
         tx: action.tx,
-        context: contextOf(action),
+        context: Actions.contextOf(action),
         signatures: collected
           .filter((s) => s.kind === 'safe-signature')
           .map(({ signer, signature }) => ({ signer, signature })),

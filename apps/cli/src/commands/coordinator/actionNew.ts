@@ -19,7 +19,6 @@ import {
   addressFlag,
   type Coordinator,
   homeOption,
-  queueRequirements,
   resolveSafe,
   uintFlag,
   withCoordinator,
@@ -89,7 +88,7 @@ export async function queue(
     title: prepared.title,
     description: prepared.description,
     requirements: (analysis) =>
-      queueRequirements(Requirements.of({ config: c.config, state, tier: analysis.tier })),
+      Requirements.forQueue(Requirements.of({ config: c.config, state, tier: analysis.tier })),
     actor: c.actor,
     analyze: { org: c.config.decoder },
     onchainNonce: state.nonce,

@@ -3,11 +3,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Action } from '@airlock/coordinator-core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../../testing.ts'
 import { callsFromFile } from './actionNew.ts'
-import { requestIdOf } from './home.ts'
 import { parseRules } from './sentry.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-coordinator-unit-'))
@@ -76,12 +76,14 @@ describe('coordinator commands offline', () => {
   })
 
   it('derives the request id from the action’s UUID, and a stable one otherwise', () => {
-    expect(requestIdOf('9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d')).toBe('0x9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d')
+    expect(Action.requestIdOf('9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d')).toBe(
+      '0x9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d',
+    )
     fc.assert(
       fc.property(fc.string({ minLength: 1 }), (id) => {
-        const requestId = requestIdOf(id)
+        const requestId = Action.requestIdOf(id)
         expect(requestId).toMatch(/^0x[0-9a-f]{32}$/)
-        expect(requestIdOf(id)).toBe(requestId)
+        expect(Action.requestIdOf(id)).toBe(requestId)
       }),
     )
   })

@@ -15,11 +15,6 @@ export class ConfigFileError extends BaseError {
   override name = 'Coordinator.ConfigFileError'
 }
 
-/** A scanned signature is not accepted: wrong hash, not an owner, malformed, or for no queued action. */
-export class SignatureRefusedError extends BaseError {
-  override name = 'Coordinator.SignatureRefusedError'
-}
-
 /** The queue says this action may not run now (not ready, earlier nonce pending, nonce conflict…). */
 export class NotExecutableError extends BaseError {
   override name = 'Coordinator.NotExecutableError'

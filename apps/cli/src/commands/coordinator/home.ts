@@ -4,19 +4,10 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import {
-  Chain,
-  type Client,
-  Config,
-  type CoordinatorConfig,
-  Requirements,
-  type TierRequirements,
-} from '@airlock/coordinator-core'
-import { OrgConfig as PolicyOrg } from '@airlock/policy'
-import { type Action, openStore, type Store, type StoredSignature } from '@airlock/queue'
-import { SafeTx, SafeTxHash, type SafeTxHashes } from '@airlock/safe'
-import { SignRequest } from '@airlock/transport'
-import { type Address, getAddress, type Hex, isAddress, keccak256, stringToHex } from 'viem'
+import { Chain, type Client, Config, type CoordinatorConfig } from '@airlock/coordinator-core'
+import { openStore, type Store } from '@airlock/queue'
+import { SafeTx } from '@airlock/safe'
+import { type Address, getAddress, isAddress } from 'viem'
 import type { OptionSpec } from '../../command.ts'
 import { UsageError } from '../../errors.ts'
 import { readJsonFile } from '../../io.ts'
@@ -263,125 +254,4 @@ export function uintFlag(value: unknown, flag: string): bigint {
     )
   }
   return BigInt(value.trim())
-}
-
-/**
- * The 16-byte request id of an action's sign request: the action's UUID, so every `action qr` of the
- * same action carries the same id (and a Keystone-style UUID is the same value).
- *
- * @example
- * requestIdOf('3f2a…-…') // '0x3f2a…'
- */
-export function requestIdOf(actionId: string): Hex {
-  const hex = actionId.replaceAll('-', '').toLowerCase()
-  return /^[0-9a-f]{32}$/.test(hex) ? `0x${hex}` : (keccak256(stringToHex(actionId)).slice(0, 34) as Hex)
-}
-
-/** The Safe context (chain, Safe, version: the EIP-712 domain) of a queued action. */
-export function contextOf(action: Action) {
-  return SafeTx.context({
-    chainId: action.safe.chainId,
-    safe: action.safe.address,
-    version: action.safe.version,
-  })
-}
-
-/** The three hashes of a queued action, recomputed from its fields. */
-export function hashesOf(action: Action): SafeTxHashes {
-  return SafeTxHash.compute({ tx: action.tx, context: contextOf(action) })
-}
-
-/**
- * The airlock-sign-request of a queued action, with the signatures and attestations collected so far.
- * The tier goes along only as an untrusted claim: the signer recomputes it.
- *
- * @example
- * const request = signRequestOf(action, await store.signatures(action.id))
- */
-export function signRequestOf(
-  action: Action,
-  collected: readonly StoredSignature[],
-): SignRequest.SignRequest {
-  return {
-    requestId: requestIdOf(action.id),
-    createdAt: Math.floor(action.createdAt.getTime() / 1000),
-    context: contextOf(action),
-    tx: action.tx,
-    signatures: collected
-      .filter((s) => s.kind === 'safe-signature')
-      .map(({ signer, signature }) => ({ signer, signature })),
-    attestations: collected
-      .filter((s) => s.kind === 'approval-attestation')
-      .map(({ signer, signature }) => ({ signer, signature, tier: action.tier })),
-    title: clip(action.title, SignRequest.limits.titleChars, false),
-    description: clip(action.description, SignRequest.limits.descriptionChars, true),
-    claimedTier: action.tier,
-  }
-}
-
-function clip(text: string, max: number, multiline: boolean): string {
-  // The request format refuses control and invisible format characters (newlines only in the description).
-  const clean = text.replace(/[\p{Cc}\p{Cf}]/gu, (ch) =>
-    multiline && (ch === '\n' || ch === '\t') ? ch : ' ',
-  )
-  const chars = [...clean]
-  return chars.length <= max ? clean : `${chars.slice(0, max - 1).join('')}…`
-}
-
-/**
- * What an action still needs, from the queue's counts and the org's tier table (no chain read):
- * signatures, approvals (signers and attesters together), attestations and the tier's delay.
- *
- * @example
- * const { missing } = progressOf(c, action, signatures)
- */
-export function progressOf(
-  c: Coordinator,
-  action: Action,
-  collected: readonly StoredSignature[],
-  now: number = Math.floor(Date.now() / 1000),
-) {
-  const listed = Config.safe(c.config, action.safe.address)
-  const approvals = listed
-    ? PolicyOrg.requiredApprovals(c.config.org, listed, action.tier)
-    : Number.POSITIVE_INFINITY
-  const requirements: TierRequirements = {
-    tier: action.tier,
-    signatures: action.requirements.signatures,
-    approvals,
-    attestations: action.requirements.attestations,
-    delaySeconds: action.requirements.delaySeconds,
-    drift: [],
-  }
-  const signers = collected.filter((s) => s.kind === 'safe-signature').map((s) => s.signer)
-  const attesters = collected.filter((s) => s.kind === 'approval-attestation').map((s) => s.signer)
-  return Requirements.progress({
-    requirements,
-    // Stored signatures were checked against the on-chain owners when they came in.
-    owners: [...signers, ...attesters],
-    signers,
-    attesters,
-    createdAt: Math.floor(action.createdAt.getTime() / 1000),
-    now,
-  })
-}
-
-/**
- * The queue's requirements for a tier on a Safe, from coordinator-core's tier table. A Safe missing
- * from the org config has no finite approval count: signers refuse it, so the action is refused here.
- *
- * @example
- * queueRequirements(Requirements.of({ config, state, tier }))
- */
-export function queueRequirements(requirements: TierRequirements) {
-  if (!Number.isFinite(requirements.attestations) || !Number.isFinite(requirements.approvals)) {
-    throw new UsageError('This Safe is not in the org config: signers would refuse every request for it.', {
-      hint: 'Add the Safe to the org config (and the signers’ policy bundle) first.',
-    })
-  }
-  return {
-    signatures: requirements.signatures,
-    attestations: requirements.attestations,
-    delaySeconds: requirements.delaySeconds,
-  }
 }

@@ -2,7 +2,7 @@
 // the pre-built guardian pause as an action and writes its sign request UR, so one guardian can sign at once.
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { InvalidSentryRuleError, Sentry, type SentryRule } from '@airlock/coordinator-core'
+import { Action, InvalidSentryRuleError, Requirements, Sentry, type SentryRule } from '@airlock/coordinator-core'
 import { isBaseError } from '@airlock/errors'
 import { DuplicateActionError } from '@airlock/queue'
 import { SignRequest, Ur } from '@airlock/transport'
@@ -12,7 +12,7 @@ import { UsageError } from '../../errors.ts'
 import { readJsonFile, toJson } from '../../io.ts'
 import { writeFileAtomic } from '../atomicFile.ts'
 import { positiveInt } from '../qr.ts'
-import { homeOption, queueRequirements, signRequestOf, withCoordinator } from './home.ts'
+import { homeOption, withCoordinator } from './home.ts'
 
 function fail(message: string): never {
   throw new InvalidSentryRuleError(message, {
@@ -141,7 +141,7 @@ export const sentryRun: Command = {
               tx: pause.tx,
               title: pause.title,
               description: pause.description,
-              requirements: () => queueRequirements(pause.requirements),
+              requirements: () => Requirements.forQueue(pause.requirements),
               actor: 'sentry',
               analyze: { org: c.config.decoder },
               onchainNonce: pause.state.nonce,
@@ -154,7 +154,7 @@ export const sentryRun: Command = {
             id = error.existingId
           }
           const action = await store.getAction(id)
-          const request = signRequestOf(action, await store.signatures(id))
+          const request = Action.signRequest(action, { collected: await store.signatures(id) })
           const ur = Ur.encode({ ...SignRequest.toUr(request), maxFragmentLength: 200 })
           const parts = ur.firstParts(ur.isSinglePart ? 1 : ur.fragmentCount)
           mkdirSync(out, { recursive: true })

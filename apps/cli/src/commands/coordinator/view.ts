@@ -1,6 +1,7 @@
 // How an action is printed: one JSON shape for --json and a short text form for operators.
+import { Action as Actions, Requirements } from '@airlock/coordinator-core'
 import type { Action, ActionEvent, NonceGroup, StoredSignature } from '@airlock/queue'
-import { type Coordinator, hashesOf, progressOf, requestIdOf, safeName } from './home.ts'
+import { type Coordinator, safeName } from './home.ts'
 
 export type ActionView = ReturnType<typeof actionView>
 
@@ -16,12 +17,12 @@ export function actionView(
   collected: readonly StoredSignature[],
   extra: { history?: readonly ActionEvent[] | undefined; conflicts?: readonly NonceGroup[] | undefined } = {},
 ) {
-  const hashes = hashesOf(action)
-  const progress = progressOf(c, action, collected)
+  const hashes = Actions.hashesOf(action)
+  const progress = Requirements.progressOf({ config: c.config, action, collected })
   const live = !['executed', 'cancelled', 'superseded'].includes(action.state)
   return {
     id: action.id,
-    requestId: requestIdOf(action.id),
+    requestId: Actions.requestIdOf(action.id),
     state: action.state,
     kind: action.kind,
     tier: action.tier,
