@@ -1,6 +1,7 @@
 import type { LedgerHashes, SafeContext, SafeTx, SafeTxHashes } from '@airlock/safe'
 import type { Address } from 'viem'
-import type { AddressOutcome, DeviceKind, SigningMode, SignOutcome } from './Outcome.ts'
+import type { SignTypedDataParameters, TypedDataSigned } from './LedgerDevice.ts'
+import type { AddressOutcome, DeviceKind, Failure, SigningMode, SignOutcome } from './Outcome.ts'
 
 export type GetAddressParameters = {
   /** BIP-44 path, `m/44'/60'/0'/0/0`. */
@@ -41,4 +42,13 @@ export interface Device {
   readonly kind: DeviceKind
   getAddress(parameters: GetAddressParameters): Promise<AddressOutcome>
   signSafeTx(parameters: SignSafeTxParameters): Promise<SignOutcome>
+}
+
+/**
+ * A device that also signs EIP-712 typed data other than a Safe transaction (the approval
+ * attestations of Critical and Existential actions), with the same checks: the signature must recover
+ * to `expectedSigner` over the digest computed here.
+ */
+export interface TypedDataDevice extends Device {
+  signTypedData(parameters: SignTypedDataParameters): Promise<TypedDataSigned | Failure>
 }

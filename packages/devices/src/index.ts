@@ -5,7 +5,7 @@ import * as PrivateKey from './PrivateKey.ts'
 
 export type { CheckSignatureParameters, CheckSignatureReturnType } from './checkSignature.ts'
 export { checkSignature } from './checkSignature.ts'
-export type { Device, GetAddressParameters, Prompt, SignSafeTxParameters } from './Device.ts'
+export type { Device, GetAddressParameters, Prompt, SignSafeTxParameters, TypedDataDevice } from './Device.ts'
 export {
   InvalidParameterError,
   InvalidPathError,
@@ -30,13 +30,9 @@ export type {
   TypedDataInput,
   TypedDataSigned,
 } from './LedgerDevice.ts'
-export {
-  chooseMode,
-  LedgerDevice,
-  MIN_FULL_VERSION,
-  MIN_HASHED_VERSION,
-  offlineLoadConfig,
-} from './LedgerDevice.ts'
+// The Ledger class and its helpers are in '@airlock/devices/ledger': @ledgerhq/hw-app-eth stays out of
+// portable bundles that only need the device interface.
+export type { LedgerDevice } from './LedgerDevice.ts'
 export type { StatusEntry } from './LedgerStatus.ts'
 export type {
   AddressOutcome,

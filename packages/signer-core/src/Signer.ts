@@ -1,5 +1,11 @@
 import { type AuditEntry, AuditLog, ClockRegressionError } from '@airlock/audit-log'
-import { type Failure, KeystoneDevice, type LedgerDevice, SoftwareKeyDevice } from '@airlock/devices'
+import {
+  type Device,
+  type Failure,
+  KeystoneDevice,
+  SoftwareKeyDevice,
+  type TypedDataDevice,
+} from '@airlock/devices'
 import { isBaseError } from '@airlock/errors'
 import { Bundle, type BundleVerification, type CedarApi } from '@airlock/policy'
 import { SafeTxHash } from '@airlock/safe'
@@ -26,8 +32,8 @@ export type KeySource =
   | { kind: 'software'; privateKey: Hex }
   | {
       kind: 'ledger'
-      /** From `openLedgerHid()`: the device, or the `disconnected` outcome when none is plugged in. */
-      device: LedgerDevice | Failure
+      /** Any device behind the `TypedDataDevice` interface: `openLedgerHid()`'s Ledger, or the `disconnected` outcome. */
+      device: TypedDataDevice | Failure
       /** BIP-44 path of the owner key. */
       path: string
     }
@@ -345,7 +351,7 @@ export class Signer {
     { key, acknowledgeReplacement = false }: { key: KeySource; acknowledgeReplacement?: boolean | undefined },
   ): Promise<ApproveResult> {
     type Signers = {
-      signSafeTx: SoftwareKeyDevice | LedgerDevice
+      signSafeTx: Device
       signAttestation: (attestation: Attestation.Attestation) => Promise<Hex | Failure>
     }
     const decided = await this.#decide<Signers>(request, acknowledgeReplacement, async (installed, on) => {

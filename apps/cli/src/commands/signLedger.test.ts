@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LedgerDevice } from '@airlock/devices'
+import { LedgerDevice } from '@airlock/devices/ledger'
 import { EthAppSimulator, type EthAppSimulatorOptions } from '@airlock/devices/testing'
 import { SafeTxHash, Signature } from '@airlock/safe'
 import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
