@@ -1,19 +1,17 @@
 // Gaussian elimination over GF(2) for UR fountain parts.
 //
 // Every part of a multipart UR is the XOR of some fragments of the message; which ones is fixed by its
-// sequence number and the message checksum, through the library's own `chooseFragments`, so the wire
-// format and the fragment selection stay exactly bc-ur's. bc-ur's decoder only "peels" (it subtracts
+// sequence number and the message checksum, through `Fountain.chooseFragments` (a port of bc-ur's), so
+// the wire format and the fragment selection stay exactly bc-ur's. bc-ur's decoder only "peels" (it subtracts
 // known fragments from a mixed part until one fragment is left) and so stalls on systems that are
 // solvable. Here each part is a row of a linear system kept in reduced row echelon form as it arrives:
 // every row owns a pivot fragment that no other row contains. A new part then costs at most one pass
 // over the rows (reduce it by the rows whose pivots it contains, then clear its pivot from the others),
 // the message is known as soon as the parts span every fragment, and a fragment is solved exactly when
 // its row holds that fragment alone.
-// The shim must load before @ngraveio/bc-ur: its fragment chooser seeds its generator with a global Buffer.
-import './bufferShim.ts'
-import { chooseFragments } from '@ngraveio/bc-ur/dist/fountainUtils.js'
 import * as Crc32 from './Crc32.ts'
 import { MalformedUrError } from './errors.ts'
+import { chooseFragments } from './Fountain.ts'
 
 /** What every part of one message declares in its header. */
 export type Header = {

@@ -1,7 +1,3 @@
-// The shim must load before @ngraveio/bc-ur: cbor-sync probes for a global Buffer when it is first loaded.
-import './bufferShim.ts'
-import { UR, UREncoder } from '@ngraveio/bc-ur'
-import { chooseFragments } from '@ngraveio/bc-ur/dist/fountainUtils.js'
 import { decode as decodeCbor } from 'cborg'
 import * as Bytewords from './Bytewords.ts'
 import * as Crc32 from './Crc32.ts'
@@ -12,6 +8,8 @@ import {
   NotUrError,
   OversizeError,
 } from './errors.ts'
+import * as Fountain from './Fountain.ts'
+import * as names from './schemas/names.ts'
 
 /**
  * Defaults shared by encoder and decoder. 200-byte fragments keep each animated frame a QR that phone and
@@ -52,14 +50,48 @@ export type EncodeParameters = {
   /**
    * Which sequence numbers nextPart() and firstParts() emit, in order. Both emit the pure parts 1..n first
    * and only standard bc-ur parts (any UR decoder reads them). `'standard'` then goes on with every
-   * sequence number, like bc-ur's encoder. `'airlock'` (the default) skips mixed parts that help a
-   * receiver little: single fragments, sets shown a few parts ago and, for small messages, sparse mixes.
+   * sequence number, like bc-ur's encoder: its low-degree mixes are what a peeling decoder (Keystone,
+   * Sparrow, the bc-ur reference) needs to finish. `'airlock'` skips mixed parts that help Airlock's
+   * Gaussian-elimination decoder little: single fragments, sets shown a few parts ago and, for small
+   * messages, sparse mixes. Default: {@link scheduleFor} the type, so only Airlock's own types, read by
+   * Airlock at the other end, get `'airlock'`.
    */
   schedule?: Schedule | undefined
 }
 
 /** See {@link EncodeParameters.schedule}. */
 export type Schedule = 'airlock' | 'standard'
+
+// Airlock's own UR types: only these are read by Airlock's decoder at the other end.
+const AIRLOCK_TYPES: readonly string[] = [
+  names.SIGN_REQUEST,
+  names.SIGNATURE,
+  names.POLICY_BUNDLE,
+  names.AUDIT_LOG,
+]
+
+/**
+ * True for Airlock's own UR types (`airlock-sign-request`, …), which only Airlock reads.
+ *
+ * @example
+ * Ur.isAirlockType('airlock-signature') // true
+ * Ur.isAirlockType('eth-sign-request') // false
+ */
+export function isAirlockType(type: string): boolean {
+  return AIRLOCK_TYPES.includes(type.toLowerCase())
+}
+
+/**
+ * The part schedule for a stream of this type: `'airlock'` only when Airlock reads it (its own types),
+ * `'standard'` for everything another wallet may scan (Keystone's `eth-sign-request`, `bytes`, …), since
+ * a peeling decoder may never finish on the airlock schedule after missing pure parts.
+ *
+ * @example
+ * Ur.scheduleFor('eth-sign-request') // 'standard'
+ */
+export function scheduleFor(type: string): Schedule {
+  return isAirlockType(type) ? 'airlock' : 'standard'
+}
 
 export type Encoder = {
   readonly type: string
@@ -93,7 +125,7 @@ export function encode({
   maxFragmentLength = defaults.maxFragmentLength,
   minFragmentLength = defaults.minFragmentLength,
   firstSeqNum = 0,
-  schedule = 'airlock',
+  schedule = scheduleFor(type),
 }: EncodeParameters): Encoder {
   assertType(type)
   if (!(payload instanceof Uint8Array) || payload.length === 0) {
@@ -119,29 +151,35 @@ export function encode({
   }
   if (schedule !== 'airlock' && schedule !== 'standard') {
     throw new InvalidEncoderInputError(`There is no part schedule "${String(schedule)}".`, {
-      hint: "Use 'airlock' (the default) or 'standard'.",
+      hint: "Use 'airlock' (Airlock at both ends) or 'standard' (any UR reader).",
     })
   }
-  // The library works on Buffers; copy at the boundary so callers only ever see Uint8Array.
-  const ur = new UR(Buffer.from(payload), type)
-  const make = (first: number) => new UREncoder(ur, maxFragmentLength, first, minFragmentLength)
-  const running = make(firstSeqNum)
-  const fragmentCount = running.fragmentsLength
-  // A fresh encoder per part: the library's encoder cannot jump to a sequence number.
-  const partAt = (seqNum: number) =>
-    make(seqNum - 1)
-      .nextPart()
-      .toUpperCase()
+  const checksum = Crc32.checksum(payload)
+  const fragments = Fountain.partition(
+    payload,
+    Fountain.fragmentLength({ messageLength: payload.length, minFragmentLength, maxFragmentLength }),
+  )
+  const fragmentCount = fragments.length
+  const single = `UR:${type.toUpperCase()}/${Bytewords.encode(payload, { style: 'minimal' }).toUpperCase()}`
+  const partAt = (seqNum: number) => {
+    if (fragmentCount === 1) return single
+    const body = Fountain.part({ fragments, seqNum: seqNum >>> 0, messageLength: payload.length, checksum })
+    return `UR:${type.toUpperCase()}/${seqNum >>> 0}-${fragmentCount}/${Bytewords.encode(body, { style: 'minimal' }).toUpperCase()}`
+  }
   const airlock = schedule === 'airlock' && fragmentCount > 1
-  const nextSeqNum = airlockSchedule(fragmentCount, Crc32.checksum(payload))
+  const nextSeqNum = airlockSchedule(fragmentCount, checksum)
   let last = firstSeqNum
+  let running = firstSeqNum
   return {
     type,
     messageLength: payload.length,
     fragmentCount,
     isSinglePart: fragmentCount === 1,
     nextPart() {
-      if (!airlock) return running.nextPart().toUpperCase()
+      if (!airlock) {
+        running = (running + 1) >>> 0
+        return partAt(running)
+      }
       last = nextSeqNum(last)
       return partAt(last)
     },
@@ -154,10 +192,7 @@ export function encode({
       return partAt(seqNum)
     },
     firstParts(count = fragmentCount) {
-      if (!airlock) {
-        const encoder = make(0)
-        return Array.from({ length: count }, () => encoder.nextPart().toUpperCase())
-      }
+      if (!airlock) return Array.from({ length: count }, (_, i) => partAt(i + 1))
       const next = airlockSchedule(fragmentCount, Crc32.checksum(payload))
       let seqNum = 0
       return Array.from({ length: count }, () => {
@@ -199,7 +234,9 @@ function airlockSchedule(n: number, checksum: number): (previous: number) => num
     for (let candidate = 0; ; candidate++) {
       seqNum += 1
       if (seqNum >= 0xffffffff) return 0xffffffff // the last number there is: nothing left to skip to
-      const set = (chooseFragments(seqNum, n, checksum) as number[]).slice().sort((a, b) => a - b)
+      const set = Fountain.chooseFragments(seqNum, n, checksum)
+        .slice()
+        .sort((a, b) => a - b)
       const key = set.join(',')
       const fresh = !recent.includes(key)
       if ((set.length >= minDegree && fresh) || candidate + 1 >= MAX_CANDIDATES) {
