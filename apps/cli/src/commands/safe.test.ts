@@ -25,6 +25,47 @@ describe('airlock safe hash', () => {
     for (const value of Object.values(parsed)) expect(value).toMatch(/^0x[0-9a-f]{64}$/)
   })
 
+  it('shows the owning Safe’s approveHash transaction and its hashes with --nested-safe', async () => {
+    const owner = '0x5aFE3855358E112B5647B952709E6165e1c1eEEe'
+    const args = [...base, '--to', '0x0000000000000000000000000000000000000001', '--nonce', '3']
+    const nested = ['--nested-safe', owner, '--nested-safe-version', '1.4.1', '--nested-safe-nonce', '9']
+    const { code, stdout } = await runCli([...args, ...nested, '--json'])
+    expect(code).toBe(0)
+    const parsed = JSON.parse(stdout)
+    // The child's hash is unchanged; the parent's transaction is approveHash(child hash) at the parent's nonce.
+    expect(parsed.safeTxHash).toBe(JSON.parse((await runCli([...args, '--json'])).stdout).safeTxHash)
+    expect(parsed.nested.tx).toMatchObject({ to: safe, value: '0', operation: 0, nonce: '9' })
+    expect(parsed.nested.tx.data).toBe(`0xd4d9bdcd${parsed.safeTxHash.slice(2)}`)
+    const parent = JSON.parse(
+      (
+        await runCli([
+          'safe',
+          'hash',
+          '--chain-id',
+          '1',
+          '--safe',
+          owner,
+          '--safe-version',
+          '1.4.1',
+          '--to',
+          safe,
+          '--data',
+          parsed.nested.tx.data,
+          '--nonce',
+          '9',
+          '--json',
+        ])
+      ).stdout,
+    )
+    expect(parsed.nested.safeTxHash).toBe(parent.safeTxHash)
+    const text = await runCli([...args, ...nested])
+    expect(text.stdout).toContain(`approveHash(${parsed.safeTxHash}) on ${safe}, nonce 9`)
+    expect(text.stdout).toContain(`  safeTxHash     ${parent.safeTxHash}`)
+    const missing = await runCli([...args, '--nested-safe', owner])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('Missing --nested-safe-nonce.')
+  })
+
   it('takes a --tx JSON file with camelCase fields and lets flags override it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-'))
     const file = join(dir, 'tx.json')

@@ -1,5 +1,5 @@
 import { OrgConfig } from '@airlock/policy'
-import { AbiJson, Abis, analyze, Describe, SafeTxHash } from '@airlock/safe'
+import { AbiJson, Abis, analyze, Describe, NestedSafe, SafeTx, SafeTxHash } from '@airlock/safe'
 import { type Abi, isAddress } from 'viem'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
@@ -10,30 +10,86 @@ export const safeHash: Command = {
   path: ['safe', 'hash'],
   summary: 'Compute the domain hash, message hash and safeTxHash of a Safe transaction, offline.',
   usage:
-    'safe hash --chain-id N --safe ADDR --safe-version V --to ADDR [--value WEI] [--data HEX] ... [--json]',
-  options: { ...safeTxOptions, json: { type: 'boolean', help: 'print JSON' } },
+    'safe hash --chain-id N --safe ADDR --safe-version V --to ADDR [--value WEI] [--data HEX] ... [--nested-safe ADDR --nested-safe-version V --nested-safe-nonce N] [--json]',
+  options: {
+    ...safeTxOptions,
+    'nested-safe': {
+      type: 'string',
+      help: 'a Safe that owns --safe: also show its approveHash transaction for this one, and that one’s hashes',
+    },
+    'nested-safe-version': { type: 'string', help: 'the owning Safe’s version (default: --safe-version)' },
+    'nested-safe-nonce': { type: 'string', help: 'the owning Safe’s nonce for its approveHash transaction' },
+    json: { type: 'boolean', help: 'print JSON' },
+  },
   run: ({ values, io }) => {
     const { tx, context } = readSafeTx(values)
     const hashes = SafeTxHash.compute({ tx, context })
+    const nested = nestedApproval(values, { safeTxHash: hashes.safeTxHash, context })
     if (values.json) {
-      io.stdout(`${toJson(hashes)}\n`)
+      io.stdout(
+        `${toJson(nested ? { ...hashes, nested: { safe: nested.parent.safe, tx: nested.approval.tx, ...nested.approval.hashes } } : hashes)}\n`,
+      )
       return 0
     }
-    io.stdout(
-      [
-        `Safe           ${context.safe}`,
-        `Chain id       ${context.chainId}`,
-        `Safe version   ${context.version}`,
-        `Nonce          ${tx.nonce}`,
+    const lines = [
+      `Safe           ${context.safe}`,
+      `Chain id       ${context.chainId}`,
+      `Safe version   ${context.version}`,
+      `Nonce          ${tx.nonce}`,
+      '',
+      `Domain hash    ${hashes.domainHash}`,
+      `Message hash   ${hashes.messageHash}`,
+      `safeTxHash     ${hashes.safeTxHash}`,
+      '',
+    ]
+    if (nested) {
+      const { approval, parent } = nested
+      lines.push(
+        `Owned by Safe  ${parent.safe} (version ${parent.version}), which signs the transaction above by executing:`,
+        `  approveHash(${hashes.safeTxHash}) on ${context.safe}, nonce ${approval.tx.nonce}`,
+        `  Data           ${approval.tx.data}`,
+        `  Domain hash    ${approval.hashes.domainHash}`,
+        `  Message hash   ${approval.hashes.messageHash}`,
+        `  safeTxHash     ${approval.hashes.safeTxHash}`,
+        `The owners of ${parent.safe} sign this second transaction; compare both sets of hashes on the device.`,
         '',
-        `Domain hash    ${hashes.domainHash}`,
-        `Message hash   ${hashes.messageHash}`,
-        `safeTxHash     ${hashes.safeTxHash}`,
-        '',
-      ].join('\n'),
-    )
+      )
+    }
+    io.stdout(lines.join('\n'))
     return 0
   },
+}
+
+/** The owning Safe's approveHash transaction for this one, when --nested-safe is given. */
+function nestedApproval(
+  values: Record<string, unknown>,
+  { safeTxHash, context }: { safeTxHash: `0x${string}`; context: SafeTx.SafeContext },
+) {
+  const parentAddress = values['nested-safe']
+  if (parentAddress === undefined) {
+    for (const flag of ['nested-safe-version', 'nested-safe-nonce']) {
+      if (values[flag] !== undefined)
+        throw new UsageError(`--${flag} needs --nested-safe.`, { hint: 'Name the owning Safe.' })
+    }
+    return undefined
+  }
+  if (values['nested-safe-nonce'] === undefined) {
+    throw new UsageError('Missing --nested-safe-nonce.', {
+      hint: 'Give the owning Safe’s current nonce: its approveHash transaction is hashed at that nonce.',
+    })
+  }
+  const parent = SafeTx.context({
+    chainId: context.chainId,
+    safe: parentAddress,
+    version: values['nested-safe-version'] ?? context.version,
+  })
+  const approval = NestedSafe.approval({
+    safeTxHash,
+    child: context.safe,
+    parent,
+    nonce: values['nested-safe-nonce'] as string,
+  })
+  return { parent, approval }
 }
 
 export const safeDecode: Command = {
