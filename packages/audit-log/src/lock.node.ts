@@ -5,7 +5,7 @@
  * the renamed file is re-read so a lock that another process took in between is put back.
  */
 import { randomBytes } from 'node:crypto'
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { LogLockedError } from './errors.ts'
 
 export type Lock = {
@@ -24,7 +24,13 @@ export type Lock = {
 export function acquireLock(lockPath: string): Lock {
   const content = `${process.pid} ${randomBytes(8).toString('hex')}\n`
   const temp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  writeFileSync(temp, content, { mode: 0o600 })
+  try {
+    writeFileSync(temp, content, { mode: 0o600 })
+  } catch (error) {
+    // A full disk creates the file but not its content: never leave it behind.
+    rmSync(temp, { force: true })
+    throw error
+  }
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {

@@ -2,7 +2,7 @@
 // the log key, the installed policy bundle and, for tests and the demo, a software key.
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises'
+import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { type AuditEntry, AuditKey, type Clock, parse as parseLog } from '@airlock/audit-log'
@@ -203,7 +203,7 @@ async function logKey({ keyPath, logPath }: { keyPath: string; logPath: string }
   if (!(await exists(keyPath))) {
     if (logExists)
       throw keyProblem(keyPath, `The audit key ${keyPath} is missing, but the log ${logPath} exists.`)
-    await saveKey({ path: keyPath, privateKey: AuditKey.generate() })
+    await createKey(keyPath)
   }
   let privateKey: Uint8Array
   try {
@@ -217,6 +217,17 @@ async function logKey({ keyPath, logPath }: { keyPath: string; logPath: string }
     throw keyProblem(keyPath, `The audit key ${keyPath} is not the key the log ${logPath} was opened with.`)
   }
   return privateKey
+}
+
+/** A new key file, complete or not at all: written beside, then linked into place (never over one). */
+async function createKey(keyPath: string): Promise<void> {
+  const temp = `${keyPath}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    await saveKey({ path: temp, privateKey: AuditKey.generate() })
+    await link(temp, keyPath)
+  } finally {
+    await rm(temp, { force: true })
+  }
 }
 
 function keyProblem(keyPath: string, what: string, cause?: unknown): StateDirError {
@@ -387,10 +398,16 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`
   const handle = await open(tmp, 'w', 0o600)
   try {
-    await handle.writeFile(text)
-    await handle.sync()
-  } finally {
-    await handle.close()
+    try {
+      await handle.writeFile(text)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(tmp, path)
+  } catch (error) {
+    // A full or read-only disk: leave the old file, and no half-written temporary one.
+    await rm(tmp, { force: true })
+    throw error
   }
-  await rename(tmp, path)
 }

@@ -2,13 +2,19 @@
 // the pre-built guardian pause as an action and writes its sign request UR, so one guardian can sign at once.
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { Action, InvalidSentryRuleError, Requirements, Sentry, type SentryRule } from '@airlock/coordinator-core'
-import { isBaseError } from '@airlock/errors'
+import {
+  Action,
+  InvalidSentryRuleError,
+  Requirements,
+  Sentry,
+  type SentryRule,
+} from '@airlock/coordinator-core'
+import { FileSystemError, isBaseError } from '@airlock/errors'
 import { DuplicateActionError } from '@airlock/queue'
 import { SignRequest, Ur } from '@airlock/transport'
 import { type Address, getAddress, isAddress } from 'viem'
 import type { Command } from '../../command.ts'
-import { UsageError } from '../../errors.ts'
+import { OutputExistsError, UsageError } from '../../errors.ts'
 import { readJsonFile, toJson } from '../../io.ts'
 import { writeFileAtomic } from '../atomicFile.ts'
 import { positiveInt } from '../qr.ts'
@@ -94,9 +100,25 @@ export function parseRules(json: unknown): { rules: SentryRule[]; pauseTargets: 
   return { rules, pauseTargets: targets?.map((t, i) => address(t, `pauseTargets[${i}]`)) }
 }
 
+/** Writes an alert's sign request once: the directory is created if missing, an existing file is kept. */
+function writeAlertFile(dir: string, file: string, text: string): void {
+  try {
+    mkdirSync(dir, { recursive: true })
+  } catch (cause) {
+    throw FileSystemError.from({ cause, path: dir, doing: 'create the alerts directory' })
+  }
+  try {
+    writeFileAtomic(file, text, { replace: false })
+  } catch (error) {
+    // The same pause was written by an earlier alert; `action qr` gives its current request.
+    if (!(error instanceof OutputExistsError)) throw error
+  }
+}
+
 export const sentryRun: Command = {
   path: ['sentry', 'run'],
-  summary: 'Watch on-chain invariants for N polls; on a breach queue the guardian’s pause and write its UR.',
+  summary:
+    'Watch on-chain invariants for N polls; on a breach queue the guardian’s pause and write its UR (exit 3 if the chain cannot be read).',
   usage: 'sentry run --rules FILE [--polls N] [--interval MS] [--out DIR] [--json]',
   options: {
     ...homeOption,
@@ -157,9 +179,8 @@ export const sentryRun: Command = {
           const request = Action.signRequest(action, { collected: await store.signatures(id) })
           const ur = Ur.encode({ ...SignRequest.toUr(request), maxFragmentLength: 200 })
           const parts = ur.firstParts(ur.isSinglePart ? 1 : ur.fragmentCount)
-          mkdirSync(out, { recursive: true })
           const file = join(out, `${id}.ur.txt`)
-          writeFileAtomic(file, `${parts.join('\n')}\n`)
+          writeAlertFile(out, file, `${parts.join('\n')}\n`)
           const entry = {
             blockNumber: alert.blockNumber,
             breaches: alert.breaches.map(({ ruleId, label, message, value, reference }) => ({
@@ -188,7 +209,12 @@ export const sentryRun: Command = {
       if (values.json) io.stdout(`${toJson({ polls, checks, errors, alerts })}\n`)
       else if (alerts.length === 0)
         io.stdout(`No breach in ${checks} block check(s)${errors ? `, ${errors} error(s)` : ''}.\n`)
-      return 0
+      if (errors === 0) return 0
+      // A watch with gaps is not a clean watch: say so loudly, and let a supervisor see the exit code.
+      io.stderr(
+        `ALERT sentry: ${errors} of ${polls} poll(s) could not read the chain${checks === 0 ? ': nothing was watched' : ''}. Check the RPC endpoint in ${c.home}/config.json; invariants were not checked while it failed.\n`,
+      )
+      return 3
     })
   },
 }
