@@ -56,7 +56,14 @@ export const privateKeyOf = (account: HDAccount): Hex => toHex(account.getHdKey(
  */
 export async function startWorld(): Promise<World> {
   const accounts = anvilAccounts(10)
-  const [deployer, alice, bob, carol, executor, ...rest] = accounts as [HDAccount, ...HDAccount[]]
+  const [deployer, alice, bob, carol, executor, ...rest] = accounts as [
+    HDAccount,
+    HDAccount,
+    HDAccount,
+    HDAccount,
+    HDAccount,
+    ...HDAccount[],
+  ]
   const owners = [alice, bob, carol] as HDAccount[]
   const contributors = rest.slice(0, 4).map((a) => a.address)
   const anvil = await startAnvil({ chainId: CHAIN_ID })

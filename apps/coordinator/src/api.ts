@@ -1,0 +1,220 @@
+// The contract between the coordinator window and main: one channel per operation, plain JSON view
+// models (amounts as decimal strings in units, addresses checksummed). Process-free: the preload,
+// main's IPC registration, the handlers and the renderer all import it.
+
+/** Every IPC channel, in one list: main registers exactly these and checks the sender of each. */
+export const channels = [
+  'status',
+  'safes',
+  'compose',
+  'queue',
+  'qrFrames',
+  'scanPart',
+  'scanReset',
+  'execute',
+  'cancel',
+  'sentryRules',
+  'saveSentryRules',
+  'sentryCheck',
+  'pauseFromAlert',
+] as const
+
+export type Channel = (typeof channels)[number]
+
+/** A failure the window shows: the engine's typed error, never a stack. */
+export type ErrorView = { name: string; message: string; hint: string | undefined }
+
+/** Either the value or the typed error (exceptions never cross IPC). */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorView }
+
+export type StatusView = {
+  chainId: number
+  rpcOrigin: string
+  blockNumber: string
+  /** Unix seconds of the latest block: delays count by this clock. */
+  chainTime: number
+  operator: string
+  /** `postgres` in team mode (DATABASE_URL), `pglite` for one operator. */
+  queue: 'pglite' | 'postgres'
+  bundle: { version: number; hash: string }
+  /** The org's asset ids on this chain (amounts are given in their units). */
+  assets: string[]
+  /** Bumped by every change of the queue (this operator's or a teammate's). */
+  revision: number
+}
+
+export type SafeView = {
+  name: string
+  role: 'treasury' | 'guardian' | 'other'
+  address: string
+  version: string
+  threshold: number
+  nonce: string
+  owners: { address: string; label: string | undefined }[]
+  modules: string[]
+  guard: string
+  fallbackHandler: string
+  balances: { asset: string; amount: string }[]
+  /** Where the chain disagrees with the org config (owners, threshold, version, modules, guard). */
+  drift: string[]
+}
+
+export type TransferLine = { asset: string; to: string; amount: string }
+
+/** What the operator fills in, one variant per builder. */
+export type ComposeForm =
+  | { builder: 'transfer'; transfer: TransferLine }
+  | { builder: 'batch'; transfers: TransferLine[] }
+  | { builder: 'contract-call'; to: string; abi: string; method: string; args: string[]; value: string }
+  | {
+      builder: 'safe-admin'
+      operation: 'add-owner' | 'remove-owner' | 'change-threshold'
+      owner: string
+      threshold: string
+    }
+  | {
+      builder: 'timelock'
+      operation: 'schedule' | 'execute' | 'cancel'
+      target: string
+      value: string
+      data: string
+      delay: string
+      salt: string
+      id: string
+    }
+  | { builder: 'pause'; targets: string[] }
+  | { builder: 'transaction-builder'; json: string }
+
+export type ComposeInput = {
+  form: ComposeForm
+  /** The Safe that executes (the treasury when absent; the guardian for a pause). */
+  safe?: string | undefined
+  title: string
+  /** False: show the foresight only. True: queue it if the signers are predicted to accept it. */
+  queue: boolean
+}
+
+export type PredictionView = {
+  verdict: 'sign' | 'attest' | 'refuse'
+  allowing: number
+  needed: number
+  refusals: { code: string; message: string }[]
+  owners: { owner: string; label: string | undefined; verdict: 'sign' | 'attest' | 'refuse' }[]
+  bundleVersion: number
+}
+
+export type SimulationView =
+  | {
+      status: 'ok' | 'reverted'
+      blockNumber: string
+      /** The revert of execTransaction (GS013 …) and the inner call's own reason. */
+      revert: string | undefined
+      failedCall: { path: string; to: string; reason: string } | undefined
+      balanceChanges: { asset: string; before: string; after: string; delta: string }[]
+    }
+  | { status: 'error'; error: ErrorView }
+
+export type ComposeView = {
+  title: string
+  safe: string
+  nonce: string
+  safeTxHash: string
+  tier: string
+  tierReasons: string[]
+  findings: { severity: string; code: string; reason: string }[]
+  calls: string[]
+  needs: { signatures: number; approvals: number; attestations: number; delaySeconds: number }
+  drift: string[]
+  prediction: PredictionView
+  simulation: SimulationView
+  /** Set when it was queued. */
+  actionId: string | undefined
+  /** Why it was not queued although asked. */
+  blocked: string | undefined
+}
+
+export type ActionView = {
+  id: string
+  title: string
+  safe: string
+  nonce: string
+  safeTxHash: string
+  tier: string
+  state: string
+  /** What it still needs, one sentence each (signatures, attestations, the delay by chain time). */
+  missing: string[]
+  signatures: { signer: string; label: string | undefined; kind: string }[]
+  /** Unix seconds (chain time) when the tier's delay ends; undefined when there is none. */
+  delayEndsAt: number | undefined
+  conflict: boolean
+  supersededBy: string | undefined
+  supersedes: string | undefined
+  execution: { txHash: string; blockNumber: string; status: string } | undefined
+  history: { at: string; actor: string; from: string | undefined; to: string; reason: string }[]
+}
+
+export type QueueView = { chainTime: number; actions: ActionView[] }
+
+export type QrInput = { actionId: string; fragmentBytes?: number | undefined; fps?: number | undefined }
+
+export type QrView = {
+  actionId: string
+  /** SVG data URLs, shown in a loop. */
+  frames: string[]
+  fps: number
+  fragmentCount: number
+  fragmentBytes: number
+  version: number
+  ecLevel: string
+  /** The auto-tuned values, for the "auto" button. */
+  auto: { fragmentBytes: number; fps: number }
+  expectedSeconds: number
+}
+
+export type ScanView =
+  | { status: 'progress'; percent: number; parts: number }
+  | {
+      status: 'added' | 'duplicate'
+      actionId: string
+      signer: string
+      label: string | undefined
+      kind: string
+    }
+  | { status: 'rejected'; error: ErrorView }
+
+export type ExecuteView = {
+  simulation: SimulationView
+  status: 'executed' | 'confirmed' | 'reorged' | 'not-ready' | 'simulation-reverted' | 'reverted' | 'failed'
+  message: string
+  txHash: string | undefined
+  blockNumber: string | undefined
+}
+
+export type AlertView = {
+  id: string
+  blockNumber: string
+  breaches: { ruleId: string; label: string; message: string }[]
+  pauseTitle: string
+}
+
+export type SentryView = { rules: string; alerts: AlertView[] }
+
+export type Api = {
+  status(): Promise<Result<StatusView>>
+  safes(): Promise<Result<SafeView[]>>
+  compose(input: ComposeInput): Promise<Result<ComposeView>>
+  queue(): Promise<Result<QueueView>>
+  qrFrames(input: QrInput): Promise<Result<QrView>>
+  scanPart(input: { part: string }): Promise<Result<ScanView>>
+  scanReset(): Promise<Result<null>>
+  execute(input: { actionId: string }): Promise<Result<ExecuteView>>
+  cancel(input: { actionId: string; reason: string }): Promise<Result<null>>
+  sentryRules(): Promise<Result<SentryView>>
+  saveSentryRules(input: { rules: string }): Promise<Result<SentryView>>
+  sentryCheck(): Promise<Result<SentryView>>
+  pauseFromAlert(input: { alertId: string }): Promise<Result<ComposeView>>
+}
+
+// Compile-time: the channel list and the API name the same operations.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+export const channelsMatchApi: Same<Channel, keyof Api> = true

@@ -1,0 +1,378 @@
+// The coordinator desktop app end to end in Debian Chromium, against the real engines (coordinator-core,
+// the PGlite queue, signer-core for the two owners' signers) and anvil with the official Safe contracts:
+// a payroll composed in the window → its QR frames read off the screen → two signers sign → their answer
+// QRs filmed into the fake camera → scanned → executed on anvil. Then a sentry alert → one click →
+// the guardian's pause request QR → signed → imported as a file → executed. Every screen is
+// photographed, checked with axe-core, and the page's network is asserted.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildRenderer } from '@airlock/coordinator-app/build'
+import { createHandlers } from '@airlock/coordinator-app/handlers'
+import { openContext } from '@airlock/coordinator-app/node'
+import {
+  allowNavigation,
+  allowPermission,
+  allowRequest,
+  appOrigin,
+  contentSecurityPolicy,
+  rpcOriginsOf,
+  trustedSender,
+  webPreferences,
+} from '@airlock/coordinator-app/security'
+import { Chain, Predict } from '@airlock/coordinator-core'
+import { write } from '@airlock/devnet'
+import { openPgliteStore, type Store } from '@airlock/queue'
+import { SafeTxHash } from '@airlock/safe'
+import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
+import { QrCode } from '@airlock/transport/images'
+import AxeBuilder from '@axe-core/playwright'
+import type { Browser, Page } from 'playwright-core'
+import { parseAbi, parseEther } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type AppPage,
+  appUrl,
+  launchChromium,
+  openAppPage,
+  partsVideo,
+  readShownQr,
+} from './support/coordinator-app-browser.ts'
+import {
+  CHAIN_ID,
+  cedar,
+  privateKeyOf,
+  signerFor,
+  startWorld,
+  type World,
+} from './support/coordinator-app-world.ts'
+
+const screenshots = join(import.meta.dirname, '..', 'docs', 'screenshots')
+const dir = mkdtempSync(join(tmpdir(), 'airlock-coordinator-app-'))
+const vaultAbi = parseAbi([
+  'function withdraw(address to, uint256 amount)',
+  'function paused() view returns (bool)',
+])
+
+let world: World
+let store: Store
+let api: ReturnType<typeof createHandlers>
+let rendererDir: string
+const browsers: Browser[] = []
+const appSource = join(import.meta.dirname, '..', 'apps', 'coordinator', 'src')
+
+type Issue = { id: string; manualReview: boolean; file: string; location: { line: number } }
+// Electronegativity over the app's sources; started early because it waits out its own (offline)
+// translation download.
+const audit: Promise<{ issues: Issue[] }> = (async () => {
+  const require = createRequire(import.meta.url)
+  const run = require('@doyensec/electronegativity') as (
+    options: object,
+    forCli: boolean,
+  ) => Promise<{ issues: Issue[] }>
+  return run(
+    {
+      input: appSource,
+      isRelative: true,
+      customScan: [],
+      excludeFromScan: ['AvailableSecurityFixesGlobalCheck'],
+      electronVersionOverride: '39.5.0',
+    },
+    false,
+  )
+})()
+
+beforeAll(async () => {
+  mkdirSync(screenshots, { recursive: true })
+  const [w, built] = await Promise.all([startWorld(), buildRenderer({ outDir: join(dir, 'renderer') })])
+  world = w
+  rendererDir = built
+  store = await openPgliteStore({ dataDir: 'memory' })
+  api = createHandlers({
+    config: world.config,
+    client: Chain.client({ rpcUrl: world.anvil.rpcUrl, chainId: CHAIN_ID, pollingIntervalMs: 50 }),
+    rpcUrl: world.anvil.rpcUrl,
+    store,
+    installed: await Predict.install({ bundle: world.bundle, cedar }),
+    executor: world.anvil.walletFor(world.executor),
+    operator: 'ops-1',
+    pollingIntervalMs: 50,
+  })
+}, 180_000)
+
+afterAll(async () => {
+  for (const browser of browsers) await browser.close()
+  await store?.close()
+  await world?.anvil.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+async function shoot(page: Page, name: string) {
+  await page.screenshot({ path: join(screenshots, `coordinator-${name}.png`), fullPage: true })
+  const { violations } = await new AxeBuilder({ page }).analyze()
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+}
+
+async function tab(page: Page, name: string) {
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name }).click()
+}
+
+/** Reads the animated request off the screen, frame by frame, until the fountain decoder completes. */
+async function scanRequest(page: Page): Promise<SignRequest.SignRequest> {
+  const decoder = new UrDecoder({ expectedTypes: [SignRequest.urType] })
+  for (let attempt = 0; attempt < 200; attempt++) {
+    for (const text of await readShownQr(page)) {
+      const status = decoder.receive(text)
+      if (status.status === 'complete') return SignRequest.fromUr(status.result)
+    }
+    await page.waitForTimeout(40)
+  }
+  throw new Error('The request QR did not decode.')
+}
+
+async function answer(request: SignRequest.SignRequest, ownerIndex: number): Promise<string> {
+  const { signer, key } = await signerFor(world, world.owners[ownerIndex]!)
+  const result = await signer.approve(request, { key })
+  if (result.status !== 'released') throw new Error(`owner ${ownerIndex} refused: ${JSON.stringify(result)}`)
+  const ur = SignatureResponse.toUr(result.response)
+  return Ur.encode({ ...ur, maxFragmentLength: 2000 }).nextPart()
+}
+
+describe('coordinator app', () => {
+  let first: AppPage
+
+  it('refuses to queue what the signers would refuse, queues a payroll, and shows its request as QR', async () => {
+    const browser = await launchChromium()
+    browsers.push(browser)
+    first = await openAppPage({ browser, rendererDir, api })
+    const { page } = first
+    await expect
+      .poll(() => page.getByRole('article', { name: 'Safe treasury' }).textContent())
+      .toContain('100 ETH')
+    await expect(page.getByRole('article', { name: 'Safe treasury' }).textContent()).resolves.toContain(
+      '10000 TUSD',
+    )
+    await shoot(page, 'safes')
+
+    // 1.5 ETH as Routine: the predicted verdict says the signers refuse it, before anything is queued.
+    await tab(page, 'Compose')
+    await page.getByLabel('Recipient (address or label)').fill(world.contributors[0]!)
+    await page.getByLabel('Amount (units)').fill('1.5')
+    await page.getByLabel(/^Title/).fill('Pay contributor 1')
+    await page.getByRole('button', { name: 'Queue for signing' }).click()
+    await expect
+      .poll(() => page.getByTestId('blocked').textContent())
+      .toContain('treasury.large-transfer-tier')
+    await expect(page.getByTestId('prediction').textContent()).resolves.toContain('Signers will refuse')
+    await shoot(page, 'compose-refused')
+    expect(await store.listActions()).toHaveLength(0)
+
+    // The payroll: four payments in one MultiSendCallOnly batch.
+    await page.getByLabel('Batch (payroll)').check()
+    for (let i = 1; i < 4; i++) await page.getByRole('button', { name: 'Add a payment' }).click()
+    for (let i = 0; i < 4; i++) {
+      await page.locator(`input[name=to-${i}]`).fill(`Contributor ${i + 1}`)
+      await page.locator(`input[name=amount-${i}]`).fill('0.2')
+    }
+    await page.getByLabel(/^Title/).fill('March payroll')
+    await page.getByRole('button', { name: 'Check' }).click()
+    await expect.poll(() => page.getByTestId('prediction').textContent()).toContain('Signers will sign')
+    const simulation = await page.getByTestId('simulation').textContent()
+    expect(simulation).toContain('Succeeds')
+    expect(simulation).toContain('-0.8')
+    await shoot(page, 'compose')
+    await page.getByRole('button', { name: 'Queue for signing' }).click()
+    await expect.poll(() => page.getByTestId('queued').isVisible()).toBe(true)
+    await page.getByRole('button', { name: 'Show the request QR' }).click()
+    await expect.poll(() => page.getByTestId('qr-frame').isVisible()).toBe(true)
+    await shoot(page, 'qr')
+
+    const request = await scanRequest(page)
+    expect(request.title).toBe('March payroll')
+    const [queued] = await store.listActions()
+    expect(queued?.safeTxHash).toBe(
+      SafeTxHash.compute({ tx: request.tx, context: request.context }).safeTxHash,
+    )
+
+    // Two owners' offline signers (the signer engine with software test keys) answer.
+    const answers = [await answer(request, 0), await answer(request, 1)]
+    writeFileSync(join(dir, 'payroll-answers.txt'), answers.join('\n'))
+    const video = await partsVideo({ parts: answers, dir: join(dir, 'video') })
+
+    // The answers come back through the webcam (Chromium's fake camera playing them).
+    const camera = await launchChromium({ video })
+    browsers.push(camera)
+    const second = await openAppPage({ browser: camera, rendererDir, api })
+    await tab(second.page, 'Scan answers')
+    await expect
+      .poll(async () => (await second.page.getByTestId('scan-results').textContent()) ?? '', {
+        timeout: 60_000,
+      })
+      .toMatch(/Added the signature of .*Added the signature of/s)
+    await shoot(second.page, 'scan')
+
+    await tab(second.page, 'Queue')
+    const card = second.page.getByRole('article', { name: 'March payroll' })
+    await expect.poll(() => card.getByTestId('state').textContent()).toBe('ready')
+    await shoot(second.page, 'queue')
+    const before = await world.anvil.publicClient.getBalance({ address: world.contributors[3]! })
+    await card.getByRole('button', { name: 'Execute' }).click()
+    await expect
+      .poll(() => second.page.getByTestId('execute-result').first().textContent(), { timeout: 30_000 })
+      .toContain('confirmed')
+    const after = await world.anvil.publicClient.getBalance({ address: world.contributors[3]! })
+    expect(after - before).toBe(parseEther('0.2'))
+    expect((await store.getAction(queued!.id)).state).toBe('executed')
+    await shoot(second.page, 'execute')
+
+    // The window made no request outside its own origin (the RPC is main's, not the renderer's).
+    for (const url of [...first.requests, ...second.requests]) expect(url.startsWith(`${appUrl}/`)).toBe(true)
+  })
+
+  it('takes a sentry alert to an executed guardian pause in one click', async () => {
+    const { page } = first
+    await tab(page, 'Sentry')
+    const rules = {
+      rules: [
+        {
+          id: 'vault-reserves',
+          kind: 'at-least',
+          label: 'Vault holds its reserves',
+          left: { kind: 'erc20-balance', token: world.token, holder: world.vault },
+          right: {
+            kind: 'call',
+            address: world.vault,
+            signature: 'function reserves() view returns (uint256)',
+          },
+        },
+      ],
+    }
+    await page.getByLabel(/^Rules/).fill(JSON.stringify(rules, null, 2))
+    await page.getByRole('button', { name: 'Save rules' }).click()
+    await page.getByRole('button', { name: 'Check now' }).click()
+    await expect.poll(() => page.getByText('No alert.').isVisible()).toBe(true)
+
+    // The vault's bug: anyone withdraws without reducing its reserves.
+    await write({
+      anvil: world.anvil,
+      account: world.deployer,
+      address: world.vault,
+      abi: vaultAbi,
+      functionName: 'withdraw',
+      args: [world.deployer.address, parseEther('500')],
+    })
+    await page.getByRole('button', { name: 'Check now' }).click()
+    const alerts = page.getByTestId('alerts')
+    await expect.poll(() => alerts.textContent()).toContain('500 TUSD')
+    await shoot(page, 'sentry')
+
+    await page.getByRole('button', { name: 'Pause now (guardian)' }).click()
+    await expect.poll(() => page.getByTestId('queued').isVisible()).toBe(true)
+    await expect(page.getByTestId('prediction').textContent()).resolves.toContain('Signers will sign')
+    await page.getByRole('button', { name: 'Show the request QR' }).click()
+    const request = await scanRequest(page)
+    expect(request.context.safe).toBe(world.guardian)
+    expect(request.claimedTier).toBe('emergency')
+
+    // One guardian owner signs; the answer comes back as an image file.
+    const png = await QrCode.toPng(QrCode.encode(await answer(request, 0)), { scale: 6 })
+    writeFileSync(join(dir, 'pause-answer.png'), png)
+    await tab(page, 'Scan answers')
+    await page.getByLabel(/^Import answers/).setInputFiles(join(dir, 'pause-answer.png'))
+    await expect.poll(() => page.getByTestId('scan-results').textContent()).toContain('Added the signature')
+
+    await tab(page, 'Queue')
+    const card = page.getByRole('article', { name: /Emergency pause/ })
+    await expect.poll(() => card.getByTestId('state').textContent()).toBe('ready')
+    await card.getByRole('button', { name: 'Execute' }).click()
+    await expect
+      .poll(() => page.getByTestId('execute-result').first().textContent(), { timeout: 30_000 })
+      .toContain('confirmed')
+    expect(
+      await world.anvil.publicClient.readContract({
+        address: world.vault,
+        abi: vaultAbi,
+        functionName: 'paused',
+      }),
+    ).toBe(true)
+  })
+
+  it('opens from the environment as main does (config, bundle, RPC, executor key, embedded queue)', async () => {
+    const files = join(dir, 'env')
+    mkdirSync(files, { recursive: true })
+    writeFileSync(join(files, 'coordinator.json'), JSON.stringify(world.configJson))
+    writeFileSync(join(files, 'bundle.json'), JSON.stringify(world.bundle))
+    writeFileSync(join(files, 'executor.key'), privateKeyOf(world.executor))
+    const context = await openContext({
+      env: {
+        AIRLOCK_COORDINATOR_CONFIG: join(files, 'coordinator.json'),
+        AIRLOCK_POLICY_BUNDLE: join(files, 'bundle.json'),
+        AIRLOCK_RPC_URL: world.anvil.rpcUrl,
+        AIRLOCK_DATA_DIR: 'memory',
+        AIRLOCK_EXECUTOR_KEY_FILE: join(files, 'executor.key'),
+        AIRLOCK_OPERATOR: 'ops-2',
+      },
+    })
+    try {
+      const status = await createHandlers(context).status()
+      expect(status.ok && status.value).toMatchObject({
+        chainId: CHAIN_ID,
+        queue: 'pglite',
+        operator: 'ops-2',
+      })
+      expect(context.executor?.account.address).toBe(world.executor.address)
+    } finally {
+      await context.store.close()
+    }
+    const missing = await openContext({ env: {} }).catch((e: unknown) => e)
+    expect((missing as Error).message).toContain('AIRLOCK_COORDINATOR_CONFIG is not set')
+  })
+})
+
+describe('coordinator app hardening', () => {
+  it('applies the signer’s window hardening and lets the session reach only the configured RPC origins', () => {
+    expect(webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webviewTag: false,
+      webSecurity: true,
+    })
+    expect(contentSecurityPolicy).toContain("default-src 'none'")
+    expect(contentSecurityPolicy).toContain("connect-src 'self'")
+    const rpcOrigins = rpcOriginsOf(['http://127.0.0.1:8545/', 'https://rpc.example.org/v1/key'])
+    expect(rpcOrigins).toEqual(['http://127.0.0.1:8545', 'https://rpc.example.org'])
+    expect(allowRequest('http://127.0.0.1:8545/', { rpcOrigins })).toBe(true)
+    expect(allowRequest('https://rpc.example.org/v1/key', { rpcOrigins })).toBe(true)
+    expect(allowRequest(`${appOrigin}/index.html`, { rpcOrigins })).toBe(true)
+    for (const url of [
+      'http://127.0.0.1:8546/',
+      'https://rpc.example.org.evil.test/',
+      'http://rpc.example.org/',
+      'https://cdn.example.com/lib.js',
+      'file:///etc/passwd',
+      'ftp://rpc.example.org/',
+    ])
+      expect(allowRequest(url, { rpcOrigins }), url).toBe(false)
+    expect(allowPermission('media', { mediaTypes: ['video'], origin: appOrigin })).toBe(true)
+    expect(allowPermission('media', { mediaTypes: ['video', 'audio'], origin: appOrigin })).toBe(false)
+    expect(allowPermission('notifications', { origin: appOrigin })).toBe(false)
+    expect(allowPermission('media', { mediaTypes: ['video'], origin: 'https://evil.test' })).toBe(false)
+    expect(allowNavigation('https://etherscan.io/')).toBe(false)
+    expect(trustedSender(`${appOrigin}/index.html`)).toBe(true)
+    expect(trustedSender('https://evil.test/')).toBe(false)
+    expect(trustedSender(undefined)).toBe(false)
+    const html = readFileSync(join(appSource, 'renderer', 'index.html'), 'utf8')
+    expect(html).toContain(`content="${contentSecurityPolicy}"`)
+  })
+
+  it('is clean under electronegativity (only the two manual-review notes: the CSP and the preload)', async () => {
+    const { issues } = await audit
+    expect(issues.filter((i) => !i.manualReview).map((i) => `${i.id} ${i.file}:${i.location.line}`)).toEqual(
+      [],
+    )
+    expect(issues.map((i) => i.id).sort()).toEqual(['CSP_GLOBAL_CHECK', 'PRELOAD_JS_CHECK'])
+  })
+})
