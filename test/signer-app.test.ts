@@ -1,15 +1,21 @@
 // The signer desktop app end to end: the renderer in Debian Chromium, the preload API provided by the
 // real handlers over a real signer state directory. A request prepared by the coordinator engine is
 // filmed as animated QR into Chromium's fake camera, scanned, reviewed, signed with the software test
-// key, and the answer QR read back off the screen is accepted by the coordinator's queue.
-import { mkdtempSync, rmSync } from 'node:fs'
+// key, and the answer QR read back off the screen is accepted by the coordinator's queue. Then: a
+// malicious request is refused with its reasons and no sign button, the log verifies, a new policy
+// bundle is installed from a file, every screen passes axe and is written to docs/screenshots/, and
+// the whole flow works from the keyboard alone.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openPgliteStore, ownerVerifier } from '@airlock/queue'
+import { SafeTx } from '@airlock/safe'
 import { buildRenderer } from '@airlock/signer-app/build'
 import type { Handlers } from '@airlock/signer-app/handlers'
-import { SignatureResponse } from '@airlock/transport'
-import type { Browser } from 'playwright-core'
+import { SignatureResponse, SignRequest, Ur } from '@airlock/transport'
+import { AxeBuilder } from '@axe-core/playwright'
+import type { Browser, Page } from 'playwright-core'
+import { encodeFunctionData, erc20Abi } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AppPage,
@@ -23,7 +29,39 @@ import {
 } from './support/signer-app.ts'
 import * as F from './support/signer-fixtures.ts'
 
-describe('signer app: scan → review → sign → answer', () => {
+const screenshots = join(import.meta.dirname, '..', 'docs', 'screenshots')
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(screenshots, `signer-${name}.png`), fullPage: false })
+}
+
+// axe-core over the page as it is now: no serious or critical violation.
+async function expectAccessible(page: Page, screen: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).analyze()
+  const serious = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+  expect(serious).toEqual([])
+}
+
+const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent()
+
+// The request file a compromised coordinator could hand over: the Bybit shape (a delegatecall to a
+// contract nobody trusts), labelled as routine payroll.
+function maliciousPartsFile(): string {
+  const tx = SafeTx.from({
+    to: '0x96221423681A6d52E184D440a8eFCEbB105C7242',
+    operation: 1,
+    nonce: 7,
+    data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [F.MARKET_MAKER, 0n] }),
+  })
+  const request = F.request(tx, { claimedTier: 'routine', title: 'Routine payroll top-up' })
+  return Ur.encode({ ...SignRequest.toUr(request), maxFragmentLength: 150 })
+    .firstParts()
+    .join('\n')
+}
+
+describe('signer app in Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-signer-app-'))
   const payroll = payrollRequest({ count: 6 })
   let rendererDir: string
@@ -32,10 +70,12 @@ describe('signer app: scan → review → sign → answer', () => {
   let app: AppPage
 
   beforeAll(async () => {
+    mkdirSync(screenshots, { recursive: true })
     const [built, video] = await Promise.all([
       buildRenderer({ outDir: join(dir, 'renderer') }),
       requestVideo({ request: payroll.request, dir: join(dir, 'video') }),
       signerState(join(dir, 'state')),
+      signerState(join(dir, 'keyboard-state')),
     ])
     rendererDir = built
     browser = await launchChromium({ video: video.path })
@@ -51,30 +91,38 @@ describe('signer app: scan → review → sign → answer', () => {
 
   it('scans the coordinator’s request through the camera, signs it, and the coordinator accepts the answer', async () => {
     const { page } = app
-    // Scanned through the fake camera; the Ledger (none plugged in here) is the default device.
-    await expect
-      .poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 60_000 })
-      .toContain('Review')
-    await expect(page.getByTestId('device-outcome').textContent()).resolves.toContain('disconnected')
+    await expect.poll(() => heading(page), { timeout: 60_000 }).toContain('Review')
+    // No Ledger is plugged in here: the default device reports its outcome and what to do.
+    const outcome = await page.getByTestId('device-outcome').textContent()
+    expect(outcome).toContain('disconnected')
+    expect(outcome).toContain('What to do: Plug it in')
+    await shoot(page, 'ledger-unplugged')
+
     await page.getByLabel(/Software test key/).check()
     await expect.poll(() => page.getByTestId('verdict').textContent()).toContain('SIGN')
-    const safeTxHash = payroll.prepared.hashes.safeTxHash
     const body = await page.locator('main').textContent()
-    const { domainHash, messageHash } = payroll.prepared.hashes
+    const { domainHash, messageHash, safeTxHash } = payroll.prepared.hashes
     for (const hash of [domainHash, messageHash]) expect(body).toContain(`0x${hash.slice(2).toUpperCase()}`)
     expect(body).toContain(safeTxHash)
     expect(body).toContain('UNTRUSTED')
     expect(body).toContain('Payroll: 6 transfers')
-    expect(body).toContain('100 USDC')
+    expect(body).toContain('100000000 = 100 USDC')
+    expect(await page.locator('li.call').count()).toBe(7) // the MultiSend and its six transfers
+    await shoot(page, 'review')
+    await expectAccessible(page, 'review')
 
     await page.getByRole('button', { name: /Continue to sign/ }).click()
     await page.getByRole('button', { name: /Sign with the software test key/ }).click()
     await expect.poll(() => page.getByTestId('sign-outcome').textContent()).toContain('released')
+    await shoot(page, 'sign')
+    await expectAccessible(page, 'sign')
     await page.getByRole('button', { name: 'Show the answer QR' }).click()
 
     const answer = SignatureResponse.fromUr(await readAnswerQr(page))
     expect(answer.safeTxHash).toBe(safeTxHash)
     expect(answer.signer).toBe(F.owners[0]!.address)
+    await shoot(page, 'answer')
+    await expectAccessible(page, 'answer')
 
     // The coordinator's queue takes it: the signature recovers to an owner over its own safeTxHash.
     const store = await openPgliteStore({ dataDir: 'memory' })
@@ -98,6 +146,110 @@ describe('signer app: scan → review → sign → answer', () => {
     } finally {
       await store.close()
     }
+  })
+
+  it('sent no network request during the whole scan, review and sign', () => {
     expect(app.external).toEqual([])
   })
+
+  it('shows a malicious request’s refusal reasons and offers no sign button', async () => {
+    const { page } = app
+    await page.getByRole('button', { name: 'Scan', exact: true }).click()
+    await page.locator('#import-request').setInputFiles({
+      name: 'request.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(maliciousPartsFile()),
+    })
+    await expect.poll(() => page.getByTestId('verdict').textContent()).toContain('REFUSED')
+    const verdict = await page.getByTestId('verdict').textContent()
+    expect(verdict).toContain('tier-understated')
+    expect(await page.locator('.finding.critical').first().textContent()).toContain('delegatecall-untrusted')
+    expect(await page.locator('.untrusted').textContent()).toContain('MISMATCH')
+    expect(await page.getByRole('button', { name: /Continue to/ }).count()).toBe(0)
+    await shoot(page, 'review-refused')
+    await expectAccessible(page, 'review-refused')
+    await page.getByRole('button', { name: 'Sign', exact: true }).click()
+    expect(await page.getByRole('button', { name: /^(Sign|Attest) with/ }).count()).toBe(0)
+    expect(await page.locator('main').textContent()).toContain('There is nothing to sign')
+  })
+
+  it('filters and verifies the decision log', async () => {
+    const { page } = app
+    await page.getByRole('button', { name: 'Log', exact: true }).click()
+    await page.getByLabel('Show').selectOption('refusals')
+    await expect.poll(() => page.locator('table.log tbody tr').count()).toBeGreaterThan(0)
+    expect(await page.locator('table.log tbody').textContent()).not.toContain('signed')
+    await page.getByLabel('Show').selectOption('signatures')
+    await expect.poll(() => page.locator('table.log tbody tr').count()).toBe(1)
+    await page.getByRole('button', { name: 'Verify the log' }).click()
+    await expect
+      .poll(() => page.getByTestId('verify-result').textContent())
+      .toContain('every signature valid')
+    await page.getByLabel('Show').selectOption('all')
+    await shoot(page, 'log')
+    await expectAccessible(page, 'log')
+  })
+
+  it('installs a newer policy bundle from a file, showing what changes', async () => {
+    const { page } = app
+    await page.getByRole('button', { name: 'Policy', exact: true }).click()
+    await page.getByRole('button', { name: /Install a new bundle/ }).click()
+    const next = await F.bundle({ version: 2, org: F.orgJson({ signerRules: { allowReplacement: false } }) })
+    await page.locator('#import-policy').setInputFiles({
+      name: 'bundle.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(next)),
+    })
+    await expect.poll(() => page.locator('main').textContent()).toContain('Candidate bundle version 2: valid')
+    const main = await page.locator('main').textContent()
+    expect(main).toContain('version 1 → 2')
+    expect(main).toContain('org signerRules changed')
+    await shoot(page, 'policy')
+    await expectAccessible(page, 'policy')
+    await page.getByRole('button', { name: 'Install version 2' }).click()
+    await expect.poll(() => page.getByTestId('air-gap').textContent()).toContain('Policy version 2')
+  })
+
+  it('does the whole flow from the keyboard alone, and every screen passes axe', async () => {
+    const keyboardApi = await openTestApp(join(dir, 'keyboard-state'))
+    const { page, context, external } = await openAppPage({ browser, rendererDir, api: keyboardApi })
+    try {
+      await page.waitForSelector('[data-scan-ready="true"]')
+      await shoot(page, 'scan')
+      await expectAccessible(page, 'scan')
+      await expect.poll(() => heading(page), { timeout: 60_000 }).toContain('Review')
+      // Focus is on the review's heading; Tab reaches the device choice, arrows pick the software key.
+      await tabTo(page, 'input[value="ledger"]')
+      await page.keyboard.press('ArrowDown')
+      await expect.poll(() => page.getByTestId('verdict').textContent()).toContain('SIGN')
+      await tabTo(page, 'button.primary')
+      await page.keyboard.press('Enter')
+      await expect.poll(() => heading(page)).toContain('Sign with')
+      await tabTo(page, 'button.primary')
+      await page.keyboard.press('Enter')
+      await expect.poll(() => page.getByTestId('sign-outcome').textContent()).toContain('released')
+      await tabTo(page, '[data-testid="sign-outcome"] button')
+      await page.keyboard.press('Enter')
+      await expect.poll(() => heading(page)).toBe('Answer')
+      const answer = SignatureResponse.fromUr(await readAnswerQr(page))
+      expect(answer.signer).toBe(F.owners[0]!.address)
+      // The density control is reachable and changes the code.
+      await tabTo(page, '#density')
+      await page.keyboard.press('ArrowDown')
+      await expect.poll(() => page.getByLabel('Density').inputValue()).not.toBe('medium')
+      expect(external).toEqual([])
+    } finally {
+      await context.close()
+      await keyboardApi.close()
+    }
+  })
 })
+
+// Presses Tab until the element matching `selector` has focus (at most 40 presses).
+async function tabTo(page: Page, selector: string): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s) === true, selector)) return
+    await page.keyboard.press('Tab')
+  }
+  throw new Error(`Tab never reached ${selector}`)
+}

@@ -517,7 +517,8 @@ function logEntryView(entry: AuditEntry.Entry): LogEntryView {
 }
 
 function matches(e: LogEntryView, { kind = 'all', safe, nonce }: LogFilter): boolean {
-  if (kind === 'refusals' && e.event !== 'refused') return false
+  // A refusal is a refused approval, or a review that ended in "would refuse" (nothing was asked of a key).
+  if (kind === 'refusals' && e.event !== 'refused' && e.decision !== 'would-refuse') return false
   if (kind === 'signatures' && e.event !== 'signed') return false
   if (safe && !(e.safe ?? '').toLowerCase().includes(safe.trim().toLowerCase())) return false
   if (nonce && e.nonce !== nonce.trim()) return false
