@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { AuditKey } from '@airlock/audit-log'
 import { openLog } from '@airlock/audit-log/node'
 import { runCli } from '@airlock/cli/testing'
+import { openPgliteStore } from '@airlock/queue'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -164,5 +165,36 @@ describe('outputs never clobber', () => {
       ),
       { numRuns: 40 },
     )
+  })
+})
+
+describe('action qr never clobbers', () => {
+  it('refuses --out over the org config it reads (the frames directory never replaces a file)', async () => {
+    const home = join(root, 'home')
+    mkdirSync(home)
+    cpSync(join(policyDir, 'org.json'), join(home, 'org.json'))
+    const treasury = '0x00000000000000000000000000000000000a11ce'
+    writeFileSync(
+      join(home, 'config.json'),
+      JSON.stringify({ rpcUrl: 'http://127.0.0.1:9', chainId: 1, org: 'org.json', treasury }),
+    )
+    const store = await openPgliteStore({ dataDir: join(home, 'queue') })
+    const { id } = await store.createAction({
+      safe: { chainId: 1n, address: treasury, version: '1.4.1' },
+      tx: { to: '0x00000000000000000000000000000000000a1e57', value: 1n, nonce: 0n },
+      title: 'pay',
+      requirements: { signatures: 1, attestations: 0, delaySeconds: 0 },
+      actor: 'test',
+      submit: true,
+    })
+    await store.close()
+    const before = snapshot(home)
+    // The case: the org config named as the frames directory was deleted.
+    const result = await runCli(['action', 'qr', id, '--out', 'org.json', '--home', home], { cwd: home })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/org\.json is a file; the output is a directory/)
+    const after = snapshot(home)
+    for (const [path, content] of before)
+      if (!path.startsWith('queue/')) expect(after.get(path)).toBe(content)
   })
 })
