@@ -12,9 +12,8 @@ import {
   UrDecoder,
   UrTypes,
 } from '@airlock/transport'
-import { loadZxingReaderWasm, Png, QrCode, QrDensity, QrReader } from '@airlock/transport/images'
+import { decodePng, loadZxingReaderWasm, QrCode, QrDensity, QrReader } from '@airlock/transport/images'
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
-import { PNG } from 'pngjs'
 import { bytesToHex } from 'viem'
 import type { Command, OptionSpec } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
@@ -197,28 +196,15 @@ function listImages(inputs: string[], io: Io): string[] {
 
 async function readPng(file: string): Promise<{ data: Uint8ClampedArray; width: number; height: number }> {
   const bytes = readInputFile(file, 'image')
-  // Dimensions and inflated size are bounded before pngjs allocates or inflates anything.
   try {
-    await Png.check(bytes)
+    // Dimensions and inflated size are bounded before pngjs allocates or inflates anything.
+    return await decodePng(bytes)
   } catch (cause) {
     if (!isBaseError(cause)) throw cause
     throw new InputFileError(`${file}: ${cause.shortMessage}`, {
       hint: cause.hint,
       details: cause.details,
       cause,
-    })
-  }
-  try {
-    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))
-    return {
-      data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length),
-      width: png.width,
-      height: png.height,
-    }
-  } catch (cause) {
-    throw new InputFileError(`${file} is not a readable PNG image.`, {
-      hint: 'Give PNG frames (a camera capture saved as PNG works too).',
-      details: (cause as Error).message,
     })
   }
 }

@@ -5,6 +5,8 @@ import * as QrDensity from './QrDensity.ts'
 import * as QrReader from './QrReader.ts'
 import * as RgbaFrame from './RgbaFrame.ts'
 
+// Node only, but free of static node: imports (see the files), so this index stays portable.
+export { decodePng } from './decodePng.node.ts'
 export type { CameraParameters, ExposeParameters, PlaceParameters, Rng } from './degrade.ts'
 export {
   ImageTooLargeError,
@@ -15,7 +17,6 @@ export {
   QrEncodeError,
   ZxingLoadError,
 } from './errors.ts'
-// Node only, but free of static node: imports (see the file), so this index stays portable.
 export { loadZxingReaderWasm } from './loadZxingWasm.node.ts'
 export type { PngHeader } from './png.ts'
 export type {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { decodePng } from './decodePng.node.ts'
 import * as Png from './png.ts'
 
 const white = () => false
@@ -99,5 +100,20 @@ describe('Png.check', () => {
     interlaced[IHDR_AT + 12] = 1
     // 1-bit 8 × 8: pass sizes 1×1, 1×1, 2×1, 2×2, 4×2, 4×4, 8×4, one filter byte per row.
     expect(Png.inspect(interlaced).header.inflatedBytes).toBe(2 + 2 + 2 + 4 + 4 + 8 + 8)
+  })
+})
+
+describe('decodePng', () => {
+  it('decodes a frame to RGBA after the guard, and types every decoder failure', async () => {
+    const png = await Png.encodeBilevelPng({ width: 9, height: 3, dark: (x) => x === 0 })
+    const frame = await decodePng(png)
+    expect([frame.width, frame.height, frame.data.length]).toEqual([9, 3, 9 * 3 * 4])
+    expect([...frame.data.subarray(0, 8)]).toEqual([0, 0, 0, 255, 255, 255, 255, 255])
+    const badCrc = png.slice()
+    badCrc[29] = (badCrc[29]! + 1) & 0xff // IHDR CRC: structure intact, pngjs refuses it
+    await expect(decodePng(badCrc)).rejects.toMatchObject({ name: 'Transport.InvalidImageError' })
+    await expect(decodePng(declare(png, 20_000, 20_000))).rejects.toMatchObject({
+      name: 'Transport.ImageTooLargeError',
+    })
   })
 })
