@@ -39,3 +39,13 @@ export class MalformedCalldataError extends BaseError {
 export class InvalidOrgConfigError extends BaseError {
   override name = 'Safe.InvalidOrgConfigError'
 }
+
+/** A request beyond the analysis budget (depth, calls, bytes, ABI values): refused before the work. */
+export class RequestTooComplexError extends BaseError {
+  override name = 'Safe.RequestTooComplexError'
+}
+
+/** A bug inside the analysis, turned into a typed error so no untyped exception leaves the engine. */
+export class AnalysisFailedError extends BaseError {
+  override name = 'Safe.AnalysisFailedError'
+}

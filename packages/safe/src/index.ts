@@ -11,6 +11,7 @@ import * as MultiSend from './decode/MultiSend.ts'
 // What the decoder knows about the org, built from the policy bundle's org config (`OrgConfig.toDecoder`
 // in @airlock/policy): one org-config format everywhere.
 import * as DecoderOrg from './decode/OrgConfig.ts'
+import * as StrictAbi from './decode/StrictAbi.ts'
 import * as Tier from './decode/Tier.ts'
 import * as LedgerDisplay from './LedgerDisplay.ts'
 import * as NestedSafe from './NestedSafe.ts'
@@ -20,9 +21,10 @@ import * as SafeTxHash from './SafeTxHash.ts'
 import * as SafeVersion from './SafeVersion.ts'
 import * as Signature from './Signature.ts'
 
-export type { AnalyzeParameters, AnalyzeReturnType } from './decode/analyze.ts'
+export type { AnalyzeParameters, AnalyzeReturnType, NestedAnalysis } from './decode/analyze.ts'
 export { analysisToJson, analyze } from './decode/analyze.ts'
 export {
+  AnalysisFailedError,
   InvalidAddressError,
   InvalidFieldError,
   InvalidHexError,
@@ -30,6 +32,7 @@ export {
   InvalidOrgConfigError,
   InvalidSignatureError,
   MalformedCalldataError,
+  RequestTooComplexError,
   UnsupportedSafeVersionError,
 } from './errors.ts'
 export type { LedgerHashes } from './LedgerDisplay.ts'
@@ -62,5 +65,6 @@ export {
   SafeTxHash,
   SafeVersion,
   Signature,
+  StrictAbi,
   Tier,
 }

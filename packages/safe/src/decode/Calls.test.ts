@@ -2,7 +2,7 @@ import { isBaseError } from '@airlock/errors'
 import fc from 'fast-check'
 import { type Address, encodeFunctionData, getAddress, type Hex, parseAbi } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { MalformedCalldataError } from '../errors.ts'
+import { RequestTooComplexError } from '../errors.ts'
 import { multiSendData, packMultiSend, SAFE } from '../fixtures/decoding.ts'
 import * as SafeTx from '../SafeTx.ts'
 import * as Abis from './Abis.ts'
@@ -49,20 +49,26 @@ describe('Calls.decode', () => {
       data = multiSendData([{ operation: 1, to: CALL_ONLY, value: 0n, data }])
     }
     const decode = () => Calls.decode({ tx: tx({ to: CALL_ONLY, operation: 1, data }), context })
-    expect(decode).toThrow(MalformedCalldataError)
+    expect(decode).toThrow(RequestTooComplexError)
     expect(decode).toThrow(/levels deep/)
   })
 
-  it('says where a malformed inner batch sits', () => {
+  it('keeps a malformed inner batch as a non-canonical node that says what is wrong', () => {
     const broken =
       `0x8d80ff0a${encodeFunctionData({ abi: parseAbi(['function f(bytes)']), functionName: 'f', args: ['0x0011'] }).slice(10)}` as Hex
     const data = multiSendData([
       { operation: 0, to: WETH, value: 0n, data: '0x' },
       { operation: 1, to: CALL_ONLY, value: 0n, data: broken },
     ])
-    expect(() => Calls.decode({ tx: tx({ to: CALL_ONLY, operation: 1, data }), context })).toThrow(
-      'The MultiSend payload is truncated in the header of call 1. (in the batch at call 1)',
-    )
+    const root = Calls.decode({ tx: tx({ to: CALL_ONLY, operation: 1, data }), context })
+    expect(Calls.at(root, [1])).toMatchObject({
+      kind: 'unknown',
+      reason: 'non-canonical-encoding',
+      signature: 'multiSend(bytes)',
+      detail: expect.stringContaining('truncated in the header of call 1'),
+      effect: { kind: 'unknown', reason: 'non-canonical-encoding' },
+      children: [],
+    })
   })
 
   it('lets a per-address ABI name the arguments, while the meaning still comes from the signature', () => {
@@ -138,11 +144,11 @@ describe('Calls.decode', () => {
             functionName: 'f',
             args: [`0x${Buffer.from(bytes).toString('hex')}`],
           }).slice(10)
-        try {
-          Calls.decode({ tx: tx({ to: CALL_ONLY, operation: 1, data }), context })
-        } catch (error) {
-          expect(error).toBeInstanceOf(MalformedCalldataError)
-        }
+        // A random payload is a batch or a non-canonical node: never an exception.
+        const root = Calls.decode({ tx: tx({ to: CALL_ONLY, operation: 1, data }), context })
+        expect(
+          root.kind === 'function' || (root.kind === 'unknown' && root.reason === 'non-canonical-encoding'),
+        ).toBe(true)
       }),
     )
   })

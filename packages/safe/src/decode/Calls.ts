@@ -1,12 +1,15 @@
-import { type Address, decodeAbiParameters, encodeAbiParameters, type Hex } from 'viem'
-import { MalformedCalldataError } from '../errors.ts'
+import { BaseError } from '@airlock/errors'
+import type { Address, Hex } from 'viem'
+import { RequestTooComplexError } from '../errors.ts'
 import type { Operation, SafeContext, SafeTx } from '../SafeTx.ts'
+import * as Signature from '../Signature.ts'
 import * as Abis from './Abis.ts'
 import * as Action from './Action.ts'
 import * as Effects from './Effects.ts'
 import * as KnownContracts from './KnownContracts.ts'
 import * as MultiSend from './MultiSend.ts'
 import * as OrgConfig from './OrgConfig.ts'
+import * as StrictAbi from './StrictAbi.ts'
 
 /** Where a call sits in the tree: indices of children from the root (`[]`). `[2, 0]` = 1st call inside the 3rd. */
 export type Path = readonly number[]
@@ -40,8 +43,8 @@ export type DecodedFunction = {
   /** Arguments by name (`arg0`, `arg1`… for unnamed ones). */
   named: Readonly<Record<string, unknown>>
   source: 'builtin' | 'user'
-  /** False when the calldata is not the standard encoding of these arguments (extra bytes, dirty padding). */
-  canonical: boolean
+  /** Always true: calldata that is not the canonical encoding of its arguments is an unknown node. */
+  canonical: true
 }
 
 /** Why a call could not be decoded. */
@@ -49,10 +52,29 @@ export type UnknownReason =
   | 'unknown-selector'
   /** 1 to 3 bytes of data: no selector at all. */
   | 'short-data'
-  /** The selector is known but the arguments do not decode as that function's. */
+  /** The selector is known but the calldata is not the canonical encoding of its arguments. */
+  | 'non-canonical-encoding'
+  /** The arguments decode but cannot be what the function takes (timelock lists of different lengths …). */
   | 'malformed-arguments'
   /** A delegatecall without data: runs the target's fallback in the Safe's storage. */
   | 'empty-delegatecall'
+  /** Not decoded: the request is beyond the analysis budget. */
+  | 'too-complex'
+
+/** The inner Safe transaction of a nested `execTransaction`, as the other Safe will run it. */
+export type NestedSafeTx = {
+  /** The Safe that executes it (the called contract). */
+  safe: Address
+  safeTxGas: bigint
+  baseGas: bigint
+  gasPrice: bigint
+  gasToken: Address
+  refundReceiver: Address
+  /** The signatures passed along (v=1 entries are "approved by msg.sender"), when they parse. */
+  signatures: readonly Signature.Signature[] | undefined
+  /** Why the signatures do not parse, if they do not. */
+  signaturesError: string | undefined
+}
 
 type CallBase = {
   path: Path
@@ -70,6 +92,8 @@ type CallBase = {
   action: Action.Action
   /** What the call does, as one effect class (see `Effects`): the one source of outflows and allowances. */
   effect: Effects.Effect
+  /** For `execTransaction` on another Safe: the rest of the inner SafeTx (its call is the only child). */
+  nested: NestedSafeTx | undefined
   children: readonly Call[]
 }
 
@@ -78,8 +102,38 @@ export type Call = CallBase &
   (
     | { kind: 'native-transfer' }
     | { kind: 'function'; function: DecodedFunction }
-    | { kind: 'unknown'; reason: UnknownReason }
+    | {
+        kind: 'unknown'
+        reason: UnknownReason
+        /** The function the selector names, when known (non-canonical or malformed arguments). */
+        signature: string | undefined
+        /** What exactly is wrong, for the review. */
+        detail: string | undefined
+      }
   )
+
+/** Limits on the work one decode may do; beyond them it is refused as `Safe.RequestTooComplexError`. */
+export type Budget = {
+  /** Calls nested inside calls (batch in batch, Safe in Safe …). */
+  maxDepth: number
+  /** Call nodes in the whole tree, checked before a container's children are decoded. */
+  maxCalls: number
+  /** Bytes of the transaction's calldata. */
+  maxBytes: number
+  /** Decoded ABI values (arguments, array elements) over the whole tree. */
+  maxValues: number
+}
+
+/** Real batches stay far below: a 500-transfer payroll is 77 KB and 501 calls. */
+export const defaultBudget: Budget = {
+  maxDepth: 16,
+  maxCalls: 1_000,
+  maxBytes: 256 * 1024,
+  maxValues: 50_000,
+}
+
+/** Nesting beyond this is refused: real batches are shallow, and recursion must stay bounded. */
+export const maxDepth = defaultBudget.maxDepth
 
 export type DecodeParameters = {
   tx: SafeTx
@@ -87,12 +141,17 @@ export type DecodeParameters = {
   org?: OrgConfig.OrgConfig | undefined
   /** Built once with `Abis.registry(...)` and reused; the built-in ABIs when absent. */
   abis?: Abis.Registry | undefined
+  budget?: Partial<Budget> | undefined
 }
 
-/** Nesting beyond this is refused: real batches are shallow, and recursion must stay bounded. */
-export const maxDepth = 16
-
-type Env = { safe: Address; org: OrgConfig.OrgConfig; abis: Abis.Registry }
+type Env = {
+  safe: Address
+  org: OrgConfig.OrgConfig
+  abis: Abis.Registry
+  budget: Budget
+  calls: number
+  counter: StrictAbi.Counter
+}
 type Frame = {
   path: Path
   origin: Origin
@@ -106,7 +165,9 @@ type Frame = {
 /**
  * Decodes a Safe transaction into its call tree, offline: every MultiSend batch, timelock operation,
  * nested Safe transaction and upgrade call is opened, and anything unknown stays as an explicit node.
- * Throws `MalformedCalldataError` when a container (batch, timelock, nested transaction) cannot be read.
+ * Arguments are decoded strictly (`StrictAbi`): calldata that is not the canonical encoding of a known
+ * function is an unknown node (`non-canonical-encoding`), never a lenient reading. Throws
+ * `Safe.RequestTooComplexError` when the request exceeds the budget (checked before the work).
  *
  * @example
  * const root = Calls.decode({ tx, context })
@@ -117,8 +178,24 @@ export function decode({
   context,
   org = OrgConfig.empty,
   abis = Abis.defaultRegistry,
+  budget: limits,
 }: DecodeParameters): Call {
-  const env: Env = { safe: context.safe, org, abis }
+  const budget = { ...defaultBudget, ...limits }
+  const bytes = (tx.data.length - 2) / 2
+  if (bytes > budget.maxBytes) {
+    throw new RequestTooComplexError(
+      `The calldata is ${bytes} bytes, above the signer’s limit of ${budget.maxBytes}.`,
+      { hint: 'Split the request into smaller transactions.' },
+    )
+  }
+  const env: Env = {
+    safe: context.safe,
+    org,
+    abis,
+    budget,
+    calls: 1,
+    counter: { values: 0, maxValues: budget.maxValues },
+  }
   return node(env, {
     path: [],
     origin: 'safe-tx',
@@ -137,9 +214,9 @@ function node(env: Env, frame: Frame): Call {
     sender: call.sender,
     kind: call.kind,
     signature: call.kind === 'function' ? call.function.signature : undefined,
+    unknownReason: call.kind === 'unknown' ? call.reason : undefined,
     operation: call.operation,
     action: call.action,
-    canonical: call.kind !== 'function' || call.function.canonical,
   }
   return { ...call, effect: Effects.classify({ site, org: env.org }) } as Call
 }
@@ -147,11 +224,14 @@ function node(env: Env, frame: Frame): Call {
 type Unclassified = Call extends infer C ? (C extends Call ? Omit<C, 'effect'> : never) : never
 
 function build(env: Env, frame: Frame): Unclassified {
-  if (frame.path.length > maxDepth) {
-    throw new MalformedCalldataError(`The transaction nests calls more than ${maxDepth} levels deep.`, {
-      hint: 'Real batches are shallow; refuse this transaction.',
-      details: `at call ${formatPath(frame.path)}`,
-    })
+  if (frame.path.length > env.budget.maxDepth) {
+    throw new RequestTooComplexError(
+      `The transaction nests calls more than ${env.budget.maxDepth} levels deep.`,
+      {
+        hint: 'Real batches are shallow; refuse this transaction.',
+        details: `at call ${formatPath(frame.path)}`,
+      },
+    )
   }
   const base = {
     path: frame.path,
@@ -162,19 +242,26 @@ function build(env: Env, frame: Frame): Unclassified {
     value: frame.value,
     operation: frame.operation,
     data: frame.data,
+    nested: undefined,
   }
+  const unknown = (
+    reason: UnknownReason,
+    selector: Hex | undefined,
+    signature?: string | undefined,
+    detail?: string | undefined,
+  ): Unclassified => ({
+    ...base,
+    selector,
+    kind: 'unknown',
+    reason,
+    signature,
+    detail,
+    action: none,
+    children: [],
+  })
   const bytes = (frame.data.length - 2) / 2
   if (bytes === 0) {
-    if (frame.operation === 1) {
-      return {
-        ...base,
-        selector: undefined,
-        kind: 'unknown',
-        reason: 'empty-delegatecall',
-        action: none,
-        children: [],
-      }
-    }
+    if (frame.operation === 1) return unknown('empty-delegatecall', undefined)
     return {
       ...base,
       selector: undefined,
@@ -183,30 +270,30 @@ function build(env: Env, frame: Frame): Unclassified {
       children: [],
     }
   }
-  if (bytes < 4) {
-    return { ...base, selector: undefined, kind: 'unknown', reason: 'short-data', action: none, children: [] }
-  }
+  if (bytes < 4) return unknown('short-data', undefined)
   const selector = frame.data.slice(0, 10) as Hex
   const entry = Abis.lookup(env.abis, frame.to, selector)
-  if (!entry) {
-    return { ...base, selector, kind: 'unknown', reason: 'unknown-selector', action: none, children: [] }
-  }
-  const encodedArgs = `0x${frame.data.slice(10)}` as Hex
-  let values: readonly unknown[]
-  try {
-    values = decodeAbiParameters(entry.item.inputs, encodedArgs)
-  } catch (cause) {
-    if (containers[entry.signature]) {
-      throw new MalformedCalldataError(
-        `Call ${formatPath(frame.path)} (${entry.signature}) cannot be decoded.`,
-        {
-          hint: 'Its arguments are truncated or corrupt, so the calls inside cannot be shown; rebuild it.',
-          details: cause instanceof Error ? cause.message.split('\n')[0] : undefined,
-          cause,
-        },
+  if (!entry) return unknown('unknown-selector', selector)
+  const decoded = StrictAbi.decode({
+    params: entry.item.inputs,
+    data: `0x${frame.data.slice(10)}`,
+    counter: env.counter,
+  })
+  if (!decoded.ok) return unknown('non-canonical-encoding', selector, entry.signature, decoded.detail)
+  const values = decoded.values
+  const open = containers[entry.signature]
+  let opened: Opened = { ok: true, children: [] }
+  if (open) {
+    opened = open(values, frame)
+    if (!opened.ok) return unknown(opened.reason, selector, entry.signature, opened.detail)
+    // Checked before any child is decoded: a batch cannot make the signer do more than the budget.
+    env.calls += opened.children.length
+    if (env.calls > env.budget.maxCalls) {
+      throw new RequestTooComplexError(
+        `The transaction holds more than ${env.budget.maxCalls} calls (at call ${formatPath(frame.path)}).`,
+        { hint: 'Split the batch into smaller transactions.' },
       )
     }
-    return { ...base, selector, kind: 'unknown', reason: 'malformed-arguments', action: none, children: [] }
   }
   const fn: DecodedFunction = {
     name: entry.item.name,
@@ -218,7 +305,7 @@ function build(env: Env, frame: Frame): Unclassified {
     })),
     named: Object.fromEntries(entry.item.inputs.map((input, i) => [input.name || `arg${i}`, values[i]])),
     source: entry.source,
-    canonical: isCanonical(entry.item.inputs, values, encodedArgs),
+    canonical: true,
   }
   const site: Action.Site = {
     to: frame.to,
@@ -227,25 +314,25 @@ function build(env: Env, frame: Frame): Unclassified {
     operation: frame.operation,
   }
   const action = Action.interpret(entry.signature, values, site)
-  const open = containers[entry.signature]
-  const children = open
-    ? open(values, frame).map((child, i) => node(env, { ...child, path: [...frame.path, i] }))
-    : []
-  return { ...base, selector, kind: 'function', function: fn, action, children }
+  const children = opened.children.map((child, i) => node(env, { ...child, path: [...frame.path, i] }))
+  return {
+    ...base,
+    nested: opened.nested,
+    selector,
+    kind: 'function',
+    function: fn,
+    action,
+    children,
+  }
 }
 
 const none: Action.Action = { type: 'none' }
 
-function isCanonical(inputs: Abis.FunctionEntry['item']['inputs'], values: readonly unknown[], encoded: Hex) {
-  try {
-    return encodeAbiParameters(inputs, values) === encoded
-  } catch {
-    return false
-  }
-}
-
 type Child = Omit<Frame, 'path'>
-type Opener = (args: readonly unknown[], parent: Frame) => Child[]
+type Opened =
+  | { ok: true; children: Child[]; nested?: NestedSafeTx | undefined }
+  | { ok: false; reason: 'non-canonical-encoding' | 'malformed-arguments'; detail: string }
+type Opener = (args: readonly unknown[], parent: Frame) => Opened
 
 // A delegatecalled batch runs in the caller's storage, so its calls come from the caller;
 // a called batch sends them from the batch contract itself.
@@ -258,95 +345,119 @@ const timelockBatch =
     const values = args[1] as readonly bigint[]
     const payloads = args[2] as readonly Hex[]
     if (targets.length !== values.length || targets.length !== payloads.length) {
-      throw new MalformedCalldataError(
-        `Timelock batch at call ${formatPath(parent.path)} has ${targets.length} targets, ${values.length} values and ${payloads.length} payloads.`,
-        { hint: 'The timelock would revert; the three lists must have the same length.' },
-      )
+      return {
+        ok: false,
+        reason: 'malformed-arguments',
+        detail: `${targets.length} targets, ${values.length} values and ${payloads.length} payloads: the timelock would revert`,
+      }
     }
-    return targets.map((to, i) => ({
-      origin,
-      sender: parent.to,
-      to,
-      value: values[i] ?? 0n,
-      operation: 0,
-      data: (payloads[i] ?? '0x').toLowerCase() as Hex,
-    }))
+    return {
+      ok: true,
+      children: targets.map((to, i) => ({
+        origin,
+        sender: parent.to,
+        to,
+        value: values[i] ?? 0n,
+        operation: 0,
+        data: (payloads[i] ?? '0x').toLowerCase() as Hex,
+      })),
+    }
   }
 
 const timelockSingle =
   (origin: Origin): Opener =>
-  (args, parent) => [
-    {
-      origin,
-      sender: parent.to,
-      to: args[0] as Address,
-      value: args[1] as bigint,
-      operation: 0,
-      data: (args[2] as Hex).toLowerCase() as Hex,
-    },
-  ]
-
-const innerSafeTx =
-  (origin: Origin): Opener =>
-  (args, parent) => {
-    const operation = Number(args[3])
-    if (operation !== 0 && operation !== 1) {
-      throw new MalformedCalldataError(
-        `Call ${formatPath(parent.path)} asks a Safe for operation ${operation}.`,
-        {
-          hint: 'Only 0 (call) and 1 (delegatecall) exist; the Safe would revert.',
-        },
-      )
-    }
-    return [
+  (args, parent) => ({
+    ok: true,
+    children: [
       {
         origin,
         sender: parent.to,
         to: args[0] as Address,
         value: args[1] as bigint,
-        operation,
+        operation: 0,
         data: (args[2] as Hex).toLowerCase() as Hex,
       },
-    ]
+    ],
+  })
+
+const innerSafeTx =
+  (origin: Origin, withGas: boolean): Opener =>
+  (args, parent) => {
+    const operation = Number(args[3])
+    if (operation !== 0 && operation !== 1) {
+      return {
+        ok: false,
+        reason: 'malformed-arguments',
+        detail: `operation ${operation}: only 0 (call) and 1 (delegatecall) exist; the Safe would revert`,
+      }
+    }
+    let nested: NestedSafeTx | undefined
+    if (withGas) {
+      let signatures: Signature.Signature[] | undefined
+      let signaturesError: string | undefined
+      try {
+        signatures = Signature.parse(args[9] as Hex)
+      } catch (error) {
+        signaturesError = error instanceof BaseError ? error.shortMessage : 'unreadable signatures'
+      }
+      nested = {
+        safe: parent.to,
+        safeTxGas: args[4] as bigint,
+        baseGas: args[5] as bigint,
+        gasPrice: args[6] as bigint,
+        gasToken: args[7] as Address,
+        refundReceiver: args[8] as Address,
+        signatures,
+        signaturesError,
+      }
+    }
+    return {
+      ok: true,
+      nested,
+      children: [
+        {
+          origin,
+          // The inner transaction runs as the called Safe: its funds, its storage.
+          sender: parent.to,
+          to: args[0] as Address,
+          value: args[1] as bigint,
+          operation,
+          data: (args[2] as Hex).toLowerCase() as Hex,
+        },
+      ],
+    }
   }
 
 const upgradeCall =
   (proxyIndex: number | undefined, dataIndex: number): Opener =>
   (args, parent) => {
     const data = (args[dataIndex] as Hex).toLowerCase() as Hex
-    if (data === '0x') return []
+    if (data === '0x') return { ok: true, children: [] }
     const proxy = proxyIndex === undefined ? parent.to : (args[proxyIndex] as Address)
-    return [{ origin: 'upgrade-call', sender: proxy, to: proxy, value: 0n, operation: 0, data }]
+    return {
+      ok: true,
+      children: [{ origin: 'upgrade-call', sender: proxy, to: proxy, value: 0n, operation: 0, data }],
+    }
   }
 
 /** Functions whose arguments carry further calls, opened as children. */
 const containers: Readonly<Record<string, Opener>> = {
   'multiSend(bytes)': (args, parent) => {
-    let transactions: MultiSend.Transaction[]
-    try {
-      transactions = MultiSend.decodePacked(args[0] as Hex)
-    } catch (error) {
-      if (!(error instanceof MalformedCalldataError) || parent.path.length === 0) throw error
-      throw new MalformedCalldataError(
-        `${error.shortMessage} (in the batch at call ${formatPath(parent.path)})`,
-        {
-          hint: error.hint,
-          details: error.details,
-          cause: error,
-        },
-      )
-    }
+    const packed = MultiSend.tryDecodePacked(args[0] as Hex)
+    if (!packed.ok) return { ok: false, reason: 'non-canonical-encoding', detail: packed.detail }
     const sender = batchSender(parent)
-    return transactions.map((t) => ({ origin: 'multisend', sender, ...t }))
+    return { ok: true, children: packed.transactions.map((t) => ({ origin: 'multisend', sender, ...t })) }
   },
   'schedule(address,uint256,bytes,bytes32,bytes32,uint256)': timelockSingle('timelock-scheduled'),
   'scheduleBatch(address[],uint256[],bytes[],bytes32,bytes32,uint256)': timelockBatch('timelock-scheduled'),
   'execute(address,uint256,bytes,bytes32,bytes32)': timelockSingle('timelock-executed'),
   'executeBatch(address[],uint256[],bytes[],bytes32,bytes32)': timelockBatch('timelock-executed'),
-  'execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)':
-    innerSafeTx('nested-safe-tx'),
-  'execTransactionFromModule(address,uint256,bytes,uint8)': innerSafeTx('module-tx'),
-  'execTransactionFromModuleReturnData(address,uint256,bytes,uint8)': innerSafeTx('module-tx'),
+  'execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)': innerSafeTx(
+    'nested-safe-tx',
+    true,
+  ),
+  'execTransactionFromModule(address,uint256,bytes,uint8)': innerSafeTx('module-tx', false),
+  'execTransactionFromModuleReturnData(address,uint256,bytes,uint8)': innerSafeTx('module-tx', false),
   'upgradeToAndCall(address,bytes)': upgradeCall(undefined, 1),
   'upgradeAndCall(address,address,bytes)': upgradeCall(0, 2),
 }

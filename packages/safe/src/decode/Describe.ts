@@ -40,11 +40,13 @@ function callText(node: Calls.Call): string {
   const target = address(node.to, node.label)
   if (node.kind === 'native-transfer') return `${op} ${target}${value} (native transfer)`
   if (node.kind === 'unknown') {
-    return `${op} ${target}${value} UNKNOWN ${node.selector ?? node.data} (${node.reason})`
+    const claimed = node.signature ? ` claims ${node.signature}` : ''
+    const detail = node.detail ? `: ${node.detail}` : ''
+    const data = node.selector ?? (node.data.length > 74 ? `${node.data.slice(0, 74)}…` : node.data)
+    return `${op} ${target}${value} UNKNOWN ${data}${claimed} (${node.reason}${detail})`
   }
   const args = node.function.args.map((arg) => `${arg.name}: ${argText(arg.value)}`).join(', ')
-  const flag = node.function.canonical ? '' : ' [non-canonical calldata]'
-  return `${op} ${target}${value} ${node.function.name}(${args})${flag}`
+  return `${op} ${target}${value} ${node.function.name}(${args})`
 }
 
 /**

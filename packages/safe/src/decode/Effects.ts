@@ -70,8 +70,10 @@ export type UnknownReason =
   | 'unknown-function-on-asset'
   /** Not the canonical ABI encoding of its arguments (dirty words, short or trailing data, aliasing). */
   | 'non-canonical-encoding'
-  /** A container (batch, timelock list) whose content cannot be read. */
+  /** Arguments that cannot be what the function takes (timelock lists of different lengths …). */
   | 'malformed'
+  /** Beyond the analysis budget: nothing was decoded. */
+  | 'too-complex'
 
 /** Result of one argument constraint of an allowed call. */
 export type ConstraintResult = {
@@ -167,10 +169,10 @@ export type Site = {
   sender: Address
   kind: 'native-transfer' | 'function' | 'unknown'
   signature: string | undefined
+  /** Why the call did not decode, for an unknown node. */
+  unknownReason: Calls.UnknownReason | undefined
   operation: 0 | 1
   action: Action.Action
-  /** False when the calldata is not the canonical encoding of the decoded arguments. */
-  canonical: boolean
 }
 
 /**
@@ -180,7 +182,10 @@ export type Site = {
  * Effects.classify({ site, org }) // { kind: 'outflow', transfers: [{ asset: usdc, amount: 5n, … }] }
  */
 export function classify({ site, org = OrgConfig.empty }: { site: Site; org?: OrgConfig.OrgConfig }): Effect {
-  if (!site.canonical) return { kind: 'unknown', reason: 'non-canonical-encoding' }
+  if (site.unknownReason === 'non-canonical-encoding')
+    return { kind: 'unknown', reason: 'non-canonical-encoding' }
+  if (site.unknownReason === 'malformed-arguments') return { kind: 'unknown', reason: 'malformed' }
+  if (site.unknownReason === 'too-complex') return { kind: 'unknown', reason: 'too-complex' }
   const action = site.action
   const standard = org.knownContracts.get(site.to)?.standard
   if (standard !== undefined && site.kind === 'function' && site.signature !== undefined) {

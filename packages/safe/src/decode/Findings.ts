@@ -49,8 +49,18 @@ export const codes = {
   /** The selector is known but the arguments do not decode: the call would revert or do something else. */
   'malformed-arguments': 'high',
   'unknown-selector': 'medium',
-  /** Calldata that is not the standard encoding of its decoded arguments (extra bytes, dirty padding). */
-  'non-canonical-calldata': 'medium',
+  /**
+   * Calldata for a known function that is not the canonical ABI encoding of any arguments (dirty or
+   * non-boolean words, short or trailing data, aliasing offsets, a malformed MultiSend payload): old
+   * contracts read such bytes differently from what a decoder shows.
+   */
+  'non-canonical-encoding': 'critical',
+  /** The request is beyond the analysis budget (depth, calls, bytes, ABI values): nothing was judged. */
+  'request-too-complex': 'critical',
+  /** A nested execution (execTransaction, module call, approveHash) on a Safe the org config does not list. */
+  'nested-safe-unknown': 'critical',
+  /** The transaction's tier (or a nested Safe transaction's) is above what that Safe may sign. */
+  'tier-above-safe-ceiling': 'critical',
   /** A listed asset called with a function outside its standard's known set (DAI rely, a mint …). */
   'unknown-function-on-asset': 'high',
   'value-to-unknown-target': 'medium',
@@ -158,6 +168,11 @@ export function find({ calls, tx, context, org = OrgConfig.empty, assets }: Find
     )
   }
 
+  // This Safe and every Safe whose transaction it runs (nested execution): their self-calls are admin.
+  const safes = new Set<Address>([context.safe])
+  for (const call of Calls.walk(calls)) {
+    if (call.effect.kind === 'nested-execution') safes.add(call.effect.safe)
+  }
   for (const call of Calls.walk(calls)) {
     const at = `Call ${Calls.formatPath(call.path)}`
     const target = name(call.to, call.label)
@@ -174,20 +189,36 @@ export function find({ calls, tx, context, org = OrgConfig.empty, assets }: Find
       )
     }
     if (call.kind === 'unknown') {
-      if (call.reason === 'unknown-selector' || call.reason === 'short-data') {
-        add(
-          'unknown-selector',
-          call.path,
-          call.reason === 'short-data'
-            ? `${at} sends ${call.data} to ${target}: too short to be a function call.`
-            : `${at} calls an unknown function ${call.selector} on ${target}; provide its ABI to decode it.`,
-        )
-      } else if (call.reason === 'malformed-arguments') {
-        add(
-          'malformed-arguments',
-          call.path,
-          `${at} has selector ${call.selector} but its arguments do not decode.`,
-        )
+      switch (call.reason) {
+        case 'unknown-selector':
+        case 'short-data':
+          add(
+            'unknown-selector',
+            call.path,
+            call.reason === 'short-data'
+              ? `${at} sends ${call.data} to ${target}: too short to be a function call.`
+              : `${at} calls an unknown function ${call.selector} on ${target}; provide its ABI to decode it.`,
+          )
+          break
+        case 'non-canonical-encoding':
+          add(
+            'non-canonical-encoding',
+            call.path,
+            `${at} (${call.signature}) on ${target} is not the canonical ABI encoding: ${call.detail}. The contract may read it differently from any decoding shown.`,
+          )
+          break
+        case 'malformed-arguments':
+          add(
+            'malformed-arguments',
+            call.path,
+            `${at} (${call.signature}) has arguments it cannot take: ${call.detail}.`,
+          )
+          break
+        case 'empty-delegatecall':
+        case 'too-complex':
+          break
+        default:
+          call.reason satisfies never
       }
     }
     if (call.effect.kind === 'unknown' && call.effect.reason === 'unknown-function-on-asset') {
@@ -197,14 +228,23 @@ export function find({ calls, tx, context, org = OrgConfig.empty, assets }: Find
         `${at} calls ${signature ?? call.selector} on the listed asset ${target}, which is not one of its standard’s functions; its effect is unknown.`,
       )
     }
-    if (call.kind === 'function' && !call.function.canonical) {
+    if (call.effect.kind === 'nested-execution' && !call.effect.inOrg) {
       add(
-        'non-canonical-calldata',
+        'nested-safe-unknown',
         call.path,
-        `${at} (${signature}) carries bytes beyond or around its standard encoding; the target may read them.`,
+        `${at} makes the Safe ${target} act (${call.effect.via}), but that Safe is not in the org configuration.`,
       )
     }
-    if (call.to === context.safe && call.operation === 0) {
+    const nested = call.nested
+    if (nested && (nested.gasPrice !== 0n || nested.refundReceiver !== zeroAddress)) {
+      add(
+        'gas-refund',
+        call.path,
+        `${at}: the inner transaction of ${target} pays a gas refund (gasPrice ${nested.gasPrice}, gasToken ${nested.gasToken}, refundReceiver ${nested.refundReceiver}) out of that Safe.`,
+      )
+    }
+    // The Safe calling itself; for a nested Safe's inner transaction, that Safe calling itself.
+    if (call.to === call.sender && call.operation === 0 && safes.has(call.to)) {
       add('safe-self-call', call.path, `${at} calls the Safe itself${signature ? ` (${signature})` : ''}.`)
     }
     if (call.operation === 0 && call.value > 0n && !known(call.to)) {

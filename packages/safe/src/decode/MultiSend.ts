@@ -83,6 +83,28 @@ export function decodePacked(packed: Hex): Transaction[] {
 }
 
 /**
+ * `decodePacked` as a result instead of an exception, for the decoder: a payload MultiSend would not
+ * execute exactly as shown is non-canonical, with what is wrong in `detail`.
+ *
+ * @example
+ * const packed = MultiSend.tryDecodePacked(payload)
+ * if (!packed.ok) console.log(packed.detail)
+ */
+export function tryDecodePacked(
+  packed: Hex,
+): { ok: true; transactions: Transaction[] } | { ok: false; detail: string } {
+  try {
+    return { ok: true, transactions: decodePacked(packed) }
+  } catch (error) {
+    if (!(error instanceof MalformedCalldataError)) throw error
+    return {
+      ok: false,
+      detail: error.details ? `${error.shortMessage} (${error.details})` : error.shortMessage,
+    }
+  }
+}
+
+/**
  * Decodes the calldata of `multiSend(bytes)` into its transactions.
  *
  * @example

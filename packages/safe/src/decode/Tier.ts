@@ -48,6 +48,10 @@ export const byFinding: Readonly<Partial<Record<Findings.Code, Tier>>> = {
   'control-change': 'critical',
   'timelock-delay-change': 'critical',
   'unknown-function-on-asset': 'critical',
+  'non-canonical-encoding': 'critical',
+  'malformed-arguments': 'critical',
+  'nested-safe-unknown': 'critical',
+  'request-too-complex': 'existential',
 }
 
 export type ClassifyParameters = {
