@@ -381,6 +381,234 @@ describe('red team: two rounds', () => {
   })
 })
 
+// Default deny (issue 10): the signer signs only calls whose every effect it decoded strictly and
+// accounted for. Each class below once obtained a Safe signature while the signer thought it Routine.
+describe('red team: default deny', () => {
+  const tokens = F.bundle({ org: F.orgWithTokens() })
+  const tokenPeer = async () => F.peer({ installed: await tokens })
+  const call = (to: Address, data: `0x${string}`, nonce = 0) => F.request(F.tokenCall(to, data, nonce))
+  const tokenAbi = parseAbi([
+    'function push(address usr, uint256 wad)',
+    'function move(address src, address dst, uint256 wad)',
+    'function rely(address usr)',
+    'function transferAndCall(address to, uint256 value, bytes data)',
+    'function configureMinter(address minter, uint256 allowance)',
+    'function setApprovalForAll(address operator, bool approved)',
+    'function exactInputSingle((address tokenIn, address tokenOut, uint24 fee, address recipient, uint256 amountIn, uint256 amountOutMinimum, uint160 sqrtPriceLimitX96) params)',
+    'function setOracle(address oracle)',
+    'function unpause()',
+  ])
+  const data = (functionName: string, args: readonly unknown[] = []) =>
+    encodeFunctionData({ abi: tokenAbi, functionName, args } as never)
+  const swap = (recipient: Address) =>
+    data('exactInputSingle', [
+      {
+        tokenIn: F.USDC,
+        tokenOut: F.DAI,
+        fee: 500,
+        recipient,
+        amountIn: 1000n * F.USDC_UNIT,
+        amountOutMinimum: 990n * F.ETH,
+        sqrtPriceLimitX96: 0n,
+      },
+    ])
+
+  it('42. a Uniswap router call the bundle does not allow (unknown function) is refused, not SIGN', async () => {
+    const p = await F.peer()
+    await expectRefused(p, call(F.UNISWAP_ROUTER, swap(F.TREASURY)), 'airlock.core.unknown-effect')
+  })
+
+  it('43. an unknown selector sent to an allow-listed recipient is refused', async () => {
+    const p = await F.peer()
+    await expectRefused(p, call(F.PAYROLL, '0xdeadbeef0000'), 'airlock.core.unknown-effect')
+  })
+
+  it('44. DAI push to an attacker is an outflow: unknown recipient', async () => {
+    const p = await tokenPeer()
+    await expectRefused(p, call(F.DAI, data('push', [ATTACKER, 1000n * F.ETH])), 'treasury.unknown-recipient')
+  })
+
+  it('45. DAI move from the treasury to an attacker is an outflow: unknown recipient', async () => {
+    const p = await tokenPeer()
+    const req = call(F.DAI, data('move', [F.TREASURY, ATTACKER, 1000n * F.ETH]))
+    await expectRefused(p, req, 'treasury.unknown-recipient')
+  })
+
+  it('46. LINK transferAndCall (ERC-677) to an attacker is an outflow: unknown recipient', async () => {
+    const p = await tokenPeer()
+    const req = call(F.LINK, data('transferAndCall', [ATTACKER, 500n * F.ETH, '0x']))
+    await expectRefused(p, req, 'treasury.unknown-recipient')
+  })
+
+  it('47. a DAI push of 20% of the treasury to payroll counts against the breaker window', async () => {
+    const p = await tokenPeer()
+    const req = call(F.DAI, data('push', [F.PAYROLL, 200_000n * F.ETH]))
+    await expectRefused(p, req, 'treasury.tvl-window')
+  })
+
+  it('48. DAI rely(attacker): a function outside the standard on a listed asset', async () => {
+    const p = await tokenPeer()
+    await expectRefused(p, call(F.DAI, data('rely', [ATTACKER])), 'airlock.core.unknown-function-on-asset')
+  })
+
+  it('49. USDC configureMinter(attacker): a function outside the standard on a listed asset', async () => {
+    const p = await F.peer()
+    const req = call(F.USDC, data('configureMinter', [ATTACKER, 10n ** 30n]))
+    await expectRefused(p, req, 'airlock.core.unknown-function-on-asset')
+  })
+
+  it('50. allowance increases count against velocity like outflows (they are future outflows)', async () => {
+    const p = await F.peer()
+    let nonce = 0
+    // 400k USDC each: Routine, under the large threshold; the epoch cap is 5M.
+    for (; nonce < 12; nonce++) {
+      await expectReleased(
+        p,
+        F.request(F.usdcApprove(F.MARKET_MAKER, 400_000n * F.USDC_UNIT, nonce)),
+        'safe-signature',
+      )
+      p.clock.advance(60)
+    }
+    await expectRefused(
+      p,
+      F.request(F.usdcApprove(F.MARKET_MAKER, 400_000n * F.USDC_UNIT, nonce)),
+      'treasury.velocity',
+    )
+  })
+
+  it('51. the guardian (1-of-N on chain) may not setOracle on a listed pausable contract', async () => {
+    const p = await F.peer()
+    const req = F.request(F.tokenCall(F.LENDING_POOL, data('setOracle', [ATTACKER]), 0), {
+      ctx: F.context(F.GUARDIAN),
+    })
+    const result = await expectRefused(p, req, 'airlock.core.tier-ceiling')
+    expect(result.refusals.map((r) => r.code)).toContain('airlock.core.unknown-effect')
+  })
+
+  it('52. the guardian may not unpause: unpausing is not Emergency', async () => {
+    const p = await F.peer()
+    const req = F.request(F.tokenCall(F.LENDING_POOL, data('unpause'), 0), { ctx: F.context(F.GUARDIAN) })
+    await expectRefused(p, req, 'airlock.core.tier-ceiling')
+  })
+
+  it('53. the guardian may not send ETH (a Routine payment runs with one signature there)', async () => {
+    const p = await F.peer()
+    const req = F.request(F.ethTransfer(F.PAYROLL, F.ETH, 0), { ctx: F.context(F.GUARDIAN) })
+    await expectRefused(p, req, 'airlock.core.tier-ceiling')
+  })
+
+  it('54. a guardian pause batched with an unknown call is refused', async () => {
+    const p = await F.peer()
+    const tx = F.batch(
+      [
+        { to: F.LENDING_POOL, value: 0n, data: F.pauseData },
+        { to: F.BRIDGE, value: 0n, data: '0xdeadbeef' },
+      ],
+      0,
+    )
+    await expectRefused(p, F.request(tx, { ctx: F.context(F.GUARDIAN) }), 'airlock.core.unknown-effect')
+  })
+
+  const OTHER_SAFE = '0x0000000000000000000000000000000000005aFE' as Address
+  it('55. nested execTransaction on a Safe the org config does not list (v=1 signature by the treasury)', async () => {
+    const p = await F.peer()
+    const inner = { to: ATTACKER, value: 50n * F.ETH, data: '0x' as const }
+    const req = call(OTHER_SAFE, F.nestedExecData(F.TREASURY, inner))
+    await expectRefused(p, req, 'airlock.core.nested-safe-unknown')
+  })
+
+  it('56. nested execTransaction on an org Safe: its inner 50 ETH drain is the org outflow it is', async () => {
+    const p = await F.peer()
+    const inner = { to: ATTACKER, value: 50n * F.ETH, data: '0x' as const }
+    const result = await expectRefused(
+      p,
+      call(F.GUARDIAN, F.nestedExecData(F.TREASURY, inner)),
+      'treasury.unknown-recipient',
+    )
+    expect(result.review?.outflows).toEqual(
+      expect.arrayContaining([expect.objectContaining({ asset: 'native', amount: 50n * F.ETH })]),
+    )
+  })
+
+  it('57. value sent along with a nested execTransaction leaves the treasury too', async () => {
+    const p = await F.peer()
+    const inner = { to: F.PAYROLL, value: 0n, data: '0x' as const }
+    const tx = F.SafeTxFrom({
+      to: OTHER_SAFE,
+      value: 10n * F.ETH,
+      data: F.nestedExecData(F.TREASURY, inner),
+      nonce: 0,
+    })
+    const result = await expectRefused(p, F.request(tx), 'treasury.unknown-recipient')
+    expect(result.refusals.map((r) => r.code)).toContain('airlock.core.nested-safe-unknown')
+  })
+
+  it('58. execTransactionFromModule on another Safe (the treasury as its module)', async () => {
+    const p = await F.peer()
+    const req = call(OTHER_SAFE, F.moduleExecData({ to: ATTACKER, value: 50n * F.ETH, data: '0x' }))
+    await expectRefused(p, req, 'airlock.core.nested-safe-unknown')
+  })
+
+  it('59. approveHash on another Safe (pre-approving a transaction there)', async () => {
+    const p = await F.peer()
+    await expectRefused(
+      p,
+      call(OTHER_SAFE, F.approveHashData(`0x${'ab'.repeat(32)}`)),
+      'airlock.core.nested-safe-unknown',
+    )
+  })
+
+  it('60. a nested execution hidden inside a MultiSendCallOnly batch', async () => {
+    const p = await F.peer()
+    const inner = { to: ATTACKER, value: 50n * F.ETH, data: '0x' as const }
+    const tx = F.batch(
+      [
+        { to: F.PAYROLL, value: F.ETH, data: '0x' },
+        { to: OTHER_SAFE, value: 0n, data: F.nestedExecData(F.TREASURY, inner) },
+      ],
+      0,
+    )
+    await expectRefused(p, F.request(tx), 'airlock.core.nested-safe-unknown')
+  })
+})
+
+describe('red team: non-canonical encodings', () => {
+  const NFT = '0x0000000000000000000000000000000000006001' as Address
+  const word = (hex: string) => hex.padStart(64, '0')
+  const addressWord = (a: Address) => word(a.slice(2).toLowerCase())
+  const transfer = 'a9059cbb'
+
+  it.each([
+    [
+      '61. setApprovalForAll(attacker, 2): old ABI decoders read 2 as true',
+      NFT,
+      `0xa22cb465${addressWord(ATTACKER)}${word('2')}`,
+    ],
+    [
+      '62. a USDC transfer whose amount is one byte short (old tokens zero-pad it)',
+      F.USDC,
+      `0x${transfer}${addressWord(F.PAYROLL)}${word('3b9aca00').slice(0, 62)}`,
+    ],
+    [
+      '63. a USDC transfer with trailing bytes after its arguments',
+      F.USDC,
+      `0x${transfer}${addressWord(F.PAYROLL)}${word('3b9aca00')}deadbeef`,
+    ],
+    [
+      '64. a USDC transfer whose address word has dirty high bytes',
+      F.USDC,
+      `0x${transfer}${`ff`.repeat(12)}${F.PAYROLL.slice(2).toLowerCase()}${word('3b9aca00')}`,
+    ],
+  ] as const)('%s', async (_name, to, data) => {
+    const p = await F.peer()
+    await expectRefused(
+      p,
+      F.request(F.tokenCall(to, data as `0x${string}`, 0)),
+      'airlock.core.non-canonical-encoding',
+    )
+  })
+})
+
 describe('red team: timelock execution', () => {
   const upgrade = { to: F.LENDING_POOL, value: 0n, data: F.upgradeData(ATTACKER) }
   const execute = (salt?: `0x${string}`) =>

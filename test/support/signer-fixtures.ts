@@ -263,3 +263,67 @@ export async function twoRounds(
   me.clock.advance((tier === 'critical' ? 48 : 72) * 3600 + 60)
   return me.signer.approve({ ...req, attestations }, { key: me.key })
 }
+
+export const DAI = '0x6B175474E89094C44Da98b954EedeAC495271d0F' as Address
+export const LINK = '0x514910771AF9Ca656af840dff83E8264EcF986CA' as Address
+export const UNISWAP_ROUTER = '0x68b3465833fb72A70ecDF485E0e4C7bD8665Fc45' as Address
+
+/** treasury-default's org plus DAI and LINK as listed ERC-20 assets (1M DAI, 100k LINK held). */
+export function orgWithTokens(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const base = orgJson()
+  const token = (id: string, address: Address, treasury: bigint) => ({
+    id,
+    chainId: 1,
+    address: address.toLowerCase(),
+    decimals: 18,
+    treasury: treasury.toString(),
+    large: (treasury / 100n).toString(),
+  })
+  return orgJson({
+    assets: [
+      ...(base.assets as unknown[]),
+      token('DAI', DAI, 1_000_000n * ETH),
+      token('LINK', LINK, 100_000n * ETH),
+    ],
+    ...overrides,
+  })
+}
+
+const safeExecAbi = parseAbi([
+  'function execTransaction(address to, uint256 value, bytes data, uint8 operation, uint256 safeTxGas, uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, bytes signatures)',
+  'function execTransactionFromModule(address to, uint256 value, bytes data, uint8 operation)',
+  'function approveHash(bytes32 hashToApprove)',
+])
+
+/** The "approved by msg.sender" signature (v = 1) of `owner`: valid when `owner` itself calls execTransaction. */
+export const approvedBySender = (owner: Address): Hex =>
+  `0x${owner.slice(2).toLowerCase().padStart(64, '0')}${'00'.repeat(32)}01`
+
+/** `execTransaction` on another Safe, signed by the calling Safe as its owner (v = 1). */
+export const nestedExecData = (caller: Address, inner: InnerCall) =>
+  encodeFunctionData({
+    abi: safeExecAbi,
+    functionName: 'execTransaction',
+    args: [
+      inner.to,
+      inner.value,
+      inner.data,
+      inner.operation ?? 0,
+      0n,
+      0n,
+      0n,
+      '0x0000000000000000000000000000000000000000',
+      '0x0000000000000000000000000000000000000000',
+      approvedBySender(caller),
+    ],
+  })
+
+export const moduleExecData = (inner: InnerCall) =>
+  encodeFunctionData({
+    abi: safeExecAbi,
+    functionName: 'execTransactionFromModule',
+    args: [inner.to, inner.value, inner.data, inner.operation ?? 0],
+  })
+
+export const approveHashData = (hash: Hex) =>
+  encodeFunctionData({ abi: safeExecAbi, functionName: 'approveHash', args: [hash] })

@@ -396,6 +396,26 @@ export function toRequest(
     OrgConfig.listed(org.pausable, { address, chainId }),
   )
   const maxSeverity = Math.max(0, ...facts.findings.map((f) => severities.indexOf(f.severity)))
+  const effectKinds = new Set(facts.effects.map((e) => e.kind))
+  // Every unknown effect by its reason; a reason-less unknown still counts (default deny).
+  const unknownEffects = new Set(
+    facts.effects.filter((e) => e.kind === 'unknown').map((e) => e.reason ?? 'unknown'),
+  )
+  // Any call to a listed asset that the signer cannot read (an unknown selector included) is a
+  // function outside the asset's known set: it may move the asset in ways no limit sees.
+  if (
+    facts.effects.some(
+      (e) => e.kind === 'unknown' && OrgConfig.findAsset(org, { asset: e.to, chainId }) !== undefined,
+    )
+  )
+    unknownEffects.add('unknown-function-on-asset')
+  // A nested Safe execution (execTransaction, module call, approveHash, signMessage) of a Safe the
+  // org config does not list: its inner transaction is nobody's to allow.
+  const unknownNestedSafe = facts.effects.some(
+    (e) => e.kind === 'nested-execution' && e.reason === 'nested-safe-unknown',
+  )
+  const isGuardian =
+    org.guardian !== undefined && org.guardian.chainId === chainId && org.guardian.address === lower(tx.safe)
 
   // Outflows of this transaction, by asset id.
   const outflows = new Map<string, bigint>()
@@ -526,10 +546,8 @@ export function toRequest(
           threshold: safe?.threshold ?? 0,
           ownerCount: safe?.owners.length ?? 0,
           known: safe !== undefined,
-          isGuardian:
-            org.guardian !== undefined &&
-            org.guardian.chainId === chainId &&
-            org.guardian.address === lower(tx.safe),
+          isGuardian,
+          tiers: set(safe ? OrgConfig.ceiling(org, safe) : []),
         },
         parents: [],
       },
@@ -554,6 +572,9 @@ export function toRequest(
           allTargetsPausable,
           findings: set(new Set(facts.findings.map((f) => f.code))),
           maxSeverity,
+          effects: set(effectKinds),
+          unknownEffects: set(unknownEffects),
+          unknownNestedSafe,
           usesGasRefund: tx.gasPrice > 0n,
           outflowAssets: set(outflows.keys()),
           unlistedAssets: set(unlisted),

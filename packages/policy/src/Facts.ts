@@ -1,4 +1,4 @@
-import { Findings } from '@airlock/safe'
+import { Effects, Findings } from '@airlock/safe'
 import { type Address, type Hex, zeroAddress } from 'viem'
 import { InvalidFactsError } from './errors.ts'
 import { type Tier, tiers } from './OrgConfig.ts'
@@ -28,6 +28,12 @@ export type Facts = {
   findings: readonly FindingFact[]
   /** Value leaving the Safe, per asset and recipient, in base units (wei). */
   outflows: readonly OutflowFact[]
+  /**
+   * The effect class of every decoded call (`Effects.list` in @airlock/safe), containers included.
+   * The core policies refuse any `unknown` one: a call the bundle allows explicitly (`allowedCalls`)
+   * is an `allowed-call`, never unknown. Empty in hand-written facts (policy tests) unless given.
+   */
+  effects: readonly EffectFact[]
   /** Unix seconds when this signer first saw this safeTxHash (its log); `now` if new. */
   firstSeenAt: number
   /** Addresses whose attestation/signature over this safeTxHash the caller verified. Deduplicated and intersected with the Safe's owners by the engine. */
@@ -68,6 +74,19 @@ export type CallFact = {
   selector: Hex | undefined
   /** Decoded method name (`transfer`, `upgradeTo`), undefined when unknown. */
   method: string | undefined
+}
+
+/** One call's effect class, and why it is unknown when it is. */
+export type EffectFact = {
+  kind: Effects.Kind
+  /**
+   * For `unknown`: `undecoded`, `no-known-effect`, `delegatecall`, `unknown-function-on-asset`,
+   * `non-canonical-encoding`, `malformed` …; for `nested-execution` of a Safe outside the org config:
+   * `nested-safe-unknown`.
+   */
+  reason: string | undefined
+  to: Address
+  selector: Hex | undefined
 }
 
 export type Severity = Findings.Severity
@@ -167,6 +186,20 @@ export function fromJson(json: unknown): Facts {
         asset: asset(get(f, 'asset'), `outflows[${i}].asset`),
         amount: read.uint(get(f, 'amount'), `outflows[${i}].amount`),
         to: read.address(get(f, 'to'), `outflows[${i}].to`),
+      }
+    }),
+    effects: list('effects').map((item, i) => {
+      const e = read.object(item, `effects[${i}]`)
+      const kind = get(e, 'kind')
+      if (!(Effects.kinds as readonly unknown[]).includes(kind))
+        read.fail(`effects[${i}].kind`, `is not one of ${Effects.kinds.join(', ')}`)
+      const reason = get(e, 'reason')
+      const selector = get(e, 'selector')
+      return {
+        kind: kind as Effects.Kind,
+        reason: reason === undefined ? undefined : read.string(reason, `effects[${i}].reason`),
+        to: read.address(get(e, 'to'), `effects[${i}].to`),
+        selector: selector === undefined ? undefined : read.hex(selector, `effects[${i}].selector`),
       }
     }),
     firstSeenAt: read.integer(get(o, 'firstSeenAt') ?? now, 'firstSeenAt'),

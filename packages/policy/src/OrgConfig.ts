@@ -18,6 +18,8 @@ export type SafeConfig = {
   version: string
   owners: readonly Address[]
   threshold: number
+  /** The tiers this Safe may sign (its ceiling); undefined = the default (see `ceiling`). */
+  tiers: readonly Tier[] | undefined
 }
 
 /** Epoch cap: at most `cap` base units leave in each fixed window `[origin + k·seconds, …)`. */
@@ -211,6 +213,20 @@ export function findAsset(org: OrgConfig, { asset, chainId }: { asset: string; c
 }
 
 /**
+ * The tiers a Safe may sign: its `tiers` in the org config, else Emergency only for the guardian
+ * (it is 1-of-N on chain, so anything else it signs runs with one signature) and every tier for the
+ * other Safes. The decoder applies the same rule to the Safes it meets (`DecoderOrg.ceiling`).
+ *
+ * @example
+ * OrgConfig.ceiling(org, guardianSafe) // ['emergency']
+ */
+export function ceiling(org: OrgConfig, safe: SafeConfig): readonly Tier[] {
+  if (safe.tiers) return safe.tiers
+  const isGuardian = org.guardian?.address === safe.address && org.guardian.chainId === safe.chainId
+  return isGuardian ? ['emergency'] : tiers
+}
+
+/**
  * Distinct owners that must approve a transaction of this tier on this Safe.
  *
  * @example
@@ -232,6 +248,17 @@ function parseSafe(json: unknown, path: string): SafeConfig {
   const version = read.string(get(o, 'version'), `${path}.version`)
   if (!/^\d+\.\d+\.\d+(\+L2)?$/.test(version))
     read.fail(`${path}.version`, 'is not a Safe version like 1.4.1')
+  const tiersJson = get(o, 'tiers')
+  let safeTiers: Tier[] | undefined
+  if (tiersJson !== undefined) {
+    safeTiers = read.array(tiersJson, `${path}.tiers`).map((item, i) => {
+      if (!(tiers as readonly unknown[]).includes(item))
+        read.fail(`${path}.tiers[${i}]`, `is not one of ${tiers.join(', ')}`)
+      return item as Tier
+    })
+    if (safeTiers.length === 0)
+      read.fail(`${path}.tiers`, 'is empty', 'List the tiers this Safe may sign, or leave it out.')
+  }
   return {
     name: label(get(o, 'name') ?? '', `${path}.name`),
     address: read.address(get(o, 'address'), `${path}.address`),
@@ -239,6 +266,7 @@ function parseSafe(json: unknown, path: string): SafeConfig {
     version,
     owners,
     threshold: read.integer(get(o, 'threshold'), `${path}.threshold`, 1, owners.length),
+    tiers: safeTiers,
   }
 }
 
@@ -387,9 +415,8 @@ export function toDecoder(org: OrgConfig, chainId: number): DecoderOrg.OrgConfig
   const entries = (list: readonly Contract[]) =>
     onChain(list).map((item) => ({ address: item.address, label: item.name }))
   const assets = org.assets.filter((asset) => asset.chainId === chainId)
-  const safes = org.safes
-    .filter((safe) => safe.chainId === chainId)
-    .map((safe) => ({ address: safe.address, label: safe.name || 'org Safe' }))
+  const orgSafes = org.safes.filter((safe) => safe.chainId === chainId)
+  const safes = orgSafes.map((safe) => ({ address: safe.address, label: safe.name || 'org Safe' }))
   const recipients = [...entries(org.recipients), ...safes]
   return DecoderOrg.parse({
     guardian: org.guardian?.chainId === chainId ? org.guardian.address : undefined,
@@ -404,9 +431,22 @@ export function toDecoder(org: OrgConfig, chainId: number): DecoderOrg.OrgConfig
       ...assets.flatMap((asset) =>
         asset.address === 'native'
           ? []
-          : [{ address: asset.address, label: asset.id, standard: 'erc20' as const }],
+          : [
+              {
+                address: asset.address,
+                label: asset.id,
+                standard: 'erc20' as const,
+                decimals: asset.decimals,
+              },
+            ],
       ),
       ...safes,
     ],
+    // Each Safe's ceiling, so a nested execution of another org Safe is classified against its own.
+    safes: orgSafes.map((safe) => ({
+      address: safe.address,
+      label: safe.name || 'org Safe',
+      tiers: [...ceiling(org, safe)],
+    })),
   })
 }

@@ -34,6 +34,9 @@ namespace Airlock {
     known: Bool,
     // The org's guardian Safe (single-signature pauses).
     isGuardian: Bool,
+    // The tiers this Safe may sign (its ceiling): org config safes[].tiers; the guardian defaults
+    // to ["emergency"], every other Safe to all four.
+    tiers: Set<String>,
   };
 
   // The transaction; its tags are the outflow of this transaction per asset.
@@ -63,6 +66,14 @@ namespace Airlock {
     // Decoder finding codes and the highest severity: info 0, low 1, medium 2, high 3, critical 4.
     findings: Set<String>,
     maxSeverity: Long,
+    // Effect classes of the decoded calls: "outflow", "allowance", "authority", "pause", "unpause",
+    // "nested-execution", "batch", "timelock", "allowed-call", "unknown".
+    effects: Set<String>,
+    // Why calls are unknown: "undecoded", "no-known-effect", "delegatecall",
+    // "unknown-function-on-asset", "non-canonical-encoding", "malformed" … Empty when every call is understood.
+    unknownEffects: Set<String>,
+    // Some call executes, approves or signs for a Safe the org config does not list.
+    unknownNestedSafe: Bool,
     // gasPrice > 0 or a refundReceiver: the Safe would pay someone for gas.
     usesGasRefund: Bool,
     // Asset ids with a non-zero outflow, and outflowing tokens the org config does not list.

@@ -57,7 +57,13 @@ describe('OrgConfig.toDecoder', () => {
     expect(decoder.knownContracts.get('0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48')).toEqual({
       label: 'USDC',
       standard: 'erc20',
+      decimals: 6,
     })
+    // Each org Safe with its ceiling: the guardian signs Emergency only unless the org config says otherwise.
+    expect([...(decoder.safes.get('0x000000000000000000000000000000000000bEEF')?.tiers ?? [])]).toEqual([
+      'emergency',
+    ])
+    expect(decoder.safes.get('0x00000000000000000000000000000000000A11cE')?.tiers.size).toBe(4)
   })
 
   it('leaves out what belongs to other chains', () => {

@@ -838,7 +838,7 @@ export class Signer {
       nonce: result.tx.nonce,
       tier: result.tier ?? 'unknown',
       outflows: result.outflows,
-      // Only a released Safe signature vouches for a schedule (see review.ts, timelock).
+      // Only a released Safe signature vouches for a schedule (see review's timelock rule).
       timelockSchedules:
         kind === 'safe-signature'
           ? result.timelock.operations.filter((o) => o.op === 'schedule').map((o) => o.key)

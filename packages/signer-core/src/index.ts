@@ -32,7 +32,7 @@ export type {
   SignerState,
   Stage,
 } from './review.ts'
-export { leafCalls, outflowsOf, refusedReview, review, text as reviewText } from './review.ts'
+export { leafCalls, refusedReview, review, text as reviewText } from './review.ts'
 export type { ApproveResult, CreateParameters, KeySource, KeystoneRequestResult } from './Signer.ts'
 export { Signer } from './Signer.ts'
 export { Attestation, DecisionLog, Installed, Keystone, KeystoneSession, Refusal, Timelock }

@@ -13,6 +13,7 @@ import {
   analyze,
   Calls,
   Describe,
+  Effects,
   type Findings,
   LedgerDisplay,
   type LedgerHashes,
@@ -25,7 +26,7 @@ import {
   Signature,
 } from '@airlock/safe'
 import type { SignRequest } from '@airlock/transport'
-import { type Address, type Hex, isAddressEqual, maxUint256 } from 'viem'
+import { type Address, type Hex, isAddressEqual } from 'viem'
 import * as Attestation from './Attestation.ts'
 import type { LogState, Released } from './DecisionLog.ts'
 import * as Installed from './Installed.ts'
@@ -522,7 +523,9 @@ async function reviewUnguarded(
   ]
 
   // The policy, with facts computed here.
-  const outflows = analysis ? outflowsOf(analysis) : []
+  // One definition of outflows: the decoder's flows (transfers and allowance increases of every org
+  // Safe, nested Safe executions included; revocations move nothing).
+  const outflows: OutflowFact[] = analysis ? Effects.outflowFacts(analysis) : []
   let facts: Facts.Facts | undefined
   let policy: Evaluation | undefined
   if (installed && analysis && tier && chainId !== undefined) {
@@ -544,6 +547,19 @@ async function reviewUnguarded(
       calls: leafCalls(analysis, { exclude: checkedBefore }),
       findings: leftFindings.map(({ code, severity }) => ({ code, severity })),
       outflows,
+      effects: Effects.list(analysis.calls)
+        .filter((e) => !checkedBefore(e.path))
+        .map(({ effect, to, selector }) => ({
+          kind: effect.kind,
+          reason:
+            effect.kind === 'unknown'
+              ? effect.reason
+              : effect.kind === 'nested-execution' && !effect.inOrg
+                ? 'nested-safe-unknown'
+                : undefined,
+          to: to.toLowerCase() as Address,
+          selector,
+        })),
       firstSeenAt,
       attestations: counted.map((a) => a.toLowerCase() as Address),
       history: log.history,
@@ -665,36 +681,6 @@ export function leafCalls(
     selector: call.selector,
     method: call.kind === 'function' ? call.function.name : undefined,
   }))
-}
-
-/**
- * What leaves the Safe, per asset and recipient: native value sent by the Safe, tokens it transfers,
- * and allowances it grants (an unlimited one as 2^256-1, which no limit can accept).
- *
- * @example
- * outflowsOf(analysis) // [{ asset: 'native', amount: 10n ** 18n, to: '0x…' }]
- */
-export function outflowsOf(analysis: AnalyzeReturnType): OutflowFact[] {
-  const safe = analysis.context.safe
-  const out: OutflowFact[] = []
-  const lower = (a: Address) => a.toLowerCase() as Address
-  for (const call of Calls.walk(analysis.calls)) {
-    if (call.operation === 0 && call.sender === safe && call.value > 0n) {
-      out.push({ asset: 'native', amount: call.value, to: lower(call.to) })
-    }
-    const action = call.action
-    if (action.type === 'token-transfer' && action.from === safe) {
-      out.push({ asset: lower(action.token), amount: action.amount, to: lower(action.to) })
-    }
-    if (action.type === 'token-approval' && action.mode !== 'decrease' && action.owner === safe) {
-      out.push({
-        asset: lower(action.token),
-        amount: action.unlimited ? maxUint256 : action.amount,
-        to: lower(action.spender),
-      })
-    }
-  }
-  return out
 }
 
 function signerFinding(code: string, severity: Severity, reason: string): ReviewFinding {
