@@ -52,10 +52,16 @@ describe('Ur.encode', () => {
       schedule: 'standard',
     })
     expect(standard.nextPart()).toBe(standard.partAt(42))
-    const airlock = Ur.encode({ type: 'bytes', payload, maxFragmentLength: 100, firstSeqNum: 41 })
+    const airlock = Ur.encode({
+      type: 'bytes',
+      payload,
+      maxFragmentLength: 100,
+      firstSeqNum: 41,
+      schedule: 'airlock',
+    })
     const seqNums = Array.from({ length: 10 }, () => seqNumOf(airlock.nextPart()))
     expect(Math.min(...seqNums)).toBeGreaterThan(41)
-    const partial = Ur.encode({ type: 'bytes', payload, maxFragmentLength: 100, firstSeqNum: 7 })
+    const partial = Ur.encode({ type: 'airlock-signature', payload, maxFragmentLength: 100, firstSeqNum: 7 })
     expect([partial.nextPart(), partial.nextPart(), partial.nextPart()].map(seqNumOf)).toEqual([8, 9, 10])
   })
 
@@ -89,7 +95,12 @@ describe('the airlock part schedule', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 70 }), fc.integer({ min: 0, max: 1000 }), (n, seed) => {
         const bytes = randomPayload(n * 20 - (seed % 20), seed)
-        const encoder = Ur.encode({ type: 'bytes', payload: bytes, maxFragmentLength: 20 })
+        const encoder = Ur.encode({
+          type: 'bytes',
+          payload: bytes,
+          maxFragmentLength: 20,
+          schedule: 'airlock',
+        })
         expect(encoder.fragmentCount).toBe(n)
         const ur = new UR(Buffer.from(bytes), 'bytes')
         const seqNums = encoder.firstParts(2 * n + 10).map((part) => {
@@ -107,7 +118,7 @@ describe('the airlock part schedule', () => {
   it('skips single fragments and sparse mixes for small messages', () => {
     for (const n of [3, 5, 11, 25, 40]) {
       const bytes = randomPayload(n * 20, n)
-      const encoder = Ur.encode({ type: 'bytes', payload: bytes, maxFragmentLength: 20 })
+      const encoder = Ur.encode({ type: 'bytes', payload: bytes, maxFragmentLength: 20, schedule: 'airlock' })
       const solver = FountainSolver.create({
         seqLength: n,
         messageLength: bytes.length,
@@ -131,7 +142,12 @@ describe('the airlock part schedule', () => {
         fc.integer({ min: 1, max: 0x7fffffff }),
         (n, seed, loss, lossSeed) => {
           const bytes = randomPayload(n * 30, seed)
-          const encoder = Ur.encode({ type: 'bytes', payload: bytes, maxFragmentLength: 30 })
+          const encoder = Ur.encode({
+            type: 'bytes',
+            payload: bytes,
+            maxFragmentLength: 30,
+            schedule: 'airlock',
+          })
           const decoder = new UrDecoder({ expectedTypes: ['bytes'] })
           const random = mulberry32(lossSeed)
           for (let shown = 0; shown < 10 * n + 40 && !decoder.isComplete; shown++) {
@@ -148,13 +164,31 @@ describe('the airlock part schedule', () => {
   it('still completes when every pure part was missed, for any fragment count', () => {
     for (let n = 2; n <= 12; n++) {
       const bytes = randomPayload(n * 30, n)
-      const encoder = Ur.encode({ type: 'bytes', payload: bytes, maxFragmentLength: 30 })
+      const encoder = Ur.encode({ type: 'bytes', payload: bytes, maxFragmentLength: 30, schedule: 'airlock' })
       expect(encoder.fragmentCount).toBe(n)
       const decoder = new UrDecoder({ expectedTypes: ['bytes'] })
       for (let lost = 0; lost < n; lost++) encoder.nextPart() // the pure parts 1..n, all missed
       for (let part = 0; part < 20 * n && !decoder.isComplete; part++) decoder.receive(encoder.nextPart())
       expect(decoder.result()).toEqual({ type: 'bytes', payload: bytes })
     }
+  })
+
+  it('is the default only for Airlock’s own types, read by Airlock at the other end', () => {
+    expect(Ur.scheduleFor('airlock-sign-request')).toBe('airlock')
+    expect(Ur.scheduleFor('airlock-signature')).toBe('airlock')
+    for (const type of ['eth-sign-request', 'bytes', 'crypto-psbt'])
+      expect(Ur.scheduleFor(type)).toBe('standard')
+    const keystone = Ur.encode({ type: 'eth-sign-request', payload, maxFragmentLength: 50 })
+    const standard = Ur.encode({
+      type: 'eth-sign-request',
+      payload,
+      maxFragmentLength: 50,
+      schedule: 'standard',
+    })
+    const n = keystone.fragmentCount
+    expect(Array.from({ length: 3 * n }, () => keystone.nextPart())).toEqual(
+      Array.from({ length: 3 * n }, () => standard.nextPart()),
+    )
   })
 
   it('keeps the standard sequence on request', () => {

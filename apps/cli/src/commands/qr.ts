@@ -24,6 +24,20 @@ export const densityOptions: Record<string, OptionSpec> = {
   type: { type: 'string', help: 'UR type (default bytes: the file is wrapped as a CBOR byte string)' },
   fragment: { type: 'string', help: 'fragment size in bytes (default: auto-tuned for a ~2 s scan)' },
   fps: { type: 'string', help: 'frames per second (default: auto-tuned)' },
+  'density-step': densityStepOption(),
+}
+
+/**
+ * The --density-step option: the user's step from the default density (sparser below 0, denser above).
+ *
+ * @example
+ * options: { 'density-step': densityStepOption() }
+ */
+export function densityStepOption(): OptionSpec {
+  return {
+    type: 'string',
+    help: 'step the QR density from the default: -3..3, e.g. --density-step=-1 sparser (a weak camera), 1 denser (faster)',
+  }
 }
 
 /** The UR message for a payload: `bytes` wraps it as a CBOR byte string, other types carry CBOR as-is. */
@@ -61,12 +75,29 @@ async function readInput(path: string, io: Io): Promise<Uint8Array> {
 export function plan(values: Record<string, unknown>, message: Uint8Array, type: string) {
   const fragmentBytes = positiveInt(values.fragment, 'fragment')
   const fps = positiveInt(values.fps, 'fps')
+  const step = densityStep(values['density-step'])
+  // A Keystone reads what it shows itself (200 B @ 5 fps), whatever suits Airlock's own scanner.
+  if (type === EthSignRequest.urType && fragmentBytes === undefined && fps === undefined) {
+    return QrDensity.keystone({ messageBytes: message.length, type, step })
+  }
   return QrDensity.tune({
     messageBytes: message.length,
     type,
+    step,
     ...(fragmentBytes === undefined ? {} : { fragmentBytes }),
     ...(fps === undefined ? {} : { fps }),
   })
+}
+
+function densityStep(value: unknown): number {
+  if (value === undefined) return 0
+  const n = Number(value)
+  if (!Number.isInteger(n) || Math.abs(n) > 3) {
+    throw new UsageError(`--density-step must be a whole number from -3 to 3, got "${value}".`, {
+      hint: 'Example: --density-step=-1 for a sparser code that a weak camera reads more easily.',
+    })
+  }
+  return n
 }
 
 export const qrEncode: Command = {
@@ -338,7 +369,7 @@ export const qrDecode: Command = {
 export const qrShow: Command = {
   path: ['qr', 'show'],
   summary: 'Show a file as an animated UR QR code in the terminal.',
-  usage: 'qr show <file|-> [--type bytes] [--fragment N] [--fps N] [--loops N] [--light]',
+  usage: 'qr show <file|-> [--type bytes] [--fragment N] [--fps N] [--density-step N] [--loops N] [--light]',
   allowPositionals: true,
   options: {
     ...densityOptions,

@@ -37,7 +37,7 @@ import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { type Io, readJsonFile, toJson } from '../io.ts'
 import { readUrInput } from '../urInput.ts'
-import { plan, writeFrames } from './qr.ts'
+import { densityStepOption, plan, writeFrames } from './qr.ts'
 
 const DEFAULT_PATH = "m/44'/60'/0'/0/0"
 
@@ -65,7 +65,7 @@ export const signInit: Command = {
   path: ['sign', 'init'],
   summary: 'Install a signed policy bundle into a signer state directory (and optionally a dev key).',
   usage:
-    'sign init --bundle FILE [--state DIR] [--new-audit-key] [--dev-key HEX] [--keystone-address ADDR --keystone-fingerprint HEX [--path P]]',
+    'sign init --bundle FILE [--state DIR] [--new-audit-key] [--dev-key-file FILE|-] [--keystone-address ADDR --keystone-fingerprint HEX [--path P]]',
   options: {
     state: common.state,
     'keystone-address': common['keystone-address'],
@@ -75,9 +75,9 @@ export const signInit: Command = {
       type: 'string',
       help: 'the signed policy bundle: its JSON file, or its QR code (a file of UR parts or a directory of PNG frames)',
     },
-    'dev-key': {
+    'dev-key-file': {
       type: 'string',
-      help: 'a software owner key (tests and the demo; the bundle must allow it)',
+      help: 'a file holding a software owner key as hex, or - for standard input (tests and the demo; the bundle must allow it). Never on the command line, where other users and the shell history see it',
     },
     'new-audit-key': {
       type: 'boolean',
@@ -91,7 +91,11 @@ export const signInit: Command = {
     const bundle = await readBundle(values.bundle, io)
     // A key, not just 32 bytes of hex: non-zero and below the curve order.
     const devKey =
-      values['dev-key'] === undefined ? undefined : PrivateKey.parse(values['dev-key'], { what: '--dev-key' })
+      values['dev-key-file'] === undefined
+        ? undefined
+        : PrivateKey.parse(await readSecret(values['dev-key-file'], io), {
+            what: 'the key in --dev-key-file',
+          })
     const keystone = keystoneFlags(values)
     // The same bundle restores a lost bundle file; --new-audit-key replaces a lost key (both logged).
     const recover = { restoreBundle: bundle, newAuditKey: values['new-audit-key'] === true }
@@ -179,8 +183,8 @@ export const signApprove: Command = {
   path: ['sign', 'approve'],
   summary: 'Decide a signing request and print the signature response UR, or the refusal with its reasons.',
   usage:
-    'sign approve <request file: UR text or CBOR> [--device dev|ledger|keystone] [--state DIR] [--path P] [--ack-replacement] [--json]\n' +
-    '       sign approve <request> --device keystone --out DIR [--keystone-address A --keystone-fingerprint F]\n' +
+    'sign approve <request file: UR text or CBOR> [--device dev|ledger|keystone] [--state DIR] [--path P] [--ack-replacement] [--out DIR] [--json]\n' +
+    '       sign approve <request> --device keystone --out DIR [--density-step N] [--keystone-address A --keystone-fingerprint F]\n' +
     '       sign approve <request> --device keystone --keystone-signature <parts file|images...>',
   allowPositionals: true,
   options: {
@@ -192,8 +196,9 @@ export const signApprove: Command = {
     json: { type: 'boolean', help: 'print the outcome as JSON' },
     out: {
       type: 'string',
-      help: 'keystone, first step: directory for the eth-sign-request QR frames and parts.txt',
+      help: 'directory for QR frames (PNG, preview.html, parts.txt): the signature response, or with keystone (first step) the eth-sign-request',
     },
+    'density-step': densityStepOption(),
     'keystone-signature': {
       type: 'string',
       multiple: true,
@@ -210,8 +215,8 @@ export const signApprove: Command = {
       throw new UsageError('Give exactly one request file.', { hint: `Usage: airlock ${signApprove.usage}` })
     }
     const request = await readRequest(requestFile === undefined ? [] : [requestFile], io)
-    if (!keystone && (answers.length > 0 || values.out !== undefined)) {
-      throw new UsageError('--out and --keystone-signature are for --device keystone.', {
+    if (!keystone && answers.length > 0) {
+      throw new UsageError('--keystone-signature is for --device keystone.', {
         hint: `Usage: airlock ${signApprove.usage}`,
       })
     }
@@ -272,7 +277,19 @@ export const signApprove: Command = {
       }
       const key = await openKey(values, state, io)
       try {
-        return report(await state.signer.approve(request, { key, acknowledgeReplacement }), values, io)
+        const result = await state.signer.approve(request, { key, acknowledgeReplacement })
+        // The response as QR frames for the coordinator's camera (`airlock sig add DIR` reads them).
+        if (result.status === 'released' && typeof values.out === 'string') {
+          const ur = SignatureResponse.toUr(result.response)
+          const density = plan(values, ur.payload, ur.type)
+          const encoder = Ur.encode({ ...ur, maxFragmentLength: density.maxFragmentLength })
+          const parts = encoder.firstParts(encoder.isSinglePart ? 1 : 2 * encoder.fragmentCount)
+          await writeFrames({ out: values.out, parts, density, io })
+          io.stderr(
+            `Response frames in ${values.out} (open preview.html to show them; airlock sig add reads the directory).\n`,
+          )
+        }
+        return report(result, values, io)
       } finally {
         await closeKey(key)
       }
@@ -404,6 +421,29 @@ function keystoneGiven(values: Record<string, unknown>): {
   return { account: keystoneFlags(values), path: typeof values.path === 'string' ? values.path : undefined }
 }
 
+// A secret from a file (its first line) or from standard input (`-`), never from argv.
+async function readSecret(source: unknown, io: Io): Promise<string> {
+  if (typeof source !== 'string' || source === '') {
+    throw new UsageError('--dev-key-file needs a file name, or - for standard input.', {
+      hint: 'Example: airlock sign init --bundle bundle.json --dev-key-file owner.key',
+    })
+  }
+  let text: string
+  try {
+    text =
+      source === '-'
+        ? new TextDecoder().decode(await io.readStdin())
+        : readFileSync(resolve(io.cwd, source), 'utf8')
+  } catch (cause) {
+    throw new InputFileError(`Cannot read the key file ${source}.`, {
+      hint: 'Check the path and the file permissions.',
+      details: (cause as Error).message,
+      cause,
+    })
+  }
+  return text.trim()
+}
+
 // The Keystone's eth-signature: UR parts (one per line) in a text file, or PNG frames.
 async function readEthSignature(inputs: string[], io: Io): Promise<UrResult> {
   return readUrInput({ inputs, io, expectedTypes: [EthSignature.urType], what: 'Keystone signature' })
@@ -487,7 +527,7 @@ async function devKey(state: StateDir): Promise<Hex> {
   const privateKey = await state.devKey()
   if (!privateKey) {
     throw new UsageError('This state directory has no dev key.', {
-      hint: "Add one with 'airlock sign init --dev-key HEX', or use --device ledger.",
+      hint: "Add one with 'airlock sign init --bundle FILE --dev-key-file KEYFILE', or use --device ledger.",
     })
   }
   return privateKey

@@ -108,11 +108,41 @@ describe('tune', () => {
       { messageBytes: 100_000, fragmentBytes: 5_000 },
       { messageBytes: 100, maxVersion: 41 },
       { messageBytes: 100, minVersion: 30, maxVersion: 20 },
+      { messageBytes: 100, step: 4 },
+      { messageBytes: 100, step: 0.5 },
     ]
     for (const parameters of bad) {
       expect(() => QrDensity.tune(parameters)).toThrow(
         expect.objectContaining({ name: 'Transport.InvalidDensityError' }),
       )
     }
+  })
+})
+
+describe('density steps', () => {
+  test('a Keystone request uses Keystone’s own density, and the user steps it either way', () => {
+    const messageBytes = 3000
+    const plans = [-3, -1, 0, 1, 3].map((step) => QrDensity.keystone({ messageBytes, step }))
+    expect(plans.map((p) => [p.maxFragmentLength, p.fps])).toEqual([
+      [60, 4],
+      [150, 5],
+      [200, 5],
+      [300, 6],
+      [550, 8],
+    ])
+    expect(plans.map((p) => p.fragmentCount)).toEqual([50, 20, 15, 10, 6])
+    expect(() => QrDensity.keystone({ messageBytes, step: -4 })).toThrow(
+      expect.objectContaining({ name: 'Transport.InvalidDensityError' }),
+    )
+  })
+
+  test('a step moves the auto-tuned code a few versions denser or sparser', () => {
+    const base = QrDensity.tune({ messageBytes: 8000 })
+    const denser = QrDensity.tune({ messageBytes: 8000, step: 1 })
+    const sparser = QrDensity.tune({ messageBytes: 8000, step: -1 })
+    expect(denser.version).toBeGreaterThan(base.version)
+    expect(sparser.version).toBeLessThan(base.version)
+    expect(denser.fragmentCount).toBeLessThan(base.fragmentCount)
+    expect(sparser.fragmentCount).toBeGreaterThan(base.fragmentCount)
   })
 })

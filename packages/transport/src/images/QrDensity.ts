@@ -151,6 +151,11 @@ export type TuneParameters = {
   ecLevel?: EcLevel | undefined
   /** Camera frame rate the receiver runs at (default 30). */
   cameraFps?: number | undefined
+  /**
+   * The user's density control: 0 is the auto-tuned code, each step up is about 4 QR versions denser
+   * (faster, needs a sharper camera), each step down 4 sparser (from further away), within -3..3.
+   */
+  step?: number | undefined
 }
 
 export type DensityPlan = {
@@ -193,6 +198,7 @@ export function tune({
   fps: fpsOverride,
   ecLevel: ecOverride,
   cameraFps = 30,
+  step = 0,
 }: TuneParameters): DensityPlan {
   const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0
   if (!Number.isSafeInteger(messageBytes) || messageBytes < 1) {
@@ -227,6 +233,7 @@ export function tune({
       details: `fragmentBytes ${fragmentOverride}`,
     })
   }
+  assertStep(step)
   const fps = fpsOverride ?? Math.min(10, cameraFps / 3)
   const loss = expectedLoss
 
@@ -298,6 +305,26 @@ export function tune({
   if (single && single.version <= maxVersion)
     return plan(Math.max(10, messageBytes), single.version, single.level)
 
+  if (step !== 0) {
+    // The user's step from the auto-tuned code: same level, a version 4 per step away.
+    const auto = tune({
+      messageBytes,
+      type,
+      targetSeconds,
+      maxVersion,
+      minVersion,
+      expectedLoss,
+      fps,
+      cameraFps,
+      ...(ecOverride ? { ecLevel: ecOverride } : {}),
+    })
+    if (auto.isSinglePart) return auto
+    const version = Math.min(40, Math.max(MIN_STEPPED_VERSION, auto.version + VERSIONS_PER_STEP * step))
+    const fragment = fragmentFor(version, auto.ecLevel)
+    if (fragment >= 10) return plan(fragment, version, auto.ecLevel)
+    return auto
+  }
+
   let fallback: DensityPlan | undefined
   for (const level of levels) {
     for (let version = minVersion; version <= maxVersion; version++) {
@@ -316,4 +343,65 @@ export function tune({
     })
   }
   return fallback
+}
+
+/** QR versions one density step moves. */
+const VERSIONS_PER_STEP = 4
+/** Sparsest version a step down reaches: below it a frame carries too little to be worth showing. */
+const MIN_STEPPED_VERSION = 4
+/** Steps the user may take either way. */
+const MAX_STEP = 3
+
+function assertStep(step: number): void {
+  if (!Number.isInteger(step) || Math.abs(step) > MAX_STEP) {
+    throw new InvalidDensityError(
+      `The density step must be a whole number from -${MAX_STEP} to ${MAX_STEP}.`,
+      {
+        hint: 'Use 0 for the default, negative for sparser (easier to scan), positive for denser (faster).',
+        details: `step ${step}`,
+      },
+    )
+  }
+}
+
+/**
+ * What Keystone devices read, sparsest first: index 3 is Keystone's own request density (200-byte
+ * fragments at 5 fps), the others are the user's steps down (a weak camera, a dim screen) and up.
+ */
+const KEYSTONE_LADDER = [
+  { fragmentBytes: 60, fps: 4 },
+  { fragmentBytes: 100, fps: 5 },
+  { fragmentBytes: 150, fps: 5 },
+  { fragmentBytes: 200, fps: 5 },
+  { fragmentBytes: 300, fps: 6 },
+  { fragmentBytes: 400, fps: 8 },
+  { fragmentBytes: 550, fps: 8 },
+] as const
+
+export type KeystoneParameters = {
+  /** Bytes of the UR message (the `eth-sign-request` CBOR). */
+  messageBytes: number
+  /** UR type (default 'eth-sign-request'). */
+  type?: string | undefined
+  /** The user's density control, -3..3: 0 is what Keystone itself shows (200 B @ 5 fps). */
+  step?: number | undefined
+}
+
+/**
+ * The density for a code a Keystone scans: Keystone's own request density (200-byte fragments at
+ * 5 fps), or a step sparser or denser on the user's request. Pair it with the standard part schedule
+ * (Ur.scheduleFor), which Keystone's peeling decoder needs.
+ *
+ * @example
+ * const plan = QrDensity.keystone({ messageBytes: message.length, step: -1 }) // 150 B @ 5 fps
+ */
+export function keystone({
+  messageBytes,
+  type = 'eth-sign-request',
+  step = 0,
+}: KeystoneParameters): DensityPlan {
+  assertStep(step)
+  const rung = KEYSTONE_LADDER[step + MAX_STEP]!
+  // 40: any version, the frame must carry the fragment Keystone expects whatever the code size.
+  return tune({ messageBytes, type, fragmentBytes: rung.fragmentBytes, fps: rung.fps, maxVersion: 40 })
 }
