@@ -106,7 +106,7 @@ export async function requestVideo({
   request?: SignRequest.SignRequest | undefined
   dir: string
   ur?: UrResult | undefined
-}): Promise<{ path: string; parts: number; fragmentCount: number }> {
+}): Promise<{ path: string; parts: number; fragmentCount: number; messageBytes: number }> {
   const message = ur ?? SignRequest.toUr(request as SignRequest.SignRequest)
   const plan = QrDensity.tune({ messageBytes: message.payload.length, type: message.type })
   const encoder = Ur.encode({ ...message, maxFragmentLength: plan.maxFragmentLength })
@@ -126,7 +126,12 @@ export async function requestVideo({
     ...['-vf', 'scale=-2:440:flags=neighbor,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=white,format=yuv420p'],
     ...['-r', '30', '-f', 'yuv4mpegpipe', path],
   ])
-  return { path, parts: parts.length, fragmentCount: encoder.fragmentCount }
+  return {
+    path,
+    parts: parts.length,
+    fragmentCount: encoder.fragmentCount,
+    messageBytes: message.payload.length,
+  }
 }
 
 /** Debian's Chromium, headless, with the y4m video as its camera. */
