@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { Chain, Config, Predict } from '@airlock/coordinator-core'
 import { cedar } from '@airlock/policy/node'
-import { openStore } from '@airlock/queue'
+import { Changes, openStore } from '@airlock/queue'
 import { createWalletClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { CoordinatorInputError, type HandlerContext } from './handlers.ts'
@@ -48,7 +48,12 @@ export async function openContext({ env }: { env: Environment }): Promise<Handle
   const rpcUrl = need('AIRLOCK_RPC_URL')
   const client = Chain.client({ rpcUrl, chainId: config.chainId })
   await Chain.checkChainId({ client, chainId: config.chainId })
-  const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.AIRLOCK_DATA_DIR })
+  const databaseUrl = env.DATABASE_URL
+  const opened = await openStore({ databaseUrl, dataDir: env.AIRLOCK_DATA_DIR })
+  // Team mode: announce this operator's changes, and let main listen for everyone's.
+  const store = databaseUrl
+    ? Changes.announcing(opened, await Changes.announcer({ connectionString: databaseUrl }))
+    : opened
   const keyFile = env.AIRLOCK_EXECUTOR_KEY_FILE
   const executor = keyFile
     ? createWalletClient({
@@ -70,5 +75,8 @@ export async function openContext({ env }: { env: Environment }): Promise<Handle
     sentryRules,
     saveSentryRules: rulesFile ? (text) => writeFile(rulesFile, text) : undefined,
     webhook: env.AIRLOCK_WEBHOOK_URL,
+    watch: databaseUrl
+      ? (onChange) => Changes.listen({ connectionString: databaseUrl, onChange: () => onChange() })
+      : undefined,
   }
 }

@@ -40,6 +40,8 @@ app.whenReady().then(async () => {
     ...context,
     notify: (title, body) => new Notification({ title, body }).show(),
   })
+  // A teammate's change bumps the revision the window polls: it refreshes within a second.
+  await context.watch?.(() => api.bump())
   const ses = session.defaultSession
   const rpcOrigins = rpcOriginsOf([context.rpcUrl])
 

@@ -90,6 +90,8 @@ export type HandlerContext = {
   pollingIntervalMs?: number | undefined
   /** Blocks on top of an execution before it counts as confirmed. */
   confirmations?: bigint | undefined
+  /** Team mode: calls `onChange` whenever any operator changes the shared queue (LISTEN/NOTIFY). */
+  watch?: ((onChange: () => void) => Promise<{ close(): Promise<void> }>) | undefined
 }
 
 /**

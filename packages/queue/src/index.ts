@@ -1,3 +1,4 @@
+import * as Changes from './Changes.ts'
 import * as Migrations from './Migrations.ts'
 import * as Rejection from './Rejection.ts'
 import * as StateMachine from './StateMachine.ts'
@@ -20,6 +21,7 @@ export {
   StaleNonceError,
   UnknownActionError,
 } from './errors.ts'
+export type { Announcer, Change, Listener } from './Changes.ts'
 export type { OpenStoreParameters } from './openStore.ts'
 export { openStore } from './openStore.ts'
 export type { OpenPgliteStoreParameters } from './PgliteStore.ts'
@@ -60,4 +62,4 @@ export type {
   VerifyParameters as VerifySignatureParameters,
 } from './Verifier.ts'
 export { ownerVerifier, verify as verifySignature } from './Verifier.ts'
-export { Migrations, Rejection, StateMachine }
+export { Changes, Migrations, Rejection, StateMachine }
