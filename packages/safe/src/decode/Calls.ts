@@ -284,16 +284,11 @@ function build(env: Env, frame: Frame): Unclassified {
   const open = containers[entry.signature]
   let opened: Opened = { ok: true, children: [] }
   if (open) {
-    opened = open(values, frame)
+    opened = open(values, frame, env)
     if (!opened.ok) return unknown(opened.reason, selector, entry.signature, opened.detail)
     // Checked before any child is decoded: a batch cannot make the signer do more than the budget.
     env.calls += opened.children.length
-    if (env.calls > env.budget.maxCalls) {
-      throw new RequestTooComplexError(
-        `The transaction holds more than ${env.budget.maxCalls} calls (at call ${formatPath(frame.path)}).`,
-        { hint: 'Split the batch into smaller transactions.' },
-      )
-    }
+    if (env.calls > env.budget.maxCalls) tooManyCalls(env, frame.path)
   }
   const fn: DecodedFunction = {
     name: entry.item.name,
@@ -328,11 +323,18 @@ function build(env: Env, frame: Frame): Unclassified {
 
 const none: Action.Action = { type: 'none' }
 
+function tooManyCalls(env: Env, path: Path): never {
+  throw new RequestTooComplexError(
+    `The transaction holds more than ${env.budget.maxCalls} calls (at call ${formatPath(path)}).`,
+    { hint: 'Split the batch into smaller transactions.' },
+  )
+}
+
 type Child = Omit<Frame, 'path'>
 type Opened =
   | { ok: true; children: Child[]; nested?: NestedSafeTx | undefined }
   | { ok: false; reason: 'non-canonical-encoding' | 'malformed-arguments'; detail: string }
-type Opener = (args: readonly unknown[], parent: Frame) => Opened
+type Opener = (args: readonly unknown[], parent: Frame, env: Env) => Opened
 
 // A delegatecalled batch runs in the caller's storage, so its calls come from the caller;
 // a called batch sends them from the batch contract itself.
@@ -442,7 +444,10 @@ const upgradeCall =
 
 /** Functions whose arguments carry further calls, opened as children. */
 const containers: Readonly<Record<string, Opener>> = {
-  'multiSend(bytes)': (args, parent) => {
+  'multiSend(bytes)': (args, parent, env) => {
+    // Counted from the length fields alone, before any transaction is decoded.
+    const left = env.budget.maxCalls - env.calls
+    if (MultiSend.countPacked(args[0] as Hex, { limit: left }) > left) tooManyCalls(env, parent.path)
     const packed = MultiSend.tryDecodePacked(args[0] as Hex)
     if (!packed.ok) return { ok: false, reason: 'non-canonical-encoding', detail: packed.detail }
     const sender = batchSender(parent)

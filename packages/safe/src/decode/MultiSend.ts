@@ -83,6 +83,30 @@ export function decodePacked(packed: Hex): Transaction[] {
 }
 
 /**
+ * How many transactions a packed payload holds, reading only the length fields (no addresses, no
+ * copies), stopping once `limit` is passed: lets the decoder refuse an oversized batch before
+ * decoding it. A malformed payload counts as far as it can be read.
+ *
+ * @example
+ * MultiSend.countPacked(payload, { limit: 1000 }) // 2
+ */
+export function countPacked(
+  packed: Hex,
+  { limit = Number.POSITIVE_INFINITY }: { limit?: number } = {},
+): number {
+  const end = packed.length
+  let at = 2
+  let count = 0
+  while (at + HEADER <= end && count <= limit) {
+    const length = BigInt(`0x${packed.slice(at + 106, at + 170)}`)
+    count++
+    if (length > BigInt(end)) break
+    at += HEADER + Number(length) * 2
+  }
+  return count
+}
+
+/**
  * `decodePacked` as a result instead of an exception, for the decoder: a payload MultiSend would not
  * execute exactly as shown is non-canonical, with what is wrong in `detail`.
  *
