@@ -122,7 +122,10 @@ async function readBundle(input: string, io: Io): Promise<unknown> {
   const path = resolve(io.cwd, input)
   let isJson = false
   try {
-    isJson = statSync(path).isFile() && readFileSync(path, 'utf8').trimStart().startsWith('{')
+    // Any JSON value (a list, null, a 10,000-deep nest) goes to the JSON reader, which names what is wrong.
+    isJson =
+      statSync(path).isFile() &&
+      /^(?:[[{"]|null|true|false|-?\d)/.test(readFileSync(path, 'utf8').trimStart())
   } catch {
     // Not a readable file: readUrInput reports it (or decodes a directory of frames).
   }
