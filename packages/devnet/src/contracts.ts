@@ -109,6 +109,49 @@ contract TestVault {
         owner = newOwner;
     }
 }
+
+// A Safe transaction guard the guardian Safe can pause: while paused, the guarded Safe executes
+// nothing but its own unpause (which its signers treat as Critical). The sentry's pause target.
+contract PauseGuard {
+    address public immutable guardian;
+    address public immutable safe;
+    bool public paused;
+
+    event Paused(address by);
+    event Unpaused(address by);
+
+    constructor(address guardian_, address safe_) {
+        guardian = guardian_;
+        safe = safe_;
+    }
+
+    function pause() external {
+        require(msg.sender == guardian, "PauseGuard: guardian only");
+        paused = true;
+        emit Paused(msg.sender);
+    }
+
+    function unpause() external {
+        require(msg.sender == safe, "PauseGuard: the guarded Safe only");
+        paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    function checkTransaction(
+        address to, uint256, bytes memory data, uint8 operation, uint256, uint256, uint256, address,
+        address payable, bytes memory, address
+    ) external view {
+        bool isUnpause = to == address(this) && operation == 0 && data.length == 4 && bytes4(data) == this.unpause.selector;
+        require(!paused || isUnpause, "PauseGuard: paused");
+    }
+
+    function checkAfterExecution(bytes32, bool) external view {}
+
+    // ERC-165: Safe 1.4.1's setGuard requires the Guard interface (0xe6d7a83a).
+    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return interfaceId == 0xe6d7a83a || interfaceId == 0x01ffc9a7;
+    }
+}
 `
 
 type SolcOutput = {
@@ -116,7 +159,9 @@ type SolcOutput = {
   contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>
 }
 
-let compiled: Record<'TestToken' | 'TestVault', Artifact> | undefined
+type TestContract = 'TestToken' | 'TestVault' | 'PauseGuard'
+
+let compiled: Record<TestContract, Artifact> | undefined
 
 /**
  * The test contracts compiled with solc-js (once per test process, then cached in memory).
@@ -124,7 +169,7 @@ let compiled: Record<'TestToken' | 'TestVault', Artifact> | undefined
  * @example
  * const { abi, bytecode } = testContracts().TestVault
  */
-export function testContracts(): Record<'TestToken' | 'TestVault', Artifact> {
+export function testContracts(): Record<TestContract, Artifact> {
   if (compiled) return compiled
   const solc = require('solc') as { version(): string; compile(input: string): string }
   if (!solc.version().startsWith(SOLC_VERSION)) {
@@ -142,12 +187,12 @@ export function testContracts(): Record<'TestToken' | 'TestVault', Artifact> {
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error')
   if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join('\n'))
-  const pick = (name: 'TestToken' | 'TestVault'): Artifact => {
+  const pick = (name: TestContract): Artifact => {
     const contract = output.contracts['Test.sol']?.[name]
     if (!contract) throw new Error(`solc produced no ${name}`)
     return { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` }
   }
-  compiled = { TestToken: pick('TestToken'), TestVault: pick('TestVault') }
+  compiled = { TestToken: pick('TestToken'), TestVault: pick('TestVault'), PauseGuard: pick('PauseGuard') }
   return compiled
 }
 
