@@ -165,6 +165,30 @@ describe('EISDIR and EACCES', () => {
   })
 })
 
+describe('signer state recovery from the command line', () => {
+  it('a lost bundle file is restored by sign init with the same bundle; a lost key is never recreated', async () => {
+    const state = join(dir, 'state-recovery')
+    const init = (...extra: string[]) =>
+      cli('sign', 'init', '--bundle', 'bundle.json', '--state', state, ...extra)
+    expect((await init()).code).toBe(0)
+
+    rmSync(join(state, 'policy-bundle.json'))
+    const address = await cli('sign', 'address', '--state', state)
+    expectTypedFailure(address, /policy-bundle\.json is missing.*sign init --bundle FILE/)
+    const restored = await init()
+    expect(restored.code, restored.stderr).toBe(0)
+    expect(restored.stdout).toMatch(/^Already installed: policy bundle version 1/)
+
+    rmSync(join(state, 'audit.key'))
+    expectTypedFailure(await init(), /audit\.key is missing.*Restore .* from your backup.*--new-audit-key/)
+    expect(readdirSync(state)).not.toContain('audit.key')
+    const rotated = await init('--new-audit-key')
+    expect(rotated.code, rotated.stderr).toBe(0)
+    expect(rotated.stdout).toMatch(/^New audit key 0x[0-9a-f]{64}: the policy admins must enrol it/m)
+    expect(readdirSync(state).filter((name) => name.includes('.retired-')).length).toBeGreaterThanOrEqual(2)
+  })
+})
+
 describe('RPC faults: sentry run fails loudly', () => {
   let hanging: Server
   let hangingUrl: string

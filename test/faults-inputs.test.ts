@@ -72,6 +72,23 @@ describe('EIP-55 checksums where addresses enter', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1)
   })
 
+  it('sentry run refuses a rules file with a wrong checksum, before reading the chain', async () => {
+    const rules = {
+      rules: [
+        {
+          id: 'floor',
+          kind: 'at-least',
+          left: { kind: 'native-balance', address: treasury },
+          right: { kind: 'native-balance', address: bad },
+        },
+      ],
+    }
+    writeFileSync(join(dir, 'rules.json'), JSON.stringify(rules))
+    const result = await runCli(['sentry', 'run', '--rules', 'rules.json', '--home', home], { cwd: dir })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^airlock: rules\[0\]\.right\.address has a wrong EIP-55 checksum/)
+  })
+
   it('accepts the same address in one case (no checksum to check) and then needs the chain', async () => {
     const result = await runCli(['safe', 'show', token.toLowerCase(), '--home', home], { cwd: dir })
     expect(result.stderr).not.toMatch(/checksum/)

@@ -73,6 +73,19 @@ const specs: Spec[] = [
       return { argv: ['audit', 'import', join(dir, 'parts.txt')], input: 'parts.txt' }
     },
   },
+  {
+    name: 'audit report',
+    dirOutput: false,
+    forceAllowed: true,
+    setup: (dir) => {
+      cpSync(join(fixtures, 'audit.jsonl'), join(dir, 'audit.jsonl'))
+      const key = AuditKey.toHex(AuditKey.signer(new Uint8Array(32).fill(7)).publicKey)
+      return {
+        argv: ['audit', 'report', 'audit.jsonl', '--public-keys', key, '--format', 'json'],
+        input: 'audit.jsonl',
+      }
+    },
+  },
 ]
 
 /** Every entry under `dir`: files by content, directories by the marker 'dir'. */

@@ -11,8 +11,9 @@ import {
 } from '@airlock/coordinator-core'
 import { FileSystemError, isBaseError } from '@airlock/errors'
 import { DuplicateActionError } from '@airlock/queue'
+import { SafeTx } from '@airlock/safe'
 import { SignRequest, Ur } from '@airlock/transport'
-import { type Address, getAddress, isAddress } from 'viem'
+import { type Address, isAddress } from 'viem'
 import type { Command } from '../../command.ts'
 import { OutputExistsError, UsageError } from '../../errors.ts'
 import { readJsonFile, toJson } from '../../io.ts'
@@ -28,7 +29,12 @@ function fail(message: string): never {
 
 function address(value: unknown, where: string): Address {
   if (typeof value !== 'string' || !isAddress(value, { strict: false })) fail(`${where} is not an address.`)
-  return getAddress(value)
+  try {
+    // A mixed-case address must carry a correct EIP-55 checksum: a wrong one is a typo.
+    return SafeTx.parseAddress(value, where)
+  } catch (error) {
+    return fail(isBaseError(error) ? error.shortMessage : `${where} is not an address.`)
+  }
 }
 
 function read(value: unknown, where: string): Sentry.Read {
