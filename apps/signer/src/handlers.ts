@@ -3,7 +3,7 @@
 // so what the window shows is exactly what the engine decided. No Electron, no DOM here.
 import { type AuditEntry, exportForUr, verify } from '@airlock/audit-log'
 import type { Failure, LedgerDevice } from '@airlock/devices'
-import { isBaseError } from '@airlock/errors'
+import { isBaseError, Json } from '@airlock/errors'
 import { Bundle, type CedarApi } from '@airlock/policy'
 import type { ApproveResult, KeySource, Review } from '@airlock/signer-core'
 import type { StateDir } from '@airlock/signer-core/node'
@@ -127,14 +127,12 @@ export function createHandlers({
         released = undefined
       } else {
         const { document } = PolicyBundle.fromUr(result)
-        candidate = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(document))
+        candidate = Json.parse(document, { what: 'policy bundle in the code' })
       }
       scan.complete = true
     } catch (error) {
-      if (!isBaseError(error) && !(error instanceof SyntaxError)) throw error
-      scan.error = isBaseError(error)
-        ? { message: error.shortMessage, hint: hintOf(error) }
-        : { message: 'The policy bundle in the code is not JSON.', hint: 'Export the bundle again.' }
+      if (!isBaseError(error)) throw error
+      scan.error = { message: error.shortMessage, hint: hintOf(error) }
     }
   }
 
@@ -278,10 +276,12 @@ export function createHandlers({
       const trimmed = text.trim()
       if (expect === 'policy' && trimmed.startsWith('{')) {
         try {
-          candidate = JSON.parse(trimmed)
+          // Bounded: a huge or deeply nested file is refused before anything walks it.
+          candidate = Json.parse(trimmed, { what: 'file' })
           scan.complete = true
-        } catch {
-          scan.error = { message: 'The file is not JSON.', hint: 'Choose the bundle.json the admins signed.' }
+        } catch (error) {
+          const message = isBaseError(error) ? error.shortMessage : 'The file is not JSON.'
+          scan.error = { message, hint: 'Choose the bundle.json the admins signed.' }
         }
         return scanView()
       }

@@ -6,7 +6,7 @@
  * for it names truncation (the log is shorter than a head said it was) and forks or edits (the log's
  * prefix has another root than the head signed), which a hash chain alone cannot show.
  */
-import { BaseError } from '@airlock/errors'
+import { BaseError, Json } from '@airlock/errors'
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils'
 import * as AuditKey from './AuditKey.ts'
 import { type Ed25519, nobleEd25519, type Signer } from './AuditKey.ts'
@@ -129,11 +129,11 @@ export function parseList(text: string): TreeHead[] {
   let values: unknown[]
   try {
     values = trimmed.startsWith('[')
-      ? (JSON.parse(trimmed) as unknown[])
+      ? (Json.parse(trimmed) as unknown[])
       : trimmed
           .split('\n')
           .filter((line) => line.trim() !== '')
-          .map((line) => JSON.parse(line) as unknown)
+          .map((line) => Json.parse(line))
   } catch {
     throw new MalformedTreeHeadError({ why: 'the list is neither JSON Lines nor a JSON array' })
   }
