@@ -3,6 +3,7 @@
 // result comes back.
 import { LedgerDevice } from '@airlock/devices/ledger'
 import { EthAppSimulator, type EthAppSimulatorOptions } from '@airlock/devices/testing'
+import { maliciousFixtures, maliciousOrg } from '@airlock/safe/fixtures/malicious'
 import {
   type ApproveResult,
   BundleRejectedError,
@@ -25,7 +26,10 @@ async function expectRefused(
   const result = await p.signer.approve(req, { key, acknowledgeReplacement: ack })
   expect(result.status, `expected a refusal with ${code}`).toBe('refused')
   if (result.status !== 'refused') throw new Error(`not refused: ${result.status}`)
-  expect(result.refusals.map((r) => r.code)).toContain(code)
+  expect(
+    result.refusals.map((r) => r.code),
+    result.refusals.map((r) => r.message).join(' / '),
+  ).toContain(code)
   const last = p.signer.log.entries.at(-1)!
   expect(['refused', 'clock-anomaly']).toContain(last.event)
   expect(last).toBe(result.entry)
@@ -606,6 +610,81 @@ describe('red team: non-canonical encodings', () => {
       F.request(F.tokenCall(to, data as `0x${string}`, 0)),
       'airlock.core.non-canonical-encoding',
     )
+  })
+})
+
+// The decoder's malicious fixtures (@airlock/safe/fixtures/malicious), run through the whole signer
+// under a policy bundle whose org config yields the fixtures' decoder org: each must be refused with
+// the refusal that names its class, as the last entry of the log, in milliseconds for the oversized.
+describe("red team: the decoder's malicious fixtures through the signer", () => {
+  const lower = (a: string) => a.toLowerCase()
+  const decoderOrg = maliciousOrg as unknown as {
+    guardian: Address
+    pausableContracts: { address: Address; label: string }[]
+    allowlistedRecipients: { address: Address; label: string }[]
+    knownContracts: { address: Address; label: string; standard?: string; decimals?: number }[]
+    safes: { address: Address; label: string; tiers?: string[] }[]
+  }
+  const safe = (address: Address, name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    address: lower(address),
+    chainId: 1,
+    version: '1.4.1',
+    owners: F.owners.map((o) => lower(o.address)),
+    threshold: 3,
+    ...extra,
+  })
+  const org = F.orgJson({
+    name: 'Malicious fixtures org',
+    safes: [
+      ...decoderOrg.safes.map((s) => safe(s.address, s.label, s.tiers ? { tiers: s.tiers } : {})),
+      safe(decoderOrg.guardian, 'guardian', { threshold: 1 }),
+    ],
+    guardian: { address: lower(decoderOrg.guardian), chainId: 1 },
+    pausable: decoderOrg.pausableContracts.map((c) => ({
+      name: c.label,
+      address: lower(c.address),
+      chainId: 1,
+    })),
+    recipients: decoderOrg.allowlistedRecipients.map((c) => ({
+      name: c.label,
+      address: lower(c.address),
+      chainId: 1,
+    })),
+    assets: [
+      { id: 'ETH', chainId: 1, address: 'native', decimals: 18, treasury: (10_000n * F.ETH).toString() },
+      ...decoderOrg.knownContracts
+        .filter((c) => c.standard === 'erc20')
+        .map((c) => ({ id: c.label, chainId: 1, address: lower(c.address), decimals: c.decimals ?? 18 })),
+    ],
+  })
+  const installed = F.bundle({ org })
+  // The fixture's expected decoder code → the refusal that must be among the signer's.
+  const refusalFor: Record<string, string> = {
+    'nested-safe-unknown': 'airlock.core.nested-safe-unknown',
+    'value-to-unknown-target': 'treasury.unknown-recipient',
+    'transfer-to-unknown-recipient': 'treasury.unknown-recipient',
+    'gas-refund': 'treasury.no-gas-refund',
+    'delegatecall-untrusted': 'treasury.forbidden-finding',
+    'non-canonical-encoding': 'airlock.core.non-canonical-encoding',
+    'unknown-function-on-asset': 'airlock.core.unknown-function-on-asset',
+    'malformed-arguments': 'airlock.core.unknown-effect',
+    'tier-above-safe-ceiling': 'airlock.core.tier-ceiling',
+    'request-too-complex': 'request-too-complex',
+  }
+
+  it.each(maliciousFixtures.map((f) => [f.name, f] as const))('65. %s', async (_name, fixture) => {
+    const p = await F.peer({ installed: await installed })
+    const code = refusalFor[fixture.code]
+    expect(code, `no refusal mapped for ${fixture.code}`).toBeDefined()
+    const result = await expectRefused(
+      p,
+      F.request(F.SafeTxFrom(fixture.tx), {
+        ctx: F.context(fixture.context.safe, Number(fixture.context.chainId), fixture.context.version),
+      }),
+      code!,
+    )
+    expect(result.review?.findings.map((f) => f.code)).toContain(fixture.code)
   })
 })
 

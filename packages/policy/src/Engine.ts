@@ -575,7 +575,8 @@ export function toRequest(
           effects: set(effectKinds),
           unknownEffects: set(unknownEffects),
           unknownNestedSafe,
-          usesGasRefund: tx.gasPrice > 0n,
+          // The Safe's own gas refund, or one a nested Safe transaction would pay (decoder finding).
+          usesGasRefund: tx.gasPrice > 0n || facts.findings.some((f) => f.code === 'gas-refund'),
           outflowAssets: set(outflows.keys()),
           unlistedAssets: set(unlisted),
           recipients: set(recipients),

@@ -36,6 +36,8 @@ export const codes = {
     'The pending Keystone request was for another round or key; request a new Keystone signature.',
   'keystone-expired-request':
     'The pending Keystone request is older than this signer accepts; request a new Keystone signature.',
+  'request-too-complex':
+    'The request exceeds the decoder’s work budget (call depth, decoded calls, bytes or values): refused without decoding it in full.',
   'internal-error':
     'The signer hit an internal error while deciding this request; nothing was signed. Keep the log and the request for investigation.',
 } as const

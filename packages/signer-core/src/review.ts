@@ -528,7 +528,10 @@ async function reviewUnguarded(
   const outflows: OutflowFact[] = analysis ? Effects.outflowFacts(analysis) : []
   let facts: Facts.Facts | undefined
   let policy: Evaluation | undefined
-  if (installed && analysis && tier && chainId !== undefined) {
+  // Over the decoder's work budget: refused at once, without asking the policy about a request
+  // nobody decoded in full (the answer comes in milliseconds, and it is logged like any refusal).
+  if (analysis && !analysis.complete) refusals.push(Refusal.signer('request-too-complex'))
+  if (installed && analysis?.complete && tier && chainId !== undefined) {
     facts = {
       action: stage === 'attestation' ? 'Attest' : 'SignSafeTx',
       now,
