@@ -14,7 +14,13 @@ import { mnemonicToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const policyDir = join(import.meta.dirname, '..', 'policies', 'treasury-default')
-const cliBin = join(import.meta.dirname, '..', 'apps', 'cli', 'bin', 'airlock.mjs')
+const repo = join(import.meta.dirname, '..')
+/** Runs the CLI from its sources (the bundled bin would build into the repository, which nobody may write). */
+const runner = `import { register } from '${join(repo, 'node_modules', 'tsx', 'dist', 'esm', 'api', 'index.mjs')}'
+register()
+const { main } = await import('${join(repo, 'apps', 'cli', 'src', 'main.ts')}')
+process.exitCode = await main(process.argv.slice(2))
+`
 const admins = [0, 1].map((addressIndex) =>
   mnemonicToAccount(
     'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
@@ -50,6 +56,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'airlock-faults-fs-'))
   chmodSync(dir, 0o755)
   writeFileSync(join(dir, 'in.txt'), 'hello airlock\n', { mode: 0o644 })
+  writeFileSync(join(dir, 'airlock.mjs'), runner, { mode: 0o644 })
   const org = JSON.parse(readFileSync(join(policyDir, 'org.json'), 'utf8'))
   org.admins = { addresses: admins.map((a) => a.address.toLowerCase()), threshold: 2 }
   let bundle = Bundle.create({
@@ -150,8 +157,8 @@ describe('EISDIR and EACCES', () => {
     mkdirSync(locked, { mode: 0o755 })
     // Root ignores permissions, so the commands run as the unprivileged user.
     const script = [
-      `node ${cliBin} qr encode in.txt --out ${join(locked, 'frames')}; echo "exit $?"`,
-      `node ${cliBin} sign init --bundle bundle.json --state ${join(locked, 'state')}; echo "exit $?"`,
+      `node airlock.mjs qr encode in.txt --out ${join(locked, 'frames')}; echo "exit $?"`,
+      `node airlock.mjs sign init --bundle bundle.json --state ${join(locked, 'state')}; echo "exit $?"`,
     ].join('; ')
     const run = spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', `cd ${dir} && ${script}`], {
       encoding: 'utf8',

@@ -1,6 +1,7 @@
 // Child process for faults-queue.test.ts: one coordinator process creating actions on a shared queue
 // (embedded PGlite in a directory, or PostgreSQL), all at once. Prints "ack <id>" after each
-// createAction resolved (= committed), "error <name> <message>" for a typed refusal (exit 3), "done".
+// createAction resolved (= committed), then "stored <ids…>" (the whole queue as it sees it), "error
+// <name> <message>" for a typed refusal (exit 3), "done".
 import { openPgliteStore, openPostgresStore, type Store } from '@airlock/queue'
 import { getAddress } from 'viem'
 
@@ -39,5 +40,7 @@ await Promise.all(
     process.stdout.write(`ack ${action.id}\n`)
   }),
 )
+// What the queue holds now, as this process sees it (after the last ack).
+process.stdout.write(`stored ${(await store.listActions()).map((a) => a.id).join(' ')}\n`)
 await store.close()
 process.stdout.write('done\n')
