@@ -1,5 +1,5 @@
 import { BaseError } from '@airlock/errors'
-import type { Address, Hex } from 'viem'
+import type { AbiParameter, Address, Hex } from 'viem'
 import { RequestTooComplexError } from '../errors.ts'
 import type { Operation, SafeContext, SafeTx } from '../SafeTx.ts'
 import * as Signature from '../Signature.ts'
@@ -31,8 +31,8 @@ export type Origin =
   /** The initialisation call of a proxy upgrade (runs the new implementation's code). */
   | 'upgrade-call'
 
-/** One decoded argument. */
-export type Arg = { name: string; type: string; value: unknown }
+/** One decoded argument, with its ABI parameter (components of a struct included). */
+export type Arg = { name: string; type: string; value: unknown; abi: AbiParameter }
 
 /** A call whose selector matched a known function and whose arguments decoded. */
 export type DecodedFunction = {
@@ -215,6 +215,8 @@ function node(env: Env, frame: Frame): Call {
     kind: call.kind,
     signature: call.kind === 'function' ? call.function.signature : undefined,
     unknownReason: call.kind === 'unknown' ? call.reason : undefined,
+    selector: call.selector,
+    named: call.kind === 'function' ? call.function.named : undefined,
     operation: call.operation,
     action: call.action,
   }
@@ -297,6 +299,7 @@ function build(env: Env, frame: Frame): Unclassified {
       name: input.name || `arg${i}`,
       type: input.type,
       value: values[i],
+      abi: input,
     })),
     named: Object.fromEntries(entry.item.inputs.map((input, i) => [input.name || `arg${i}`, values[i]])),
     source: entry.source,

@@ -1,9 +1,12 @@
 import { printable } from '@airlock/errors'
-import type { Address } from 'viem'
+import { type AbiParameter, type Address, formatUnits } from 'viem'
 import * as LedgerDisplay from '../LedgerDisplay.ts'
 import * as SafeTxHash from '../SafeTxHash.ts'
 import type { AnalyzeReturnType } from './analyze.ts'
 import * as Calls from './Calls.ts'
+import * as Effects from './Effects.ts'
+import * as KnownContracts from './KnownContracts.ts'
+import * as OrgConfig from './OrgConfig.ts'
 
 const MAX_ARG_CHARS = 120
 
@@ -49,6 +52,100 @@ function callText(node: Calls.Call): string {
   return `${op} ${target}${value} ${node.function.name}(${args})`
 }
 
+/** One argument leaf, in full: struct fields and array elements each get their own line. */
+export type ArgumentLine = {
+  /** `params.recipient`, `path.1`. */
+  path: string
+  type: string
+  /** The value as text, never cut (bigints in decimal, bytes in hex). */
+  value: string
+  /** The label of a known address (org config, Safe deployments, `this Safe`). */
+  label: string | undefined
+  /** An amount in the asset's units (viem formatUnits), e.g. `1,250.5 USDC`, next to base units. */
+  units: string | undefined
+}
+
+const amountName = /amount|value|wad|added|subtracted|min|max/i
+
+/**
+ * Every argument of a decoded call in full, nested structs and arrays flattened to one line per
+ * leaf, with labels for known addresses and amounts in the asset's units next to base units.
+ *
+ * @example
+ * Describe.argumentLines({ call, safe, org })
+ * // [{ path: 'params.recipient', type: 'address', value: '0x…', label: 'Treasury', units: undefined }, …]
+ */
+export function argumentLines({
+  call: node,
+  safe,
+  org = OrgConfig.empty,
+}: {
+  call: Calls.Call
+  safe: Address
+  org?: OrgConfig.OrgConfig | undefined
+}): ArgumentLine[] {
+  if (node.kind !== 'function') return []
+  const labelOf = (address: string) => {
+    if (address.toLowerCase() === safe.toLowerCase()) return 'this Safe'
+    const checksummed = address as Address
+    return OrgConfig.label(org, checksummed) ?? KnownContracts.get(checksummed)?.label
+  }
+  const asset = (address: unknown) => {
+    if (typeof address !== 'string') return undefined
+    const known = org.knownContracts.get(address as Address)
+    return known?.decimals === undefined ? undefined : { decimals: known.decimals, label: known.label }
+  }
+  const out: ArgumentLine[] = []
+  const visit = (
+    path: string,
+    param: AbiParameter,
+    value: unknown,
+    token: (name: string) => { decimals: number; label: string } | undefined,
+  ) => {
+    const array = /^(.*)\[(\d*)\]$/.exec(param.type)
+    if (array && Array.isArray(value)) {
+      const element = { ...param, type: array[1] ?? '' } as AbiParameter
+      value.forEach((item, i) => visit(`${path}.${i}`, element, item, token))
+      return
+    }
+    if (param.type === 'tuple' && value !== null && typeof value === 'object') {
+      const components = (param as { components: readonly AbiParameter[] }).components
+      const field = (c: AbiParameter, i: number) =>
+        Array.isArray(value) ? value[i] : (value as Record<string, unknown>)[c.name ?? '']
+      // A struct naming its token (token, tokenIn, tokenOut, asset) gives its amounts' units.
+      const tokens = new Map<string, { decimals: number; label: string }>()
+      components.forEach((c, i) => {
+        const found =
+          c.type === 'address' && /^(token|asset)/i.test(c.name ?? '') ? asset(field(c, i)) : undefined
+        if (found) tokens.set((c.name ?? '').replace(/^(token|asset)/i, '').toLowerCase(), found)
+      })
+      const inner = (name: string) => {
+        const suffix = /in$/i.test(name) ? 'in' : /out(minimum|maximum)?$/i.test(name) ? 'out' : ''
+        return tokens.get(suffix) ?? tokens.get('') ?? token(name)
+      }
+      components.forEach((c, i) => visit(`${path}.${c.name || i}`, c, field(c, i), inner))
+      return
+    }
+    const text =
+      typeof value === 'bigint' ? value.toString() : typeof value === 'string' ? value : JSON.stringify(value)
+    const label = param.type === 'address' && typeof value === 'string' ? labelOf(value) : undefined
+    let units: string | undefined
+    const leaf = path.split('.').pop() ?? ''
+    if (
+      /^uint/.test(param.type) &&
+      (typeof value === 'bigint' || typeof value === 'number') &&
+      amountName.test(leaf)
+    ) {
+      const found = token(leaf)
+      if (found) units = `${formatUnits(BigInt(value), found.decimals)} ${found.label}`
+    }
+    out.push({ path, type: param.type, value: text ?? String(value), label, units })
+  }
+  const target = asset(node.to)
+  for (const arg of node.function.args) visit(arg.name, arg.abi, arg.value, () => target)
+  return out
+}
+
 /**
  * The call tree as indented lines, every nested batch expanded, each line prefixed by its path.
  *
@@ -72,7 +169,10 @@ export function tree(root: Calls.Call): string[] {
  * @example
  * console.log(Describe.analysis(analyze({ tx, context })))
  */
-export function analysis(result: AnalyzeReturnType): string {
+export function analysis(
+  result: AnalyzeReturnType,
+  { org = OrgConfig.empty }: { org?: OrgConfig.OrgConfig | undefined } = {},
+): string {
   const { tx, context } = result
   const hashes = LedgerDisplay.fromHashes(SafeTxHash.compute({ tx, context }))
   const lines = [
@@ -98,7 +198,17 @@ export function analysis(result: AnalyzeReturnType): string {
     '',
     'Calls:',
     ...tree(result.calls).map((line) => `  ${line}`),
+    '',
+    'Effects and arguments (in full):',
   ]
+  for (const node of Calls.walk(result.calls)) {
+    lines.push(`  ${Calls.formatPath(node.path)}  ${Effects.describe(node.effect)}`)
+    for (const arg of argumentLines({ call: node, safe: context.safe, org })) {
+      const label = arg.label ? ` (${arg.label})` : ''
+      const units = arg.units ? ` = ${arg.units}` : ''
+      lines.push(`      ${arg.path}: ${arg.value}${label}${units}`)
+    }
+  }
   if (result.assets.length > 0) {
     lines.push('', 'Outflows:')
     for (const outflow of result.assets) {

@@ -171,6 +171,9 @@ export type Site = {
   signature: string | undefined
   /** Why the call did not decode, for an unknown node. */
   unknownReason: Calls.UnknownReason | undefined
+  selector: Hex | undefined
+  /** Decoded arguments by name, for allowed-call constraints. */
+  named: Readonly<Record<string, unknown>> | undefined
   operation: 0 | 1
   action: Action.Action
 }
@@ -182,6 +185,84 @@ export type Site = {
  * Effects.classify({ site, org }) // { kind: 'outflow', transfers: [{ asset: usdc, amount: 5n, … }] }
  */
 export function classify({ site, org = OrgConfig.empty }: { site: Site; org?: OrgConfig.OrgConfig }): Effect {
+  const effect = known(site, org)
+  // The org may name a call deliberately; only what Airlock cannot read otherwise becomes an allowed
+  // call, so an allow-list entry never hides an outflow, an allowance or a bad encoding.
+  if (effect.kind === 'unknown' && allowable.has(effect.reason)) {
+    const entries = OrgConfig.allowed(org, site.to, site.selector)
+    if (entries.length > 0 && site.operation === 0) {
+      const evaluated = entries.map((entry) => ({
+        rule: entry.name,
+        constraints: entry.constraints.map((c) => check(c, site)),
+      }))
+      // The first entry whose constraints all hold; otherwise the first entry, with its failures shown.
+      const pick = evaluated.find((e) => e.constraints.every((c) => c.ok)) ?? evaluated[0]!
+      return { kind: 'allowed-call', rule: pick.rule, constraints: pick.constraints }
+    }
+  }
+  return effect
+}
+
+const allowable: ReadonlySet<UnknownReason> = new Set([
+  'undecoded',
+  'no-known-effect',
+  'unknown-function-on-asset',
+])
+
+function check(constraint: OrgConfig.Constraint, site: Site): ConstraintResult {
+  const rules: string[] = []
+  if (constraint.equals !== undefined) rules.push(`= ${constraint.equals}`)
+  if (constraint.oneOf !== undefined) rules.push(`one of ${constraint.oneOf.join(', ')}`)
+  if (constraint.min !== undefined) rules.push(`≥ ${constraint.min}`)
+  if (constraint.max !== undefined) rules.push(`≤ ${constraint.max}`)
+  const rule = rules.join(', ')
+  const value = site.named === undefined ? undefined : resolve(site.named, constraint.arg)
+  if (value === undefined) {
+    return { arg: constraint.arg, rule, actual: site.named ? 'missing' : 'arguments not decoded', ok: false }
+  }
+  const actual =
+    typeof value === 'object'
+      ? JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
+      : String(value)
+  const same = (expected: string) => {
+    const wanted = expected === '$safe' ? site.sender : expected
+    if (typeof value === 'string' && /^0x[0-9a-fA-F]*$/.test(value))
+      return value.toLowerCase() === wanted.toLowerCase()
+    if (typeof value === 'bigint' || typeof value === 'number') {
+      return /^-?(0|[1-9][0-9]*)$/.test(wanted) && BigInt(value) === BigInt(wanted)
+    }
+    return String(value) === wanted
+  }
+  let ok = true
+  if (constraint.equals !== undefined) ok &&= same(constraint.equals)
+  if (constraint.oneOf !== undefined) ok &&= constraint.oneOf.some(same)
+  if (constraint.min !== undefined || constraint.max !== undefined) {
+    const n = typeof value === 'bigint' || typeof value === 'number' ? BigInt(value) : undefined
+    ok &&=
+      n !== undefined &&
+      (constraint.min === undefined || n >= constraint.min) &&
+      (constraint.max === undefined || n <= constraint.max)
+  }
+  return { arg: constraint.arg, rule, actual, ok }
+}
+
+/**
+ * An argument by path (`params.recipient`, `path.0`) in decoded arguments.
+ *
+ * @example
+ * Effects.resolve({ params: { recipient: '0x…' } }, 'params.recipient') // '0x…'
+ */
+export function resolve(named: Readonly<Record<string, unknown>>, path: string): unknown {
+  let current: unknown = named
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined
+    if (!Object.hasOwn(current, key)) return undefined
+    current = (current as Record<string, unknown>)[key]
+  }
+  return current
+}
+
+function known(site: Site, org: OrgConfig.OrgConfig): Effect {
   if (site.unknownReason === 'non-canonical-encoding')
     return { kind: 'unknown', reason: 'non-canonical-encoding' }
   if (site.unknownReason === 'malformed-arguments') return { kind: 'unknown', reason: 'malformed' }

@@ -59,6 +59,8 @@ export const codes = {
   'request-too-complex': 'critical',
   /** A nested execution (execTransaction, module call, approveHash) on a Safe the org config does not list. */
   'nested-safe-unknown': 'critical',
+  /** A call the org allows (allowedCalls) breaks one of its argument constraints. */
+  'allowed-call-violation': 'critical',
   /** The transaction's tier (or a nested Safe transaction's) is above what that Safe may sign. */
   'tier-above-safe-ceiling': 'critical',
   /** A listed asset called with a function outside its standard's known set (DAI rely, a mint …). */
@@ -227,6 +229,16 @@ export function find({ calls, tx, context, org = OrgConfig.empty, assets }: Find
         call.path,
         `${at} calls ${signature ?? call.selector} on the listed asset ${target}, which is not one of its standard’s functions; its effect is unknown.`,
       )
+    }
+    if (call.effect.kind === 'allowed-call') {
+      const broken = call.effect.constraints.filter((c) => !c.ok)
+      if (broken.length > 0) {
+        add(
+          'allowed-call-violation',
+          call.path,
+          `${at} is allowed by "${call.effect.rule}" only with ${broken.map((c) => `${c.arg} ${c.rule} (it is ${c.actual})`).join('; ')}.`,
+        )
+      }
     }
     if (call.effect.kind === 'nested-execution' && !call.effect.inOrg) {
       add(

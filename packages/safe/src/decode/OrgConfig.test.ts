@@ -80,7 +80,7 @@ describe('OrgConfig.parse', () => {
 
   it('says which key is unknown', () => {
     expect(error({ largeThreshold: {} }).oneLine).toMatchInlineSnapshot(
-      `"The org configuration has an unknown key "largeThreshold". Check the spelling; known keys are guardian, pausableContracts, largeThresholds, trustedDelegatecallTargets, allowlistedRecipients, knownContracts, safes."`,
+      `"The org configuration has an unknown key "largeThreshold". Check the spelling; known keys are guardian, pausableContracts, largeThresholds, trustedDelegatecallTargets, allowlistedRecipients, knownContracts, safes, abis, allowedCalls."`,
     )
     expect(error({ largeThresholds: { native: 1e21 } }).shortMessage).toMatchInlineSnapshot(
       `"largeThresholds.native is not an amount: "1e+21"."`,

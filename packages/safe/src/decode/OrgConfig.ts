@@ -1,6 +1,8 @@
-import { type Address, maxUint256 } from 'viem'
+import { type Address, type Hex, isHex, maxUint256, toFunctionSelector } from 'viem'
 import { InvalidOrgConfigError } from '../errors.ts'
 import { parseAddress } from '../SafeTx.ts'
+import * as AbiJson from './AbiJson.ts'
+import * as Abis from './Abis.ts'
 import type { Tier } from './Tier.ts'
 import * as Tiers from './Tier.ts'
 
@@ -32,6 +34,29 @@ export type OrgConfig = {
    * (nested execution) must be listed here. The guardian defaults to Emergency only.
    */
   safes: ReadonlyMap<Address, SafeEntry>
+  /** ABIs the org supplies (decoded like built-in ones, after them), built once into a registry. */
+  abis: Abis.Registry | undefined
+  /** Calls the org allows deliberately, with argument constraints: their effect is `allowed-call`. */
+  allowedCalls: readonly AllowedCall[]
+}
+
+/** One argument rule of an allowed call. `$safe` stands for the Safe that makes the call. */
+export type Constraint = {
+  /** Argument path: `recipient`, `params.recipient`, `path.0` (array index). */
+  arg: string
+  equals?: string | undefined
+  oneOf?: readonly string[] | undefined
+  /** Bounds for an integer argument, in base units. */
+  min?: bigint | undefined
+  max?: bigint | undefined
+}
+
+/** A (target, selector) the org allows, on the chain the config was built for. */
+export type AllowedCall = {
+  name: string
+  target: Address
+  selector: Hex
+  constraints: readonly Constraint[]
 }
 
 export type KnownContract = {
@@ -76,6 +101,8 @@ const KEYS = [
   'allowlistedRecipients',
   'knownContracts',
   'safes',
+  'abis',
+  'allowedCalls',
 ] as const
 const STANDARDS: readonly TokenStandard[] = ['erc20', 'erc721', 'erc1155']
 
@@ -88,6 +115,8 @@ export const empty: OrgConfig = {
   allowlistedRecipients: new Map(),
   knownContracts: new Map(),
   safes: new Map(),
+  abis: undefined,
+  allowedCalls: [],
 }
 
 /**
@@ -132,7 +161,147 @@ export function parse(input: unknown): OrgConfig {
     allowlistedRecipients: contracts(record.allowlistedRecipients, 'allowlistedRecipients'),
     knownContracts: known(record.knownContracts),
     safes: safes(record.safes, guardian),
+    abis: abis(record.abis),
+    allowedCalls: allowedCalls(record.allowedCalls),
   }
+}
+
+function abis(value: unknown): Abis.Registry | undefined {
+  if (value === undefined) return undefined
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOrgConfigError('abis in the org configuration is not an object.', {
+      hint: 'Give { "global": [ABI…], "byAddress": { "0x…": ABI } } with JSON ABIs.',
+    })
+  }
+  const { global, byAddress, ...rest } = value as Record<string, unknown>
+  refuseExtra(rest, 'abis')
+  try {
+    const perAddress: Record<string, ReturnType<typeof AbiJson.parse>> = {}
+    if (byAddress !== undefined) {
+      if (byAddress === null || typeof byAddress !== 'object' || Array.isArray(byAddress)) {
+        throw new InvalidOrgConfigError('abis.byAddress in the org configuration is not an object.', {
+          hint: 'Map each contract address to its JSON ABI.',
+        })
+      }
+      for (const [key, abi] of Object.entries(byAddress)) {
+        perAddress[key] = AbiJson.parse(abi, { what: `abis.byAddress.${key}` })
+      }
+    }
+    return Abis.registry({
+      global: global === undefined ? undefined : AbiJson.parse(global, { what: 'abis.global' }),
+      byAddress: perAddress,
+    })
+  } catch (cause) {
+    if (cause instanceof InvalidOrgConfigError) throw cause
+    throw new InvalidOrgConfigError('An ABI in the org configuration cannot be read.', {
+      hint: 'Give JSON ABIs as solc or viem produce them.',
+      details: cause instanceof Error ? cause.message.split('\n')[0] : undefined,
+      cause,
+    })
+  }
+}
+
+const decimal = /^(0|[1-9][0-9]*)$/
+
+function allowedCalls(value: unknown): AllowedCall[] {
+  return list(value, 'allowedCalls').map((entry, i) => {
+    const at = `allowedCalls[${i}]`
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      throw new InvalidOrgConfigError(`${at} in the org configuration is not an object.`, {
+        hint: 'Give { "name", "target": "0x…", "selector": "0x…" or "signature": "f(address)", "constraints": [] }.',
+      })
+    }
+    const { name, target, selector, signature, constraints, ...rest } = entry as Record<string, unknown>
+    refuseExtra(rest, at)
+    let sel: Hex
+    if (
+      typeof selector === 'string' &&
+      signature === undefined &&
+      isHex(selector) &&
+      selector.length === 10
+    ) {
+      sel = selector.toLowerCase() as Hex
+    } else if (typeof signature === 'string' && selector === undefined) {
+      try {
+        sel = toFunctionSelector(signature)
+      } catch (cause) {
+        throw new InvalidOrgConfigError(`${at}.signature is not a function signature.`, {
+          hint: 'Give e.g. "exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))".',
+          cause,
+        })
+      }
+    } else {
+      throw new InvalidOrgConfigError(
+        `${at} needs exactly one of selector (0x + 8 hex digits) or signature.`,
+        {
+          hint: 'Name the function the org allows on this target.',
+        },
+      )
+    }
+    return {
+      name: typeof name === 'string' && name !== '' ? name : `${at}`,
+      target: address(target, `${at}.target`),
+      selector: sel,
+      constraints: list(constraints, `${at}.constraints`).map((raw, j) =>
+        constraint(raw, `${at}.constraints[${j}]`),
+      ),
+    }
+  })
+}
+
+function constraint(raw: unknown, at: string): Constraint {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InvalidOrgConfigError(`${at} in the org configuration is not an object.`, {
+      hint: 'Give { "arg": "params.recipient", "equals": "$safe" } (or oneOf, min, max).',
+    })
+  }
+  const { arg, equals, oneOf, min, max, ...rest } = raw as Record<string, unknown>
+  refuseExtra(rest, at)
+  if (typeof arg !== 'string' || arg === '') {
+    throw new InvalidOrgConfigError(`${at}.arg is missing.`, {
+      hint: 'Name the argument, e.g. "params.recipient".',
+    })
+  }
+  if (equals !== undefined && typeof equals !== 'string') {
+    throw new InvalidOrgConfigError(`${at}.equals is not a string.`, {
+      hint: 'Give an address, "$safe" or a decimal.',
+    })
+  }
+  if (oneOf !== undefined && (!Array.isArray(oneOf) || oneOf.some((v) => typeof v !== 'string'))) {
+    throw new InvalidOrgConfigError(`${at}.oneOf is not a list of strings.`, {
+      hint: 'Give ["0x…", "$safe"].',
+    })
+  }
+  const bound = (v: unknown, what: string) => {
+    if (v === undefined) return undefined
+    if (typeof v !== 'string' || !decimal.test(v)) {
+      throw new InvalidOrgConfigError(`${at}.${what} is not a decimal string.`, {
+        hint: 'Give base units, e.g. "1000000".',
+      })
+    }
+    return BigInt(v)
+  }
+  if (equals === undefined && oneOf === undefined && min === undefined && max === undefined) {
+    throw new InvalidOrgConfigError(`${at} constrains nothing.`, { hint: 'Give equals, oneOf, min or max.' })
+  }
+  return {
+    arg,
+    equals: equals as string | undefined,
+    oneOf: oneOf as string[] | undefined,
+    min: bound(min, 'min'),
+    max: bound(max, 'max'),
+  }
+}
+
+/**
+ * The allowed-call entries for a target and selector.
+ *
+ * @example
+ * OrgConfig.allowed(org, router, '0x414bf389') // [{ name: 'swap to treasury', … }]
+ */
+export function allowed(org: OrgConfig, target: Address, selector: Hex | undefined): AllowedCall[] {
+  if (selector === undefined) return []
+  return org.allowedCalls.filter((entry) => entry.target === target && entry.selector === selector)
 }
 
 function safes(value: unknown, guardian: Address | undefined): Map<Address, SafeEntry> {
@@ -304,7 +473,7 @@ function refuseExtra(rest: Record<string, unknown>, at: string): void {
   const extra = Object.keys(rest)
   if (extra.length > 0) {
     throw new InvalidOrgConfigError(`${at} in the org configuration has an unknown key "${extra[0]}".`, {
-      hint: 'Check the spelling; entries take address, label (standard and decimals for knownContracts, tiers for safes).',
+      hint: 'Check the spelling and the documented fields of this entry.',
     })
   }
 }

@@ -51,6 +51,7 @@ export const byFinding: Readonly<Partial<Record<Findings.Code, Tier>>> = {
   'non-canonical-encoding': 'critical',
   'malformed-arguments': 'critical',
   'nested-safe-unknown': 'critical',
+  'allowed-call-violation': 'critical',
   'request-too-complex': 'existential',
 }
 

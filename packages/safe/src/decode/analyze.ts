@@ -82,8 +82,9 @@ export function analyze({
   const tx = SafeTx.from(txInput as SafeTx.SafeTxInput)
   const context = SafeTx.context(contextInput)
   try {
+    // The caller's ABIs, else the org's (from the signed bundle), else the built-in ones.
     const registry =
-      abis === undefined ? Abis.defaultRegistry : 'builtin' in abis ? abis : Abis.registry(abis)
+      abis === undefined ? (org.abis ?? Abis.defaultRegistry) : 'builtin' in abis ? abis : Abis.registry(abis)
     let calls: Calls.Call
     try {
       calls = Calls.decode({ tx, context, org, abis: registry, budget })
