@@ -205,7 +205,8 @@ export type Api = {
   compose(input: ComposeInput): Promise<Result<ComposeView>>
   queue(): Promise<Result<QueueView>>
   qrFrames(input: QrInput): Promise<Result<QrView>>
-  scanPart(input: { part: string }): Promise<Result<ScanView>>
+  /** `actionId`: the action the answers are for (needed for a Keystone eth-signature only). */
+  scanPart(input: { part: string; actionId?: string | undefined }): Promise<Result<ScanView>>
   scanReset(): Promise<Result<null>>
   execute(input: { actionId: string }): Promise<Result<ExecuteView>>
   cancel(input: { actionId: string; reason: string }): Promise<Result<null>>

@@ -15,18 +15,16 @@ import {
   type SafeState,
   Sentry,
   type SentryRule,
+  Signatures,
   Simulate,
   type Simulation,
   Timelock,
   TransactionBuilder,
 } from '@airlock/coordinator-core'
 import { BaseError, isBaseError } from '@airlock/errors'
-import { OrgConfig } from '@airlock/policy'
 import type { Action as QueuedAction, Store, StoredSignature } from '@airlock/queue'
-import { ownerVerifier } from '@airlock/queue'
-import { analyze, Describe, SafeTx } from '@airlock/safe'
-import { Attestation } from '@airlock/signer-core'
-import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
+import { Describe, type SafeTx } from '@airlock/safe'
+import { Ur, UrDecoder, type UrResult } from '@airlock/transport'
 import { QrCode, QrDensity } from '@airlock/transport/images'
 import {
   type Abi,
@@ -104,12 +102,11 @@ export type HandlerContext = {
 export function createHandlers(ctx: HandlerContext): Api & { revision(): number; bump(): void } {
   const { config, client, store } = ctx
   let revision = 0
-  let scan = new UrDecoder({ expectedTypes: [SignatureResponse.urType] })
+  let scan = new UrDecoder({ expectedTypes: Signatures.responseUrTypes })
   let scanParts = 0
   let rulesText = ctx.sentryRules ?? '{ "rules": [] }'
   let sentry: Sentry.Sentry | undefined
   const alerts = new Map<string, { view: AlertView; alert: Sentry.Alert }>()
-  const requests = new Map<string, { requestId: Hex; createdAt: number }>()
 
   const labels = labelBook(config)
   const label = (address: string) => labels.get(address.toLowerCase())
@@ -350,12 +347,6 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
   }
 
   async function queuePrepared(prepared: Action.Prepared, onchainNonce: bigint): Promise<string> {
-    const { requirements: r } = prepared
-    if (!Number.isFinite(r.approvals)) {
-      throw new CoordinatorInputError('This Safe is not in the org config: signers would refuse it.', {
-        hint: 'Add the Safe to the org config and the signers’ bundle first.',
-      })
-    }
     const created = await store.createAction({
       safe: {
         chainId: BigInt(config.chainId),
@@ -365,10 +356,8 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
       tx: prepared.tx,
       title: prepared.title,
       description: prepared.description,
-      requirements: (analysis) => {
-        const q = Requirements.of({ config, state: prepared.state, tier: analysis.tier })
-        return { signatures: q.signatures, attestations: q.attestations, delaySeconds: q.delaySeconds }
-      },
+      requirements: (analysis) =>
+        Requirements.forQueue(Requirements.of({ config, state: prepared.state, tier: analysis.tier })),
       actor: ctx.operator,
       analyze: { org: config.decoder },
       onchainNonce,
@@ -410,34 +399,13 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
     return composeView(prepared, f, await queuePrepared(prepared, state.nonce), undefined)
   }
 
-  function contextOf(action: QueuedAction) {
-    return SafeTx.context({
-      chainId: action.safe.chainId,
-      safe: action.safe.address,
-      version: action.safe.version,
-    })
-  }
-
   async function actionView(
     action: QueuedAction,
     now: number,
     conflicted: ReadonlySet<string>,
   ): Promise<ActionView> {
     const collected = await store.signatures(action.id)
-    const signers = collected.filter((s) => s.kind === 'safe-signature').map((s) => s.signer)
-    const attesters = collected.filter((s) => s.kind === 'approval-attestation').map((s) => s.signer)
-    const listed = OrgConfig.findSafe(config.org, { address: action.safe.address, chainId: config.chainId })
-    const approvals = listed
-      ? OrgConfig.requiredApprovals(config.org, listed, action.tier)
-      : signers.length + 1
-    const progress = Requirements.progress({
-      requirements: { tier: action.tier, approvals, drift: [], ...action.requirements },
-      owners: [...signers, ...attesters],
-      signers,
-      attesters,
-      createdAt: Math.floor(action.createdAt.getTime() / 1000),
-      now,
-    })
+    const progress = Requirements.progressOf({ config, action, collected, now })
     const live = !['executed', 'cancelled', 'superseded'].includes(action.state)
     const history = await store.history(action.id)
     return {
@@ -510,24 +478,8 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
   }): Promise<QrView> {
     const action = await store.getAction(actionId)
     const collected = await store.signatures(action.id)
-    const context = contextOf(action)
-    const analysis = analyze({ tx: action.tx, context, org: config.decoder })
-    // One request id per action while the app runs, so a signer sees the same request each time.
-    const stable = requests.get(action.id) ?? {
-      requestId: SignRequest.newRequestId(),
-      createdAt: Math.floor(action.createdAt.getTime() / 1000),
-    }
-    requests.set(action.id, stable)
-    const request = Action.signRequest(
-      { tx: action.tx, context, title: action.title, description: action.description, analysis },
-      {
-        ...stable,
-        attestations: collected
-          .filter((s) => s.kind === 'approval-attestation')
-          .map((s) => ({ signer: s.signer, signature: s.signature, tier: action.tier })),
-      },
-    )
-    const ur = SignRequest.toUr(request)
+    // A queued action's request always carries the same id (its action id) and what was collected.
+    const ur = Action.toUr(action, { collected })
     const auto = QrDensity.tune({ messageBytes: ur.payload.length, type: ur.type })
     const plan = QrDensity.tune({ messageBytes: ur.payload.length, type: ur.type, fragmentBytes, fps })
     const encoder = Ur.encode({ ...ur, maxFragmentLength: plan.maxFragmentLength })
@@ -552,55 +504,39 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
     }
   }
 
-  async function ingest(response: SignatureResponse.SignatureResponse): Promise<ScanView> {
-    const live = await store.listActions({ live: true })
-    const action = live.find((a) => a.safeTxHash.toLowerCase() === response.safeTxHash.toLowerCase())
-    if (!action) {
-      throw new CoordinatorInputError(`No queued action has safeTxHash ${response.safeTxHash}.`, {
-        hint: 'The answer is for another transaction, or its action was cancelled or executed.',
-      })
-    }
-    const state = await readSafe(action.safe.address)
-    await store.advance(action.id, { actor: ctx.operator })
-    const result = await store.addSignature(
-      action.id,
-      { signer: getAddress(response.signer), signature: response.signature, kind: response.kind },
-      {
-        actor: ctx.operator,
-        verify: ownerVerifier({
-          owners: state.owners,
-          recoverAttestation: async ({ action: a, signature }) => {
-            if (!Attestation.isAttestedTier(a.tier)) return undefined
-            try {
-              return await Attestation.recover(
-                { safe: a.safe.address, chainId: a.safe.chainId, safeTxHash: a.safeTxHash, tier: a.tier },
-                signature,
-              )
-            } catch {
-              return undefined
-            }
-          },
-        }),
-      },
-    )
+  async function ingest(ur: UrResult, actionId: string | undefined): Promise<ScanView> {
+    const result = await Signatures.ingest({
+      store,
+      client,
+      chainId: config.chainId,
+      ur,
+      actionId,
+      actor: ctx.operator,
+    })
     revision += 1
     return {
       status: result.status,
-      actionId: action.id,
-      signer: getAddress(response.signer),
-      label: label(response.signer),
-      kind: response.kind,
+      actionId: result.action.id,
+      signer: result.signer,
+      label: label(result.signer),
+      kind: result.kind,
     }
   }
 
-  async function scanPart({ part }: { part: string }): Promise<ScanView> {
+  async function scanPart({
+    part,
+    actionId,
+  }: {
+    part: string
+    actionId?: string | undefined
+  }): Promise<ScanView> {
     const status = scan.receive(part)
     scanParts += 1
     if (status.status === 'complete') {
-      scan = new UrDecoder({ expectedTypes: [SignatureResponse.urType] })
+      scan = new UrDecoder({ expectedTypes: Signatures.responseUrTypes })
       scanParts = 0
       try {
-        return await ingest(SignatureResponse.fromUr(status.result))
+        return await ingest(status.result, actionId)
       } catch (error) {
         return { status: 'rejected', error: errorView(error) }
       }
@@ -611,7 +547,7 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
   async function execute({ actionId }: { actionId: string }) {
     const action = await store.getAction(actionId)
     const state = await readSafe(action.safe.address)
-    const context = contextOf(action)
+    const context = Action.contextOf(action)
     const { view: simulation } = await simulationOf(action.tx, context, state)
     const now = await chainTime()
     const can = await store.canExecute(action.id, {
@@ -881,7 +817,7 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
     scanPart: (input) => guard(() => scanPart(input)),
     scanReset: () =>
       guard(async () => {
-        scan = new UrDecoder({ expectedTypes: [SignatureResponse.urType] })
+        scan = new UrDecoder({ expectedTypes: Signatures.responseUrTypes })
         scanParts = 0
         return null
       }),

@@ -92,7 +92,7 @@ function App() {
         {screen === 'compose' && <ComposeScreen navigate={navigate} assets={status?.assets ?? []} />}
         {screen === 'queue' && <QueueScreen navigate={navigate} status={status} />}
         {screen === 'qr' && <QrScreen actionId={actionId} navigate={navigate} />}
-        {screen === 'scan' && <ScanScreen navigate={navigate} />}
+        {screen === 'scan' && <ScanScreen navigate={navigate} actionId={actionId} />}
         {screen === 'sentry' && <SentryScreen navigate={navigate} />}
       </main>
     </>

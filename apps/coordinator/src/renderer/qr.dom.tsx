@@ -103,7 +103,7 @@ export function QrScreen({ actionId, navigate }: { actionId: string | undefined;
   )
 }
 
-export function ScanScreen({ navigate }: { navigate: Navigate }) {
+export function ScanScreen({ navigate, actionId }: { navigate: Navigate; actionId: string | undefined }) {
   const video = useRef<HTMLVideoElement>(null)
   const canvas = useRef<HTMLCanvasElement>(null)
   const [camera, setCamera] = useState<'starting' | 'on' | 'off'>('starting')
@@ -111,14 +111,17 @@ export function ScanScreen({ navigate }: { navigate: Navigate }) {
   const [results, setResults] = useState<ScanView[]>([])
   const [error, setError] = useState<ErrorView | undefined>()
 
-  const receive = useCallback(async (text: string) => {
-    const view = await call(api.scanPart({ part: text }))
-    if (view.status === 'progress') setProgress(view)
-    else {
-      setProgress(undefined)
-      setResults((prev) => [view, ...prev])
-    }
-  }, [])
+  const receive = useCallback(
+    async (text: string) => {
+      const view = await call(api.scanPart({ part: text, actionId }))
+      if (view.status === 'progress') setProgress(view)
+      else {
+        setProgress(undefined)
+        setResults((prev) => [view, ...prev])
+      }
+    },
+    [actionId],
+  )
 
   useEffect(() => {
     let stream: MediaStream | undefined
