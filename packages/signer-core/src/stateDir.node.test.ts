@@ -100,6 +100,9 @@ describe('lost or damaged state files', () => {
   it('re-initialises with a new key only when asked and only when the key is lost; logged as such', async () => {
     const { dir, keyPath, bundle } = await initialised()
     await expect(openStateDir({ dir, cedar, newAuditKey: true })).rejects.toThrow(/nothing to replace/)
+    const fresh = mkdtempSync(join(tmpdir(), 'airlock-state-fresh-'))
+    await expect(openStateDir({ dir: fresh, cedar, newAuditKey: true })).rejects.toThrow(/no audit key to replace/)
+    expect(readdirSync(fresh)).toEqual([])
     const oldLog = readFileSync(join(dir, files.log), 'utf8')
     rmSync(keyPath)
     const state = await openStateDir({ dir, cedar, newAuditKey: true })

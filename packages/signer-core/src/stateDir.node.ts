@@ -199,24 +199,42 @@ export async function openStateDir({
 
 /** The log key: created only together with a new log, never next to an existing one. */
 async function logKey({ keyPath, logPath }: { keyPath: string; logPath: string }): Promise<Uint8Array> {
+  if (!(await nonEmpty(logPath)) && !(await exists(keyPath))) await createKey(keyPath)
+  const checked = await checkKey({ keyPath, logPath })
+  if ('problem' in checked) throw checked.problem
+  return checked.privateKey
+}
+
+/** The key if it is present, readable and the log's own; else the problem, with the recovery. */
+async function checkKey({
+  keyPath,
+  logPath,
+}: {
+  keyPath: string
+  logPath: string
+}): Promise<{ privateKey: Uint8Array } | { problem: StateDirError }> {
   const logExists = await nonEmpty(logPath)
-  if (!(await exists(keyPath))) {
-    if (logExists)
-      throw keyProblem(keyPath, `The audit key ${keyPath} is missing, but the log ${logPath} exists.`)
-    await createKey(keyPath)
-  }
+  if (!(await exists(keyPath)))
+    return {
+      problem: keyProblem(keyPath, `The audit key ${keyPath} is missing, but the log ${logPath} exists.`),
+    }
   let privateKey: Uint8Array
   try {
     privateKey = await loadKey({ path: keyPath })
   } catch (cause) {
     if (!isBaseError(cause)) throw cause
-    throw keyProblem(keyPath, cause.shortMessage, cause)
+    return { problem: keyProblem(keyPath, cause.shortMessage, cause) }
   }
   const logged = logExists ? await loggedPublicKey(logPath) : undefined
   if (logged !== undefined && logged !== AuditKey.toHex(AuditKey.publicKey(privateKey))) {
-    throw keyProblem(keyPath, `The audit key ${keyPath} is not the key the log ${logPath} was opened with.`)
+    return {
+      problem: keyProblem(
+        keyPath,
+        `The audit key ${keyPath} is not the key the log ${logPath} was opened with.`,
+      ),
+    }
   }
-  return privateKey
+  return { privateKey }
 }
 
 /** A new key file, complete or not at all: written beside, then linked into place (never over one). */
@@ -258,19 +276,21 @@ async function retireLostKey({
 }): Promise<{ log: string; entries: number; why: string }> {
   const keyPath = join(dir, files.logKey)
   const logPath = join(dir, files.log)
-  let why: string
-  try {
-    await logKey({ keyPath, logPath })
+  if (!(await nonEmpty(logPath))) {
+    throw new StateDirError(`There is no log in ${dir}: there is no audit key to replace.`, {
+      hint: 'Leave out --new-audit-key: a new state directory gets its key with its log.',
+    })
+  }
+  const checked = await checkKey({ keyPath, logPath })
+  if (!('problem' in checked)) {
     throw new StateDirError(
       `The audit key ${keyPath} is present and matches the log: there is nothing to replace.`,
       {
         hint: 'Leave out --new-audit-key.',
       },
     )
-  } catch (error) {
-    if (!(error instanceof StateDirError) || error.hint === 'Leave out --new-audit-key.') throw error
-    why = error.shortMessage
   }
+  const why = checked.problem.shortMessage
   const stamp = clock().toISOString().replaceAll(':', '-')
   const aside = (name: string) => join(dir, name.replace(/(\.[a-z]+)$/, `.retired-${stamp}$1`))
   const log = aside(files.log)
