@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { runAuditLogBench } from './audit-log.ts'
+import { runCliBench } from './cli.ts'
 import { runCoordinatorAppBench } from './coordinator-app.ts'
 import { runHostileBench } from './hostile.ts'
 import { runQrBench } from './qr.ts'
@@ -19,8 +20,9 @@ const suites: { name: string; run: () => Promise<BenchTable[]> }[] = [
   { name: 'qr', run: runQrBench },
   { name: 'audit-log', run: runAuditLogBench },
   { name: 'queue', run: runQueueBench },
-  { name: 'coordinator-app', run: runCoordinatorAppBench },
   { name: 'hostile', run: runHostileBench },
+  { name: 'coordinator-app', run: runCoordinatorAppBench },
+  { name: 'cli', run: runCliBench },
 ]
 
 const only = process.argv.slice(2)

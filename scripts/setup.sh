@@ -35,3 +35,7 @@ fi
 
 # pnpm is quick when node_modules already matches the lockfile.
 pnpm install --frozen-lockfile --prefer-offline --reporter=silent >&2
+
+# The airlock command runs from an esbuild bundle in apps/cli/dist (bin/airlock.mjs also rebuilds it
+# whenever a source is newer), so it starts without compiling TypeScript.
+node apps/cli/build.mjs

@@ -46,3 +46,39 @@ describe('airlock command dispatch', () => {
     expect((await runCli([])).code).toBe(2)
   })
 })
+
+describe('hints name commands that exist', () => {
+  it('every `airlock …` in a hint starts with a real command path (or names a command group)', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const root = join(import.meta.dirname, '..', '..', '..')
+    const commands = (await Promise.all(commandModules.map((m) => m.load()))).flat().map((c) => c.path)
+    const files: string[] = []
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.name === 'node_modules') continue
+        const path = join(dir, entry.name)
+        if (entry.isDirectory()) walk(path)
+        else if (entry.name.endsWith('.ts') && !entry.name.includes('.test')) files.push(path)
+      }
+    }
+    walk(join(root, 'apps', 'cli', 'src'))
+    for (const pkg of readdirSync(join(root, 'packages'))) walk(join(root, 'packages', pkg, 'src'))
+    const wrong: string[] = []
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8')
+      for (const hint of text.matchAll(/hint:\s*([`'"])((?:(?!\1)[\s\S])*)\1/g)) {
+        for (const mention of hint[2]!.matchAll(/\bairlock((?: [a-z][a-z-]*)+)/g)) {
+          const words = mention[1]!.trim().split(' ')
+          const known = commands.some(
+            (path) =>
+              path.every((word, i) => words[i] === word) ||
+              (words.length < path.length && words.every((word, i) => path[i] === word)),
+          )
+          if (!known) wrong.push(`${file.slice(root.length + 1)}: airlock ${words.join(' ')}`)
+        }
+      }
+    }
+    expect(wrong).toEqual([])
+  })
+})

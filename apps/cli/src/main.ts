@@ -1,5 +1,5 @@
 import { FileSystemError, isBaseError, printable, systemErrorOf } from '@airlock/errors'
-import { type Command, help, parse } from './command.ts'
+import { type Command, groupHelp, help, parse } from './command.ts'
 import { UsageError } from './errors.ts'
 import { type Io, processIo } from './io.ts'
 
@@ -45,11 +45,65 @@ async function commandsFor(word: string | undefined): Promise<Command[]> {
   return (await Promise.all(modules.map((m) => m.load()))).flat()
 }
 
-async function overview(): Promise<string> {
-  const rows = (await commandsFor(undefined)).map(
-    (command) => `  airlock ${command.path.join(' ').padEnd(22)}${command.summary}`,
-  )
-  return `airlock: the Airlock command line (offline Safe transaction tools)\n\n${rows.join('\n')}\n\nRun 'airlock <command> --help' for a command's options.\n`
+/** A command's path and summary: all `airlock --help` needs (the build lists them without loading modules). */
+export type CommandSummary = Pick<Command, 'path' | 'summary'>
+
+export type MainOptions = {
+  /** Every command's path and summary, from the build; without it the overview loads every module. */
+  commands?: readonly CommandSummary[] | undefined
+}
+
+/** What each command word is for, as the overview's group headings. */
+const groups: Record<string, string> = {
+  safe: 'Safe transactions offline, and the Safes the coordinator knows',
+  qr: 'QR codes that cross the air gap',
+  demo: 'The end-to-end demo',
+  devnet: 'A local chain for trying the coordinator',
+  policy: 'Policy sets and signed bundles (security leads)',
+  audit: 'The signer’s tamper-evident log',
+  sign: 'The offline signer',
+  coordinator: 'The online coordinator',
+  action: 'Queued actions: compose, sign requests, execution',
+  sig: 'Signatures coming back from the signers',
+  sentry: 'On-chain invariant watch',
+}
+
+async function overview(options: MainOptions): Promise<string> {
+  const commands = options.commands ?? (await commandsFor(undefined))
+  const width = Math.max(...commands.map((c) => c.path.join(' ').length)) + 2
+  const words = [...new Set(commands.map((c) => c.path[0]!))]
+  const sections = words.map((word) => {
+    const rows = commands
+      .filter((c) => c.path[0] === word)
+      .map((c) => `  airlock ${c.path.join(' ').padEnd(width)}${c.summary}`)
+    return `${groups[word] ?? word}:\n${rows.join('\n')}`
+  })
+  return `airlock: the Airlock command line (offline Safe transaction tools)\n\n${sections.join('\n\n')}\n\nRun 'airlock <command> --help' for a command's options, 'airlock <word> --help' for a group.\n`
+}
+
+/** The command nearest to what was typed (same words first, then edit distance), to name in an error. */
+function nearest(words: string[], commands: readonly Command[]): Command | undefined {
+  const typed = words.join(' ')
+  let best: { command: Command; score: number } | undefined
+  for (const command of commands) {
+    const path = command.path.join(' ')
+    const shared = command.path.filter((word, i) => words[i] === word).length
+    const score = distance(typed, path) - 3 * shared
+    if (!best || score < best.score) best = { command, score }
+  }
+  return best && best.score <= Math.max(3, typed.length / 2) ? best.command : undefined
+}
+
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = row
+  }
+  return previous[b.length]!
 }
 
 /**
@@ -58,18 +112,36 @@ async function overview(): Promise<string> {
  * @example
  * process.exitCode = await main(['safe', 'hash', '--help'])
  */
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
+export async function main(argv: string[], io: Io = processIo, options: MainOptions = {}): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
-    io.stdout(await overview())
+    io.stdout(await overview(options))
     return argv.length === 0 ? 2 : 0
   }
   try {
-    const command = (await commandsFor(argv[0]))
+    const candidates = await commandsFor(argv[0])
+    const command = candidates
       .filter((candidate) => candidate.path.every((word, i) => argv[i] === word))
       .sort((a, b) => b.path.length - a.path.length)[0]
     if (!command) {
+      const firstFlag = argv.findIndex((a) => a.startsWith('-'))
+      const words = firstFlag === -1 ? argv : argv.slice(0, firstFlag)
+      // A command word or partial path (`airlock action`, `airlock action new --help`): its commands.
+      const under = candidates.filter((c) => words.length > 0 && words.every((word, i) => c.path[i] === word))
+      if (under.length > 0) {
+        if (argv.includes('--help') || argv.includes('-h')) {
+          io.stdout(groupHelp(words, under))
+          return 0
+        }
+        io.stderr(groupHelp(words, under))
+        throw new UsageError(`airlock ${words.join(' ')} needs a command.`, {
+          hint: `Choose one of the commands above, e.g. 'airlock ${under[0]!.path.join(' ')}'.`,
+        })
+      }
+      const suggestion = nearest(words, candidates.length > 0 ? candidates : await commandsFor(undefined))
       throw new UsageError(`Unknown command: airlock ${argv.filter((a) => !a.startsWith('-')).join(' ')}.`, {
-        hint: "Run 'airlock --help' for the list of commands.",
+        hint: suggestion
+          ? `Did you mean 'airlock ${suggestion.path.join(' ')}'? Run 'airlock --help' for the list of commands.`
+          : "Run 'airlock --help' for the list of commands.",
       })
     }
     const rest = argv.slice(command.path.length)

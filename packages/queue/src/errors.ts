@@ -7,7 +7,7 @@ export class UnknownActionError extends BaseError {
   readonly actionId: string
   constructor(actionId: string) {
     super(`No action with id "${actionId}" is in the queue.`, {
-      hint: 'Check the id (airlock queue list shows them); it may belong to another database.',
+      hint: 'Check the id (airlock action list shows them); it may belong to another database.',
     })
     this.actionId = actionId
   }

@@ -458,7 +458,7 @@ export function storeSuite(factory: StoreFactory): void {
       const safe = newSafe()
       await expect(store.getAction('no-such-id')).rejects.toThrowErrorMatchingInlineSnapshot(`
         [Queue.UnknownActionError: No action with id "no-such-id" is in the queue.
-        Check the id (airlock queue list shows them); it may belong to another database.]
+        Check the id (airlock action list shows them); it may belong to another database.]
       `)
       await expect(
         store.addSignature(

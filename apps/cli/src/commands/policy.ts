@@ -1,8 +1,8 @@
 // `airlock policy …`: security leads check, test, bundle and sign policy sets; the signer imports them.
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { BaseError } from '@airlock/errors'
 import { Canonical } from '@airlock/audit-log'
+import { BaseError } from '@airlock/errors'
 import { Bundle, type BundleVerification, Engine, PolicyTest } from '@airlock/policy'
 import { cedar, loadPolicyDir, runPolicyTests } from '@airlock/policy/node'
 import { PolicyBundle, Ur } from '@airlock/transport'
