@@ -288,15 +288,7 @@ describe('airlock coordinator CLI', () => {
   })
 
   it('pays from the treasury: new transfer → qr parts → owners sign → sig add → exec', async () => {
-    const created = await json(
-      'action',
-      'new',
-      'transfer',
-      '--to',
-      payroll,
-      '--amount',
-      parseEther('1').toString(),
-    )
+    const created = await json('action', 'new', 'transfer', '--to', payroll, '--amount', '1')
     expect(created).toMatchObject({
       tier: 'routine',
       state: 'collecting-signatures',

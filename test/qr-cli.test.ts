@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from '@airlock/cli/testing'
 import { SafeTx } from '@airlock/safe'
-import { SignRequest } from '@airlock/transport'
+import { SignRequest, Ur } from '@airlock/transport'
 import { QrCode } from '@airlock/transport/images'
 import { describe, expect, it } from 'vitest'
 
@@ -85,6 +85,32 @@ describe('airlock qr encode | decode', () => {
     expect(json.signRequest).toMatchObject({
       title: 'Pay the auditors',
       tx: { nonce: '4', value: '1000000000000000000' },
+    })
+  })
+
+  it('encodes UR text (as sign approve prints it) with its own type, not as raw bytes', async () => {
+    const dir = temp()
+    const payload = SignRequest.encode({
+      requestId: `0x${'11'.repeat(16)}`,
+      createdAt: 1_767_225_600,
+      context: SafeTx.context({
+        chainId: 1,
+        safe: '0x1c694Fc3006D81ff4a56F97E1b99529066a23725',
+        version: '1.4.1',
+      }),
+      tx: SafeTx.from({ to: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', value: 1n, nonce: 1 }),
+      signatures: [],
+      attestations: [],
+      title: 'UR text',
+      description: '',
+    })
+    writeFileSync(join(dir, 'request.ur'), `${Ur.encodeSingle({ type: 'airlock-sign-request', payload })}\n`)
+    const encoded = await runCli(['qr', 'encode', 'request.ur', '--out', 'frames'], { cwd: dir })
+    expect(encoded.code, encoded.stderr).toBe(0)
+    const described = await runCli(['qr', 'decode', 'frames', '--json'], { cwd: dir })
+    expect(JSON.parse(described.stdout)).toMatchObject({
+      type: 'airlock-sign-request',
+      signRequest: { title: 'UR text' },
     })
   })
 

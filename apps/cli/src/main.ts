@@ -24,6 +24,7 @@ export const commandModules: readonly { words: readonly string[]; load: () => Pr
     },
   },
   { words: ['demo'], load: async () => [(await import('./commands/demo.ts')).demo] },
+  { words: ['devnet'], load: async () => [(await import('./commands/devnet.ts')).devnet] },
   { words: ['drill'], load: async () => [(await import('./commands/drill.ts')).drill] },
   { words: ['policy'], load: async () => (await import('./commands/policy.ts')).policyCommands },
   { words: ['audit'], load: async () => (await import('./commands/audit.ts')).auditCommands },

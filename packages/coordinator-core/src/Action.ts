@@ -1,3 +1,4 @@
+import type { Store } from '@airlock/queue'
 import {
   type AnalyzeReturnType,
   analyze,
@@ -225,4 +226,32 @@ function clip(text: string, max: number, { multiline = false }: { multiline?: bo
   const clean = text.replace(/[\p{Cc}\p{Cf}]/gu, (c) => (multiline && (c === '\n' || c === '\t') ? c : ' '))
   const chars = [...clean]
   return chars.length <= max ? clean : `${chars.slice(0, max - 1).join('')}…`
+}
+
+/**
+ * The full id of a queued action from its id or a unique prefix of it (as `action list` shows them).
+ * An unknown id gets the queue's own not-found error; an ambiguous prefix names the candidates.
+ *
+ * @example
+ * const id = await Action.fullId({ store, id: '3f2a' }) // '3f2a9c0e-…'
+ */
+export async function fullId({
+  store,
+  id,
+}: {
+  store: Pick<Store, 'getAction' | 'listActions'>
+  id: string
+}): Promise<string> {
+  const prefix = id.toLowerCase()
+  if (prefix.length >= 4 && /^[0-9a-f-]+$/.test(prefix)) {
+    const matches = (await store.listActions()).filter((action) => action.id.toLowerCase().startsWith(prefix))
+    if (matches.length === 1) return matches[0]!.id
+    if (matches.length > 1) {
+      throw new InvalidActionError(`The id prefix "${id}" matches ${matches.length} actions.`, {
+        hint: 'Give more characters of the id.',
+        details: matches.map((action) => `${action.id} ${action.title}`).join('\n'),
+      })
+    }
+  }
+  return (await store.getAction(id)).id
 }

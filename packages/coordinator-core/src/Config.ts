@@ -206,3 +206,82 @@ function address(value: unknown, field: string): Address {
   // A mixed-case address with a wrong EIP-55 checksum is a typo, not an address.
   return SafeTx.parseAddress(value, `${field} in the coordinator config`)
 }
+
+/**
+ * An address given as an address or as a name from the org config on this chain: a Safe, a recipient,
+ * a pausable or trusted contract, or an asset id (`USDC`). Names match case-insensitively; a name that
+ * is listed twice with different addresses is refused rather than guessed.
+ *
+ * @example
+ * Config.resolveAddress(config, 'Payroll') // '0x0000000000000000000000000000000000002001'
+ */
+export function resolveAddress(config: Config, value: string, field = 'address'): Address {
+  if (isAddress(value, { strict: false })) return SafeTx.parseAddress(value, field)
+  const onChain = (chainId: number | undefined) => chainId === undefined || chainId === config.chainId
+  const wanted = value.toLowerCase()
+  const named = [
+    ...config.org.safes.filter((s) => onChain(s.chainId)),
+    ...config.org.recipients.filter((r) => onChain(r.chainId)),
+    ...config.org.pausable.filter((p) => onChain(p.chainId)),
+    ...config.org.trustedDelegatecall.filter((t) => onChain(t.chainId)),
+    ...config.org.assets
+      .filter((a) => onChain(a.chainId) && a.address !== 'native')
+      .map((a) => ({ name: a.id, address: a.address as Address })),
+  ].filter((entry) => entry.name.toLowerCase() === wanted)
+  const addresses = [...new Set(named.map((entry) => getAddress(entry.address)))]
+  if (addresses.length === 1) return addresses[0]!
+  throw new InvalidConfigError(
+    addresses.length === 0
+      ? `${field} "${value}" is neither an address nor a name in the org config.`
+      : `${field} "${value}" names ${addresses.length} different addresses in the org config.`,
+    {
+      hint: `Give the 0x address, or one of: ${
+        [...config.org.safes, ...config.org.recipients]
+          .filter((e) => onChain(e.chainId))
+          .map((e) => e.name)
+          .join(', ') || 'no names are listed'
+      }.`,
+    },
+  )
+}
+
+/**
+ * An amount written in units of an asset (`1.5` ETH, `250` USDC) as base units, with the asset's
+ * decimals from the org config (18 for the native coin when it is not listed). Whole base units can
+ * still be given with a trailing `wei` / `base` (`1000000wei`).
+ *
+ * @example
+ * Config.parseAmount(config, { amount: '1.5', token: undefined }) // 1500000000000000000n
+ * Config.parseAmount(config, { amount: '250', token: usdc }) // 250000000n
+ */
+export function parseAmount(
+  config: Config,
+  { amount, token }: { amount: string; token: Address | undefined },
+): bigint {
+  const text = amount.trim()
+  const base = /^([0-9]+)\s*(wei|base)$/i.exec(text)
+  if (base) return BigInt(base[1]!)
+  const asset = config.org.assets.find(
+    (a) =>
+      a.chainId === config.chainId &&
+      (token === undefined
+        ? a.address === 'native'
+        : a.address !== 'native' && getAddress(a.address) === getAddress(token)),
+  )
+  if (token !== undefined && asset === undefined) {
+    throw new InvalidConfigError(
+      `Token ${token} is not an asset in the org config, so its decimals are unknown.`,
+      {
+        hint: 'Add it to the org config’s assets, or give the amount in base units with a "base" suffix (e.g. 250000000base).',
+      },
+    )
+  }
+  const decimals = asset?.decimals ?? 18
+  const match = /^([0-9]+)(?:\.([0-9]+))?$/.exec(text)
+  if (!match || (match[2]?.length ?? 0) > decimals) {
+    throw new InvalidConfigError(`"${amount}" is not an amount of ${asset?.id ?? 'the native coin'}.`, {
+      hint: `Write it in units with at most ${decimals} decimals (e.g. 1.5), or in base units with a "base" suffix.`,
+    })
+  }
+  return BigInt(match[1]!) * 10n ** BigInt(decimals) + BigInt((match[2] ?? '').padEnd(decimals, '0') || '0')
+}

@@ -11,6 +11,7 @@ import { Signature } from '@airlock/safe'
 import { Attestation } from '@airlock/signer-core'
 import { EthSignature, SignatureResponse, type TypedUr } from '@airlock/transport'
 import { type Address, getAddress, type Hex } from 'viem'
+import { fullId } from './Action.ts'
 import type { Client } from './Chain.ts'
 import * as Chain from './Chain.ts'
 import { SignatureRefusedError } from './errors.ts'
@@ -163,7 +164,7 @@ async function fromSignatureResponse(
   const response = SignatureResponse.fromUr(ur)
   let action: QueuedAction
   if (actionId !== undefined) {
-    action = await store.getAction(actionId)
+    action = await store.getAction(await fullId({ store, id: actionId }))
   } else {
     const live = await store.listActions({ live: true })
     const match = live.find((a) => a.safeTxHash.toLowerCase() === response.safeTxHash.toLowerCase())
@@ -196,7 +197,7 @@ async function fromKeystone(store: Store, ur: TypedUr, actionId: string | undefi
       { hint: 'airlock sig add FILE --action ID' },
     )
   }
-  const action = await store.getAction(actionId)
+  const action = await store.getAction(await fullId({ store, id: actionId }))
   const decoded = EthSignature.decode(ur.payload)
   const signature = EthSignature.normalize({ signature: decoded.signature, chainId: action.safe.chainId })
   const recovered = Signature.recover({

@@ -21,7 +21,10 @@ import { type Io, toJson } from '../io.ts'
 import { forceOption, readInputFile, writeOutputDir, writeOutputFile } from './atomicFile.ts'
 
 export const densityOptions: Record<string, OptionSpec> = {
-  type: { type: 'string', help: 'UR type (default bytes: the file is wrapped as a CBOR byte string)' },
+  type: {
+    type: 'string',
+    help: 'UR type (default bytes: the file is wrapped as a CBOR byte string; UR text keeps its own type)',
+  },
   fragment: { type: 'string', help: 'fragment size in bytes (default: auto-tuned for a ~2 s scan)' },
   fps: { type: 'string', help: 'frames per second (default: auto-tuned)' },
   'density-step': densityStepOption(),
@@ -43,6 +46,38 @@ export function densityStepOption(): OptionSpec {
 /** The UR message for a payload: `bytes` wraps it as a CBOR byte string, other types carry CBOR as-is. */
 function urMessage(type: string, payload: Uint8Array): Uint8Array {
   return type === 'bytes' ? cborEncode(payload) : payload
+}
+
+/**
+ * What to encode from an input file: UR text (`ur:type/…`, one part per line, as `sign approve`
+ * prints it) keeps its own type and message; anything else is a payload of --type (default bytes).
+ */
+function messageOf(input: Uint8Array, typeFlag: unknown): { type: string; message: Uint8Array } {
+  let text: string | undefined
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(input).trim()
+  } catch {
+    text = undefined
+  }
+  if (text !== undefined && /^ur:[a-z0-9-]+\//i.test(text)) {
+    const decoder = new UrDecoder()
+    let status: ReturnType<UrDecoder['receive']> | undefined
+    for (const part of text.split(/\s+/)) status = decoder.receive(part)
+    if (status?.status !== 'complete') {
+      throw new InputFileError('The input holds UR text, but not one complete UR.', {
+        hint: 'Give every part of the UR, one per line (or the whole single-part UR).',
+      })
+    }
+    const { type, payload } = status.result
+    if (typeof typeFlag === 'string' && typeFlag !== type) {
+      throw new UsageError(`The input is a ${type} UR, not ${typeFlag}.`, {
+        hint: 'Leave out --type for UR text.',
+      })
+    }
+    return { type, message: payload }
+  }
+  const type = typeof typeFlag === 'string' ? typeFlag : 'bytes'
+  return { type, message: urMessage(type, input) }
 }
 
 /**
@@ -123,8 +158,7 @@ export const qrEncode: Command = {
     }
     if (typeof values.out !== 'string')
       throw new UsageError('--out DIR is required.', { hint: `Usage: airlock ${qrEncode.usage}` })
-    const type = typeof values.type === 'string' ? values.type : 'bytes'
-    const message = urMessage(type, await readInput(input, io))
+    const { type, message } = messageOf(await readInput(input, io), values.type)
     const density = plan(values, message, type)
     const encoder = Ur.encode({ type, payload: message, maxFragmentLength: density.maxFragmentLength })
     const count =
@@ -385,8 +419,7 @@ export const qrShow: Command = {
       throw new UsageError('Give the file to show (or - for standard input).', {
         hint: `Usage: airlock ${qrShow.usage}`,
       })
-    const type = typeof values.type === 'string' ? values.type : 'bytes'
-    const message = urMessage(type, await readInput(input, io))
+    const { type, message } = messageOf(await readInput(input, io), values.type)
     const density = plan(values, message, type)
     const encoder = Ur.encode({ type, payload: message, maxFragmentLength: density.maxFragmentLength })
     const loops = positiveInt(values.loops, 'loops') ?? (io.isTty ? Number.POSITIVE_INFINITY : 1)

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
@@ -17,6 +17,9 @@ import {
 
 const owner = mnemonicToAccount(OWNER_MNEMONIC)
 const ownerKey = toHex(owner.getHdKey().privateKey!)
+// The dev key goes in through a file, never on the command line.
+const ownerKeyFile = join(mkdtempSync(join(tmpdir(), 'airlock-sign-key-')), 'owner.key')
+writeFileSync(ownerKeyFile, `${ownerKey}\n`)
 // The owner replaces the example's first owner of every Safe; software keys allowed for the dev key.
 const bundle = (signers: typeof admins) =>
   bundleOf({
@@ -64,8 +67,8 @@ describe('airlock sign', () => {
       state,
       '--bundle',
       join(dir, 'bundle.json'),
-      '--dev-key',
-      ownerKey,
+      '--dev-key-file',
+      ownerKeyFile,
     ])
     expect(installed.stderr).toBe('')
     expect(installed.code).toBe(0)
@@ -130,6 +133,28 @@ describe('airlock sign', () => {
     expect(garbage.stderr).not.toContain('internal error')
   })
 
+  it('approve --out DIR writes the response as QR frames that decode to the printed UR', async () => {
+    const path = urFile('request-5.txt', request(5))
+    const frames = join(dir, 'response-frames')
+    const signed = await runCli(['sign', 'approve', path, '--state', state, '--out', frames])
+    expect(signed.code, signed.stderr).toBe(0)
+    expect(readdirSync(frames)).toEqual(expect.arrayContaining(['frame-0001.png', 'preview.html']))
+    // What `airlock sig add DIR` reads: the frames, through the same zxing reader.
+    const decoded = await runCli([
+      'qr',
+      'decode',
+      frames,
+      '--type',
+      'airlock-signature',
+      '--out',
+      join(dir, 'r.cbor'),
+    ])
+    expect(decoded.code, decoded.stderr).toBe(0)
+    const printed = new UrDecoder().receive(signed.stdout.trim())
+    if (printed.status !== 'complete') throw new Error('the printed response is not one UR')
+    expect(new Uint8Array(readFileSync(join(dir, 'r.cbor')))).toEqual(printed.result.payload)
+  })
+
   it('--device ledger with no Ledger plugged in is a logged device error', async () => {
     const path = urFile('request-4.txt', request(4))
     const result = await runCli(['sign', 'approve', path, '--state', state, '--device', 'ledger'])
@@ -191,8 +216,8 @@ describe('airlock sign over the air gap', () => {
       join(dir, 'b'),
       '--bundle',
       join(dir, 'bundle-frames'),
-      '--dev-key',
-      ownerKey,
+      '--dev-key-file',
+      ownerKeyFile,
     ])
     expect(fromFrames.stdout).toContain('Installed: policy bundle version 1')
 

@@ -10,14 +10,7 @@ import { forceOption } from '../atomicFile.ts'
 import { densityOptions, plan, positiveInt, writeFrames } from '../qr.ts'
 import { ExecutionFailedError, NotExecutableError, NothingToConfirmError } from './errors.ts'
 import { executorClient } from './executor.ts'
-import {
-  type Coordinator,
-  homeOption,
-  resolveSafe,
-  safeName,
-  uintFlag,
-  withCoordinator,
-} from './home.ts'
+import { type Coordinator, homeOption, resolveSafe, safeName, uintFlag, withCoordinator } from './home.ts'
 import { actionText, actionView } from './view.ts'
 
 // Recorded when execTransaction succeeded but the Safe's own call failed.
@@ -120,8 +113,9 @@ export const actionShow: Command = {
   allowPositionals: true,
   options: { ...homeOption },
   run: async ({ values, positionals, io }) => {
-    const id = oneId(positionals, actionShow.usage)
+    const given = oneId(positionals, actionShow.usage)
     return withCoordinator(values, io.cwd, async (c) => {
+      const id = await Actions.fullId({ store: await c.store(), id: given })
       const store = await c.store()
       await show(c, store, await current(c, store, id), values.json === true, io)
       return 0
@@ -149,7 +143,7 @@ export const actionQr: Command = {
     },
   },
   run: async ({ values, positionals, io }) => {
-    const id = oneId(positionals, actionQr.usage)
+    const given = oneId(positionals, actionQr.usage)
     if (values.type !== undefined) {
       throw new UsageError('action qr always writes an airlock-sign-request.', { hint: 'Leave out --type.' })
     }
@@ -159,6 +153,7 @@ export const actionQr: Command = {
       })
     }
     return withCoordinator(values, io.cwd, async (c) => {
+      const id = await Actions.fullId({ store: await c.store(), id: given })
       const store = await c.store()
       const action = await current(c, store, id)
       if (StateMachine.terminal.includes(action.state)) {
@@ -194,8 +189,9 @@ export const actionCancel: Command = {
   allowPositionals: true,
   options: { ...homeOption, reason: { type: 'string', help: 'why (recorded in the history)' } },
   run: async ({ values, positionals, io }) => {
-    const id = oneId(positionals, actionCancel.usage)
+    const given = oneId(positionals, actionCancel.usage)
     return withCoordinator(values, io.cwd, async (c) => {
+      const id = await Actions.fullId({ store: await c.store(), id: given })
       const store = await c.store()
       const action = await store.cancel(id, {
         actor: c.actor,
@@ -260,8 +256,9 @@ export const actionExec: Command = {
     'executor-key-file': { type: 'string', help: 'override the executor key file from config.json' },
   },
   run: async ({ values, positionals, io }) => {
-    const id = oneId(positionals, actionExec.usage)
+    const given = oneId(positionals, actionExec.usage)
     return withCoordinator(values, io.cwd, async (c) => {
+      const id = await Actions.fullId({ store: await c.store(), id: given })
       const store = await c.store()
       let action = await current(c, store, id)
       const executor = executorClient(c, values['executor-key-file'])
@@ -379,13 +376,14 @@ export const actionConfirm: Command = {
     },
   },
   run: async ({ values, positionals, io }) => {
-    const id = oneId(positionals, actionConfirm.usage)
+    const given = oneId(positionals, actionConfirm.usage)
     const confirmations =
       values.confirmations === undefined ? 1n : uintFlag(values.confirmations, 'confirmations')
     if (confirmations === 0n) {
       throw new UsageError('--confirmations must be at least 1.', { hint: 'Give 1 or more.' })
     }
     return withCoordinator(values, io.cwd, async (c) => {
+      const id = await Actions.fullId({ store: await c.store(), id: given })
       const store = await c.store()
       const action = await store.getAction(id)
       const recorded = action.execution

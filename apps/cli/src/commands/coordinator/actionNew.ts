@@ -5,6 +5,7 @@ import {
   Action,
   Build,
   Chain,
+  Config,
   type PreparedAction,
   Requirements,
   Timelock,
@@ -15,14 +16,7 @@ import type { Address, Hex } from 'viem'
 import type { Command, OptionSpec } from '../../command.ts'
 import { InputFileError, UsageError } from '../../errors.ts'
 import { type Io, readJsonFile, toJson } from '../../io.ts'
-import {
-  addressFlag,
-  type Coordinator,
-  homeOption,
-  resolveSafe,
-  uintFlag,
-  withCoordinator,
-} from './home.ts'
+import { addressFlag, type Coordinator, homeOption, resolveSafe, uintFlag, withCoordinator } from './home.ts'
 import { actionText, actionView } from './view.ts'
 
 type Values = Record<string, unknown>
@@ -198,26 +192,46 @@ const run =
   async ({ values, positionals, io }) =>
     withCoordinator(values, io.cwd, (c) => build(c, values, positionals, io))
 
+// An address flag that also takes a name from the org config (`--to Payroll`, `--token USDC`).
+function labelFlag(c: Coordinator, value: unknown, flag: string) {
+  if (typeof value !== 'string' || value === '') return addressFlag(value, flag)
+  return Config.resolveAddress(c.config, value, `--${flag}`)
+}
+
 export const actionNewTransfer: Command = {
   path: ['action', 'new', 'transfer'],
   summary: 'Queue a transfer of the native coin or an ERC-20 token.',
   usage:
-    'action new transfer --to ADDR --amount N [--token ADDR] [--safe S] [--title T] [--nonce N] [--json]',
+    'action new transfer --to ADDR|NAME --amount N [--token ADDR|ID] [--safe S] [--title T] [--nonce N] [--json]',
   options: {
     ...common,
-    to: { type: 'string', help: 'recipient' },
-    amount: { type: 'string', help: 'amount in base units (wei, or the token’s smallest unit)' },
-    token: { type: 'string', help: 'ERC-20 token address (default: the native coin)' },
+    to: {
+      type: 'string',
+      help: 'recipient: an address, or a name from the org config (a recipient or Safe)',
+    },
+    amount: {
+      type: 'string',
+      help: 'amount in units of the coin or token (1.5), with the decimals from the org config; "1000wei" or "1000base" for base units',
+    },
+    token: {
+      type: 'string',
+      help: 'ERC-20 token: an address or an asset id from the org config (default: the native coin)',
+    },
   },
   run: run(async (c, values, _positionals, io) => {
-    const to = addressFlag(values.to, 'to')
-    const amount = uintFlag(values.amount, 'amount')
-    const token = values.token === undefined ? undefined : addressFlag(values.token, 'token')
+    const to = labelFlag(c, values.to, 'to')
+    const token = values.token === undefined ? undefined : labelFlag(c, values.token, 'token')
+    if (typeof values.amount !== 'string' || values.amount === '') {
+      throw new UsageError('--amount is required.', {
+        hint: 'Example: --amount 1.5 (units), or --amount 1000wei.',
+      })
+    }
+    const amount = Config.parseAmount(c.config, { amount: values.amount, token })
     return queue(c, {
       values,
       io,
       safe: resolveSafe(c, values.safe),
-      title: `Transfer ${amount} ${token ? `of token ${token}` : 'wei'} to ${to}`,
+      title: `Transfer ${values.amount}${token ? ` of token ${values.token}` : /[a-z]$/i.test(values.amount) ? '' : ' (native)'} to ${values.to}`,
       calls: () => [
         token ? Build.erc20Transfer({ token, to, amount }) : Build.nativeTransfer({ to, amount }),
       ],

@@ -1,6 +1,7 @@
 // How an action is printed: one JSON shape for --json and a short text form for operators.
 import { Action as Actions, Requirements } from '@airlock/coordinator-core'
 import type { Action, ActionEvent, NonceGroup, StoredSignature } from '@airlock/queue'
+import { analyze, Describe } from '@airlock/safe'
 import { type Coordinator, safeName } from './home.ts'
 
 export type ActionView = ReturnType<typeof actionView>
@@ -20,6 +21,10 @@ export function actionView(
   const hashes = Actions.hashesOf(action)
   const progress = Requirements.progressOf({ config: c.config, action, collected })
   const live = !['executed', 'cancelled', 'superseded'].includes(action.state)
+  // What the transaction does, decoded exactly as a signer decodes it (one line per call).
+  const calls = Describe.tree(
+    analyze({ tx: action.tx, context: Actions.contextOf(action), org: c.config.decoder }).calls,
+  )
   return {
     id: action.id,
     requestId: Actions.requestIdOf(action.id),
@@ -36,6 +41,7 @@ export function actionView(
     },
     nonce: action.nonce,
     tx: action.tx,
+    calls,
     safeTxHash: action.safeTxHash,
     domainHash: hashes.domainHash,
     messageHash: hashes.messageHash,
@@ -89,6 +95,10 @@ export function actionText(view: ActionView): string {
     `  tier          ${view.tier}`,
     `  safe          ${view.safe.name ? `${view.safe.name} ` : ''}${view.safe.address} (chain ${view.safe.chainId}, Safe ${view.safe.version})`,
     `  nonce         ${view.nonce}`,
+    `  to            ${view.tx.to}${view.tx.operation === 1 ? ' (delegatecall)' : ''}`,
+    `  value         ${view.tx.value} wei`,
+    `  calls         ${view.calls[0] ?? '(none)'}`,
+    ...view.calls.slice(1).map((line) => `                ${line}`),
     `  safeTxHash    ${view.safeTxHash}`,
     `  domainHash    ${view.domainHash}`,
     `  messageHash   ${view.messageHash}`,
