@@ -7,7 +7,18 @@ import { join } from 'node:path'
 import { AuditKey, verify } from '@airlock/audit-log'
 import type { FrameMetrics } from '@airlock/signer-app/api'
 import type { Handlers } from '@airlock/signer-app/handlers'
-import { PolicyBundle, SignRequest, Ur } from '@airlock/transport'
+import { Keystone } from '@airlock/signer-core'
+import { openStateDir } from '@airlock/signer-core/node'
+import {
+  EthSignature,
+  EthSignRequest,
+  PolicyBundle,
+  SignatureResponse,
+  SignRequest,
+  Ur,
+  UrDecoder,
+} from '@airlock/transport'
+import { hexToBytes, type TypedDataDefinition } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openTestApp, payrollRequest, signerState } from './support/signer-app.ts'
 import * as F from './support/signer-fixtures.ts'
@@ -101,5 +112,76 @@ describe('signer app scanning, policy and log handlers', () => {
     expect((await api.verifyLog()).ok).toBe(true)
     const refusals = await api.log({ kind: 'refusals' })
     expect(refusals.entries.every((e) => e.event === 'refused' || e.decision === 'would-refuse')).toBe(true)
+  })
+
+  it('signs with a Keystone: its request shown as a code, its signature scanned back and checked', async () => {
+    const keystoneDir = join(dir, 'keystone')
+    await signerState(keystoneDir)
+    const keystoneOwner = F.owners[1]!
+    const stored = await openStateDir({ dir: keystoneDir, cedar: F.cedar })
+    await stored.saveKeystoneAccount(
+      Keystone.account({
+        address: keystoneOwner.address,
+        sourceFingerprint: '73c5da0a',
+        path: "m/44'/60'/0'/0/0",
+      }),
+    )
+    await stored.close()
+    const keystoneApi = await openTestApp(keystoneDir)
+    try {
+      expect((await keystoneApi.status()).devices.find((d) => d.device === 'keystone')?.allowed).toBe(true)
+      const { request, prepared } = payrollRequest({ count: 2 })
+      await keystoneApi.importText({ expect: 'request', text: parts(request).join('\n') })
+      const asked = await keystoneApi.sign({ device: 'keystone', acknowledgeReplacement: false })
+      if (asked.status !== 'keystone-requested') throw new Error(`not asked: ${JSON.stringify(asked)}`)
+      expect(asked.owner).toBe(keystoneOwner.address)
+      expect(asked.show.frames.length).toBe(asked.show.parts.length)
+
+      // The Keystone reads the request, signs the typed data with its key and shows its answer.
+      const decoder = new UrDecoder({ expectedTypes: [EthSignRequest.urType] })
+      let read: ReturnType<UrDecoder['receive']> | undefined
+      for (const part of asked.show.parts) {
+        read = decoder.receive(part)
+        if (read.status === 'complete') break
+      }
+      if (read?.status !== 'complete') throw new Error('the Keystone could not read the request')
+      const ethRequest = EthSignRequest.decode(read.result.payload)
+      const typed = JSON.parse(new TextDecoder().decode(ethRequest.signData)) as TypedDataDefinition
+      const signature = await keystoneOwner.signTypedData(typed)
+      const answer = Ur.encode({
+        type: EthSignature.urType,
+        payload: EthSignature.encode({
+          requestId: ethRequest.requestId,
+          signature: hexToBytes(signature),
+          origin: 'Keystone 3 Pro',
+        }),
+        maxFragmentLength: 40,
+      })
+
+      await keystoneApi.scanStart({ expect: 'keystone' })
+      let view = await keystoneApi.scanFrame({ texts: [parts(request)[0]!], metrics: clear })
+      expect(view.hints.map((h) => h.hint)).toContain('wrong-type')
+      for (const part of answer.firstParts())
+        view = await keystoneApi.scanFrame({ texts: [part], metrics: clear })
+      expect(view.complete).toBe(true)
+      const signed = await keystoneApi.completeKeystone({ acknowledgeReplacement: false })
+      expect(signed).toMatchObject({
+        status: 'released',
+        kind: 'safe-signature',
+        signer: keystoneOwner.address,
+      })
+      // The Answer screen carries it back to the coordinator.
+      const back = new UrDecoder({ expectedTypes: [SignatureResponse.urType] })
+      let got: ReturnType<UrDecoder['receive']> | undefined
+      for (const part of (await keystoneApi.answer({ density: 'dense' })).parts) {
+        got = back.receive(part)
+        if (got.status === 'complete') break
+      }
+      if (got?.status !== 'complete') throw new Error('the answer did not decode')
+      expect(SignatureResponse.fromUr(got.result).signer).toBe(keystoneOwner.address)
+      expect(prepared.hashes.safeTxHash).toBe((signed as { safeTxHash: string }).safeTxHash)
+    } finally {
+      await keystoneApi.close()
+    }
   })
 })

@@ -46,9 +46,12 @@ export type ScanHint =
   | 'damaged'
   | 'slow-down'
 
+/** What a scan is for: the coordinator's request, a policy bundle, or the Keystone's signature. */
+export type ScanKind = 'request' | 'policy' | 'keystone'
+
 export type ScanView = {
   /** What this scan is for. */
-  expect: 'request' | 'policy'
+  expect: ScanKind
   /** Distinct parts received and parts the message needs (0 before the first part). */
   received: number
   needed: number
@@ -169,6 +172,15 @@ export type SignView =
   | { status: 'refused'; refusals: readonly { code: string; source: string; message: string }[] }
   | { status: 'device-error'; outcome: DeviceOutcomeView }
   | { status: 'air-gap'; message: string }
+  /** Keystone, first trip: show this code to the Keystone, then scan its signature back. */
+  | {
+      status: 'keystone-requested'
+      kind: 'safe-signature' | 'approval-attestation'
+      requestId: string
+      owner: string
+      path: string
+      show: AnswerView
+    }
 
 export type Density = 'dense' | 'medium' | 'sparse'
 
@@ -227,12 +239,14 @@ export type PolicyView = {
 /** The API the preload exposes as `window.airlock`: every method is one IPC round trip. */
 export type SignerApi = {
   status(): Promise<StatusView>
-  scanStart(parameters: { expect: 'request' | 'policy' }): Promise<ScanView>
+  scanStart(parameters: { expect: ScanKind }): Promise<ScanView>
   scanFrame(parameters: { texts: readonly string[]; metrics: FrameMetrics }): Promise<ScanView>
   /** A request or bundle from a file: UR parts (one per line) or, for a bundle, its JSON. */
-  importText(parameters: { expect: 'request' | 'policy'; text: string }): Promise<ScanView>
+  importText(parameters: { expect: ScanKind; text: string }): Promise<ScanView>
   review(parameters: { device: DeviceChoice; acknowledgeReplacement: boolean }): Promise<ReviewResult>
   sign(parameters: { device: DeviceChoice; acknowledgeReplacement: boolean }): Promise<SignView>
+  /** Keystone, second trip: decides again with the signature scanned back (`scanStart({ expect: 'keystone' })`). */
+  completeKeystone(parameters: { acknowledgeReplacement: boolean }): Promise<SignView>
   answer(parameters: { density: Density }): Promise<AnswerView>
   log(parameters: LogFilter): Promise<LogView>
   verifyLog(): Promise<VerifyView>
@@ -249,6 +263,7 @@ export const methods = [
   'importText',
   'review',
   'sign',
+  'completeKeystone',
   'answer',
   'log',
   'verifyLog',

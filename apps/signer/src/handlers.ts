@@ -5,9 +5,10 @@ import { type AuditEntry, exportForUr, verify } from '@airlock/audit-log'
 import type { Failure, LedgerDevice } from '@airlock/devices'
 import { isBaseError, Json } from '@airlock/errors'
 import { Bundle, type CedarApi } from '@airlock/policy'
-import type { ApproveResult, KeySource, Review } from '@airlock/signer-core'
+import { type ApproveResult, type KeySource, KeystoneSession, type Review } from '@airlock/signer-core'
 import type { StateDir } from '@airlock/signer-core/node'
 import {
+  EthSignature,
   PolicyBundle,
   SignatureResponse,
   SignRequest,
@@ -28,6 +29,7 @@ import type {
   PolicyView,
   ReviewResult,
   ScanHint,
+  ScanKind,
   ScanView,
   SignerApi,
   SignView,
@@ -77,7 +79,7 @@ export function createHandlers({
   readLogText,
 }: CreateHandlersParameters): Handlers {
   type Scan = {
-    expect: 'request' | 'policy'
+    expect: ScanKind
     decoder: UrDecoder
     unreadable: number
     hints: Map<ScanHint, string>
@@ -88,9 +90,12 @@ export function createHandlers({
   let request: SignRequest.SignRequest | undefined
   let candidate: unknown
   let released: Extract<ApproveResult, { status: 'released' }> | undefined
+  let keystoneAnswer: UrResult | undefined
 
-  function newScan(expect: 'request' | 'policy'): Scan {
-    const type = expect === 'request' ? SignRequest.urType : PolicyBundle.urType
+  function newScan(expect: ScanKind): Scan {
+    const type = { request: SignRequest.urType, policy: PolicyBundle.urType, keystone: EthSignature.urType }[
+      expect
+    ]
     return {
       expect,
       decoder: new UrDecoder({ expectedTypes: [type], onNewSession: 'reset' }),
@@ -125,6 +130,9 @@ export function createHandlers({
       if (scan.expect === 'request') {
         request = SignRequest.fromUr(result)
         released = undefined
+      } else if (scan.expect === 'keystone') {
+        // Checked by the engine when the request is decided again (completeKeystone).
+        keystoneAnswer = result
       } else {
         const { document } = PolicyBundle.fromUr(result)
         candidate = Json.parse(document, { what: 'policy bundle in the code' })
@@ -241,7 +249,8 @@ export function createHandlers({
     },
 
     async scanStart({ expect }) {
-      scan = newScan(expect === 'policy' ? 'policy' : 'request')
+      scan = newScan(expect === 'policy' || expect === 'keystone' ? expect : 'request')
+      if (expect === 'keystone') keystoneAnswer = undefined
       if (expect === 'policy') candidate = undefined
       return scanView()
     },
@@ -272,7 +281,7 @@ export function createHandlers({
     },
 
     async importText({ expect, text }) {
-      scan = newScan(expect === 'policy' ? 'policy' : 'request')
+      scan = newScan(expect === 'policy' || expect === 'keystone' ? expect : 'request')
       const trimmed = text.trim()
       if (expect === 'policy' && trimmed.startsWith('{')) {
         try {
@@ -343,41 +352,67 @@ export function createHandlers({
           }
           break
         }
-        case 'keystone':
-          return {
-            status: 'device-error',
-            outcome: failureView(
-              'unsupported',
-              'Keystone signing is not in the desktop app yet.',
-              "Use 'airlock sign approve <request> --device keystone' on this laptop.",
-            ),
+        case 'keystone': {
+          let asked: Awaited<ReturnType<typeof KeystoneSession.request>>
+          try {
+            asked = await KeystoneSession.request({
+              signer: state.signer,
+              store: state,
+              request: req,
+              acknowledgeReplacement,
+            })
+          } catch (error) {
+            if (!isBaseError(error)) throw error
+            return {
+              status: 'device-error',
+              outcome: failureView('unknown-account', error.shortMessage, error.hint ?? ''),
+            }
           }
+          if (asked.status !== 'keystone-requested') {
+            result = asked
+            break
+          }
+          return {
+            status: 'keystone-requested',
+            kind: asked.pending.kind,
+            requestId: asked.pending.requestId,
+            owner: asked.pending.expectedOwner,
+            path: asked.pending.path,
+            show: answerView({ ur: asked.ur, density: 'sparse', kind: 'keystone-request' }),
+          }
+        }
         default: {
           const never: never = device
           return never
         }
       }
-      switch (result.status) {
-        case 'released':
-          released = result
-          return {
-            status: 'released',
-            kind: result.kind,
-            signer: result.response.signer,
-            safeTxHash: result.response.safeTxHash,
-          }
-        case 'refused':
-          return {
-            status: 'refused',
-            refusals: result.refusals.map((r) => ({ code: r.code, source: r.source, message: r.message })),
-          }
-        case 'device-error':
-          return { status: 'device-error', outcome: outcomeView(result.failure) }
-        default: {
-          const never: never = result
-          return never
+      return signView(result)
+    },
+
+    async completeKeystone({ acknowledgeReplacement }): Promise<SignView> {
+      const req = current()
+      if (!keystoneAnswer)
+        throw new NothingToAnswerError('No Keystone signature was scanned.', {
+          hint: 'Scan the code the Keystone shows once you approve on it.',
+        })
+      const gap = airGap()
+      if (!gap.maySign) {
+        return {
+          status: 'air-gap',
+          message: `Network interfaces are up (${gap.up.join(', ')}): disconnect them before signing.`,
         }
       }
+      const answer = keystoneAnswer
+      keystoneAnswer = undefined
+      return signView(
+        await KeystoneSession.complete({
+          signer: state.signer,
+          store: state,
+          request: req,
+          answer,
+          acknowledgeReplacement,
+        }),
+      )
     },
 
     async answer({ density }): Promise<AnswerView> {
@@ -440,6 +475,31 @@ export function createHandlers({
     },
 
     close: () => state.close(),
+  }
+
+  // What the Sign screen shows for a decision; a released one is kept for the Answer screen.
+  function signView(result: ApproveResult): SignView {
+    switch (result.status) {
+      case 'released':
+        released = result
+        return {
+          status: 'released',
+          kind: result.kind,
+          signer: result.response.signer,
+          safeTxHash: result.response.safeTxHash,
+        }
+      case 'refused':
+        return {
+          status: 'refused',
+          refusals: result.refusals.map((r) => ({ code: r.code, source: r.source, message: r.message })),
+        }
+      case 'device-error':
+        return { status: 'device-error', outcome: outcomeView(result.failure) }
+      default: {
+        const never: never = result
+        return never
+      }
+    }
   }
 
   async function policyView(message: string | undefined): Promise<PolicyView> {

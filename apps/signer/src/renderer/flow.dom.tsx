@@ -1,6 +1,6 @@
 // Scan, Sign and Answer: the request in through the camera, the signature out as a QR code.
 import { useEffect, useRef, useState } from 'react'
-import type { AnswerView, Density, DeviceChoice, ReviewView, ScanView, SignView } from '../api.ts'
+import type { AnswerView, Density, DeviceChoice, ReviewView, ScanKind, ScanView, SignView } from '../api.ts'
 import { api } from './api.dom.ts'
 import { qrReader, readFrame } from './camera.dom.ts'
 
@@ -9,7 +9,7 @@ export function ScanScreen({
   onComplete,
   embedded = false,
 }: {
-  expect: 'request' | 'policy'
+  expect: ScanKind
   onComplete: () => void
   /** Inside another screen (Policy): a section with an h2 instead of the screen's h1. */
   embedded?: boolean
@@ -19,7 +19,7 @@ export function ScanScreen({
   const [view, setView] = useState<ScanView | undefined>()
   const [camera, setCamera] = useState<'starting' | 'on' | 'off'>('starting')
   const [cameraError, setCameraError] = useState<string | undefined>()
-  const what = expect === 'request' ? 'signing request' : 'policy bundle'
+  const what = { request: 'signing request', policy: 'policy bundle', keystone: 'Keystone signature' }[expect]
   // The latest callback, without restarting the camera when the parent re-renders.
   const done = useRef(onComplete)
   done.current = onComplete
@@ -82,7 +82,10 @@ export function ScanScreen({
       <Heading id={`scan-${expect}`} tabIndex={-1}>
         Scan the {what}
       </Heading>
-      <p>Hold the coordinator's animated code in front of the camera, or import a file of its parts.</p>
+      <p>
+        Hold the {expect === 'keystone' ? "Keystone's" : "coordinator's"} code in front of the camera, or
+        import a file of its parts.
+      </p>
       <div className="camera">
         {/* The live camera picture: no audio track, so no captions apply. */}
         <video ref={video} muted playsInline aria-label="Camera picture" />
@@ -204,7 +207,16 @@ export function SignScreen({
           )}
         </>
       )}
-      {result && <SignOutcome result={result} onAnswer={onAnswer} onRetry={() => void sign()} />}
+      {result?.status === 'keystone-requested' ? (
+        <KeystoneTrip
+          asked={result}
+          onAnswered={async () =>
+            onResult(await api().completeKeystone({ acknowledgeReplacement: acknowledged }))
+          }
+        />
+      ) : (
+        result && <SignOutcome result={result} onAnswer={onAnswer} onRetry={() => void sign()} />
+      )}
     </section>
   )
 }
@@ -224,7 +236,13 @@ function DevicePrompt({ review, device }: { review: ReviewView; device: DeviceCh
         </ol>
       )
     case 'keystone':
-      return <p>Keystone signing takes two scans; use the command line for now (see the outcome below).</p>
+      return (
+        <ol>
+          <li>Press the button below: this screen shows a code for the Keystone.</li>
+          <li>Scan it with the Keystone, check what it shows against this review, and approve on it.</li>
+          <li>Then hold the Keystone's signature code in front of this laptop's camera.</li>
+        </ol>
+      )
     case 'software':
       return <p>The software test key signs at once, without a device prompt (test setups only).</p>
     default: {
@@ -287,6 +305,8 @@ function SignOutcome({
           {result.message}
         </p>
       )
+    case 'keystone-requested':
+      return null
     default: {
       const never: never = result
       return never
@@ -294,11 +314,69 @@ function SignOutcome({
   }
 }
 
+// Keystone: the request as a code for the Keystone, then its signature scanned back.
+function KeystoneTrip({
+  asked,
+  onAnswered,
+}: {
+  asked: Extract<SignView, { status: 'keystone-requested' }>
+  onAnswered: () => Promise<void>
+}) {
+  return (
+    <div data-testid="keystone-request">
+      <h2>1. Show this to the Keystone</h2>
+      <p>
+        {asked.kind === 'approval-attestation'
+          ? 'The approval attestation (round 1)'
+          : 'The Safe transaction'}
+        , to be signed by <code>{asked.owner}</code> at {asked.path}. Request {asked.requestId}.
+      </p>
+      <AnimatedQr view={asked.show} label="Keystone request QR code" testId="keystone-qr" />
+      <ScanScreen expect="keystone" embedded onComplete={() => void onAnswered()} />
+    </div>
+  )
+}
+
+function AnimatedQr({ view, label, testId }: { view: AnswerView; label: string; testId: string }) {
+  const [fps, setFps] = useState(view.fps)
+  const [index, setIndex] = useState(0)
+  useEffect(() => {
+    setFps(view.fps)
+    setIndex(0)
+  }, [view])
+  useEffect(() => {
+    if (view.frames.length < 2) return
+    const timer = setInterval(() => setIndex((i) => (i + 1) % view.frames.length), 1000 / fps)
+    return () => clearInterval(timer)
+  }, [view, fps])
+  const frame = index % view.frames.length
+  return (
+    <>
+      <div className="qr">
+        <img
+          data-testid={testId}
+          src={view.frames[frame]}
+          alt={`${label}, frame ${frame + 1} of ${view.frames.length}`}
+        />
+      </div>
+      <div className="controls">
+        <label htmlFor={`${testId}-speed`}>Speed: {fps} frames per second</label>
+        <input
+          id={`${testId}-speed`}
+          type="range"
+          min={1}
+          max={10}
+          value={fps}
+          onChange={(e) => setFps(Number(e.target.value))}
+        />
+      </div>
+    </>
+  )
+}
+
 export function AnswerScreen({ signed }: { signed: SignView | undefined }) {
   const [density, setDensity] = useState<Density>('medium')
   const [view, setView] = useState<AnswerView | undefined>()
-  const [fps, setFps] = useState(5)
-  const [index, setIndex] = useState(0)
   const [error, setError] = useState<string | undefined>()
   const released = signed?.status === 'released'
 
@@ -306,19 +384,9 @@ export function AnswerScreen({ signed }: { signed: SignView | undefined }) {
     if (!released) return
     api()
       .answer({ density })
-      .then((v) => {
-        setView(v)
-        setFps(v.fps)
-        setIndex(0)
-      })
+      .then(setView)
       .catch((e: Error) => setError(e.message))
   }, [density, released])
-
-  useEffect(() => {
-    if (!view || view.frames.length < 2) return
-    const timer = setInterval(() => setIndex((i) => (i + 1) % view.frames.length), 1000 / fps)
-    return () => clearInterval(timer)
-  }, [view, fps])
 
   return (
     <section aria-labelledby="answer-title">
@@ -333,13 +401,7 @@ export function AnswerScreen({ signed }: { signed: SignView | undefined }) {
             Show this code to the coordinator's camera: the{' '}
             {view.kind === 'approval-attestation' ? 'approval attestation' : 'Safe signature'}.
           </p>
-          <div className="qr">
-            <img
-              data-testid="answer-qr"
-              src={view.frames[index % view.frames.length]}
-              alt={`Answer QR code, frame ${(index % view.frames.length) + 1} of ${view.frames.length}`}
-            />
-          </div>
+          <AnimatedQr view={view} label="Answer QR code" testId="answer-qr" />
           <div className="controls">
             <label htmlFor="density">Density</label>
             <select id="density" value={density} onChange={(e) => setDensity(e.target.value as Density)}>
@@ -347,15 +409,6 @@ export function AnswerScreen({ signed }: { signed: SignView | undefined }) {
               <option value="medium">Medium</option>
               <option value="sparse">Sparse (reads from further away)</option>
             </select>
-            <label htmlFor="speed">Speed: {fps} frames per second</label>
-            <input
-              id="speed"
-              type="range"
-              min={1}
-              max={10}
-              value={fps}
-              onChange={(e) => setFps(Number(e.target.value))}
-            />
           </div>
           <details>
             <summary>UR parts ({view.parts.length})</summary>
