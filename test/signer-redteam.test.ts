@@ -1,8 +1,17 @@
 // The red-team suite: malicious or broken requests, bundles and conditions. Each must be refused
 // with the expected stable reason code, and the refusal must be in the signer's log before the
 // result comes back.
+
 import { LedgerDevice } from '@airlock/devices/ledger'
 import { EthAppSimulator, type EthAppSimulatorOptions } from '@airlock/devices/testing'
+import {
+  type Anvil,
+  anvilAccounts,
+  createSafe,
+  deploySafeContracts,
+  execTransaction,
+  startAnvil,
+} from '@airlock/devnet'
 import { maliciousFixtures, maliciousOrg } from '@airlock/safe/fixtures/malicious'
 import {
   type ApproveResult,
@@ -12,7 +21,7 @@ import {
   Signer,
 } from '@airlock/signer-core'
 import { type Address, encodeFunctionData, parseAbi, toHex } from 'viem'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as F from './support/signer-fixtures.ts'
 
 type Req = ReturnType<typeof F.request>
@@ -610,6 +619,86 @@ describe('red team: non-canonical encodings', () => {
       F.request(F.tokenCall(to, data as `0x${string}`, 0)),
       'airlock.core.non-canonical-encoding',
     )
+  })
+})
+
+// Nested Safe execution on anvil with the official Safe 1.4.1 contracts: the treasury owns another
+// Safe and, with the v=1 "approved by msg.sender" signature, runs that Safe's transaction. Signed
+// naively (the owner signs the safeTxHash it is shown), the 50 ETH drain executes; this signer refuses.
+describe('red team: nested Safe execution on anvil (Safe 1.4.1)', () => {
+  let anvil: Anvil
+  let treasury: Address
+  let victim: Address
+  const CHAIN = 31337
+  beforeAll(async () => {
+    anvil = await startAnvil({ chainId: CHAIN })
+    const deployer = anvilAccounts(6)[5]!
+    const deployment = await deploySafeContracts({ anvil, deployer, version: '1.4.1' })
+    const owners = F.owners.map((o) => o.address)
+    treasury = await createSafe({ anvil, deployment, deployer, owners, threshold: 1 })
+    victim = await createSafe({
+      anvil,
+      deployment,
+      deployer,
+      owners: [treasury],
+      threshold: 1,
+      saltNonce: 1n,
+      balance: 50n * F.ETH,
+    })
+  }, 60_000)
+  afterAll(async () => {
+    await anvil?.stop()
+  })
+
+  const treasuryOrg = (extraSafes: Address[] = []) =>
+    F.orgJson({
+      safes: [treasury, ...extraSafes].map((address, i) => ({
+        name: i === 0 ? 'treasury' : `org Safe ${i}`,
+        address: address.toLowerCase(),
+        chainId: CHAIN,
+        version: '1.4.1',
+        owners: i === 0 ? F.owners.map((o) => o.address.toLowerCase()) : [treasury.toLowerCase()],
+        threshold: 1,
+      })),
+      guardian: null,
+      assets: [
+        { id: 'ETH', chainId: CHAIN, address: 'native', decimals: 18, treasury: (1000n * F.ETH).toString() },
+      ],
+    })
+  const drain = () => {
+    const inner = { to: ATTACKER, value: 50n * F.ETH, data: '0x' as const }
+    return F.SafeTxFrom({ to: victim, data: F.nestedExecData(treasury, inner), nonce: 0 })
+  }
+
+  it('66. the drain executes on chain when the owner signs naively, and this signer refuses it', async () => {
+    const tx = drain()
+    const req = F.request(tx, { ctx: F.context(treasury, CHAIN, '1.4.1'), claimedTier: 'routine' })
+    const p = await F.peer({ installed: await F.bundle({ org: treasuryOrg() }) })
+    await expectRefused(p, req, 'airlock.core.nested-safe-unknown')
+
+    const snapshot = await anvil.testClient.snapshot()
+    const naive = await F.owners[0]!.sign({ hash: F.hashOf(req) })
+    const before = await anvil.publicClient.getBalance({ address: ATTACKER })
+    const { success } = await execTransaction({
+      anvil,
+      version: '1.4.1',
+      safe: treasury,
+      tx,
+      signatures: naive,
+      sender: F.owners[0]!,
+    })
+    expect(success).toBe(true)
+    expect((await anvil.publicClient.getBalance({ address: ATTACKER })) - before).toBe(50n * F.ETH)
+    await anvil.testClient.revert({ id: snapshot })
+  })
+
+  it('67. with the other Safe in the org config, its inner transfer is an org outflow to an unknown recipient', async () => {
+    const req = F.request(drain(), { ctx: F.context(treasury, CHAIN, '1.4.1') })
+    const p = await F.peer({ installed: await F.bundle({ org: treasuryOrg([victim]) }) })
+    const result = await expectRefused(p, req, 'treasury.unknown-recipient')
+    expect(result.review?.outflows).toEqual([
+      expect.objectContaining({ asset: 'native', amount: 50n * F.ETH, to: ATTACKER.toLowerCase() }),
+    ])
   })
 })
 
