@@ -5,6 +5,7 @@
 // the guardian's pause request QR → signed → imported as a file → executed. Every screen is
 // photographed, checked with axe-core, and the page's network is asserted.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -59,6 +60,9 @@ let world: World
 let store: Store
 let api: ReturnType<typeof createHandlers>
 let rendererDir: string
+let webhook: Server
+const hooked: unknown[] = []
+const notifications: { title: string; body: string }[] = []
 const browsers: Browser[] = []
 const appSource = join(import.meta.dirname, '..', 'apps', 'coordinator', 'src')
 
@@ -89,6 +93,19 @@ beforeAll(async () => {
   world = w
   rendererDir = built
   store = await openPgliteStore({ dataDir: 'memory' })
+  // The operator's webhook (a chat or pager endpoint), here a local server that records what it gets.
+  webhook = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString()
+    })
+    request.on('end', () => {
+      hooked.push(JSON.parse(body))
+      response.end()
+    })
+  })
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve))
+  const port = (webhook.address() as { port: number }).port
   api = createHandlers({
     config: world.config,
     client: Chain.client({ rpcUrl: world.anvil.rpcUrl, chainId: CHAIN_ID, pollingIntervalMs: 50 }),
@@ -98,12 +115,15 @@ beforeAll(async () => {
     executor: world.anvil.walletFor(world.executor),
     operator: 'ops-1',
     pollingIntervalMs: 50,
+    notify: (title, body) => notifications.push({ title, body }),
+    webhook: `http://127.0.0.1:${port}/alerts`,
   })
 }, 180_000)
 
 afterAll(async () => {
   for (const browser of browsers) await browser.close()
   await store?.close()
+  webhook?.close()
   await world?.anvil.stop()
   rmSync(dir, { recursive: true, force: true })
 })
@@ -267,6 +287,10 @@ describe('coordinator app', () => {
     const alerts = page.getByTestId('alerts')
     await expect.poll(() => alerts.textContent()).toContain('500 TUSD')
     await shoot(page, 'sentry')
+    // The same alert as a desktop notification and on the webhook, amounts in units.
+    expect(notifications).toHaveLength(1)
+    expect(notifications[0]?.body).toContain('500 TUSD')
+    expect(JSON.stringify(hooked)).toContain('500 TUSD')
 
     await page.getByRole('button', { name: 'Pause now (guardian)' }).click()
     await expect.poll(() => page.getByTestId('queued').isVisible()).toBe(true)
@@ -328,6 +352,76 @@ describe('coordinator app', () => {
     }
     const missing = await openContext({ env: {} }).catch((e: unknown) => e)
     expect((missing as Error).message).toContain('AIRLOCK_COORDINATOR_CONFIG is not set')
+  })
+})
+
+describe('coordinator app builders (the handlers the window calls)', () => {
+  it('foresees each builder: contract call from an ABI, Safe admin, Transaction Builder import, bad input', async () => {
+    const abi = JSON.stringify([
+      { type: 'function', name: 'pause', inputs: [], outputs: [], stateMutability: 'nonpayable' },
+    ])
+    const call = await api.compose({
+      form: { builder: 'contract-call', to: 'Vault', abi, method: 'pause', args: [], value: '' },
+      title: 'Pause from the treasury',
+      queue: false,
+    })
+    if (!call.ok) throw new Error(call.error.message)
+    // The treasury is not the vault's guardian: the simulation says so, with the vault's own reason.
+    expect(call.value.simulation).toMatchObject({
+      status: 'reverted',
+      failedCall: { reason: 'TestVault: not guardian' },
+    })
+
+    const admin = await api.compose({
+      form: { builder: 'safe-admin', operation: 'change-threshold', owner: '', threshold: '3' },
+      title: 'Raise the threshold',
+      queue: false,
+    })
+    if (!admin.ok) throw new Error(admin.error.message)
+    expect(admin.value).toMatchObject({
+      tier: 'existential',
+      needs: { attestations: 3, delaySeconds: 259200 },
+    })
+    expect(admin.value.prediction.verdict).toBe('attest')
+
+    const batch = {
+      version: '1.0',
+      chainId: String(CHAIN_ID),
+      createdAt: 0,
+      meta: { name: 'Imported payroll' },
+      transactions: world.contributors
+        .slice(0, 2)
+        .map((to) => ({ to, value: parseEther('0.05').toString(), data: null })),
+    }
+    const imported = await api.compose({
+      form: { builder: 'transaction-builder', json: JSON.stringify(batch) },
+      title: 'Imported',
+      queue: false,
+    })
+    if (!imported.ok) throw new Error(imported.error.message)
+    expect(imported.value).toMatchObject({
+      tier: 'routine',
+      prediction: { verdict: 'sign' },
+      simulation: { status: 'ok' },
+    })
+
+    const bad = await api.compose({
+      form: { builder: 'transfer', transfer: { asset: 'ETH', to: 'Contributor 2', amount: 'lots' } },
+      title: 'x',
+      queue: false,
+    })
+    expect(bad.ok).toBe(false)
+    if (!bad.ok)
+      expect(bad.error).toMatchObject({
+        name: 'CoordinatorApp.InputError',
+        message: '"lots" is not an amount of ETH.',
+      })
+    const nobody = await api.compose({
+      form: { builder: 'transfer', transfer: { asset: 'ETH', to: 'Nobody', amount: '1' } },
+      title: 'x',
+      queue: false,
+    })
+    expect(!nobody.ok && nobody.error.message).toContain('neither an address nor a label')
   })
 })
 
