@@ -98,3 +98,70 @@ describe('LedgerDisplay', () => {
     )
   })
 })
+
+describe('LedgerDisplay.screens', () => {
+  const data = `0x${'ab'.repeat(100)}` as Hex
+  const tx = SafeTx.from({
+    to: '0x111CEEee040739fD91D29C34C33E6B3E112F2177',
+    value: 10n ** 18n,
+    data,
+    operation: 1,
+    nonce: 7,
+  })
+  const context = SafeTx.context({
+    chainId: 1,
+    safe: '0x111CEEee040739fD91D29C34C33E6B3E112F2177',
+    version: '1.4.1',
+  })
+
+  it('full mode: the raw SafeTx fields in type order behind the blind-signing warning', () => {
+    const list = LedgerDisplay.screens({ tx, context, mode: 'full' })
+    expect(list.map((s) => s.title)).toEqual([
+      'Blind signing ahead',
+      'Review struct',
+      'chainId',
+      'verifyingContract',
+      'Review struct',
+      'to',
+      'value',
+      'data',
+      'operation',
+      'safeTxGas',
+      'baseGas',
+      'gasPrice',
+      'gasToken',
+      'refundReceiver',
+      'nonce',
+      'Message hash',
+      'Sign message',
+    ])
+    const by = (title: string) => list.find((s) => s.title === title)!
+    expect(by('value').value).toBe('1000000000000000000')
+    expect(by('operation').value).toBe('1')
+    expect(by('data')).toEqual({ title: 'data', value: `0x${'ab'.repeat(47)}...`, more: true })
+    expect(by('data').value).toHaveLength(99)
+    expect(by('Message hash').value).toBe(
+      LedgerDisplay.fromHashes(SafeTxHash.compute({ tx, context })).messageHash,
+    )
+    expect(LedgerDisplay.screensText(list).split('\n')[7]).toBe(` 8. data: 0x${'ab'.repeat(47)}... [More]`)
+  })
+
+  it('shows short data in full, and Safe 1.0.0 fields by their own names (dataGas, no chainId)', () => {
+    const old = SafeTx.context({ chainId: 1, safe: context.safe, version: '0.1.0' })
+    const short = SafeTx.from({ to: tx.to, data: '0x12345678', nonce: 1 })
+    const list = LedgerDisplay.screens({ tx: short, context: old, mode: 'full' })
+    expect(list.map((s) => s.title)).toContain('dataGas')
+    expect(list.map((s) => s.title)).not.toContain('chainId')
+    expect(list.find((s) => s.title === 'data')).toEqual({ title: 'data', value: '0x12345678', more: false })
+  })
+
+  it('hashed mode: the domain and message hashes as the device prints them', () => {
+    const hashes = LedgerDisplay.fromHashes(SafeTxHash.compute({ tx, context }))
+    expect(LedgerDisplay.screens({ tx, context, mode: 'hashed' }).map((s) => [s.title, s.value])).toEqual([
+      ['Blind signing ahead', expect.any(String)],
+      ['Domain hash', hashes.domainHash],
+      ['Message hash', hashes.messageHash],
+      ['Sign message', ''],
+    ])
+  })
+})

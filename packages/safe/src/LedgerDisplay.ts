@@ -1,6 +1,7 @@
-import { type Hex, hexToBytes } from 'viem'
-import { parseHex } from './SafeTx.ts'
+import { getAddress, type Hex, hexToBytes } from 'viem'
+import { parseHex, type SafeContext, type SafeTx } from './SafeTx.ts'
 import type { SafeTxHashes } from './SafeTxHash.ts'
+import * as SafeTxHash from './SafeTxHash.ts'
 
 // The formats below follow the hash verification tools owners compare their Ledger screen with:
 // pcaversaccio/safe-tx-hashes-util `safe_hashes.sh` (`format_hash`, `print_hash_info`: "the same
@@ -92,4 +93,92 @@ export function text(
     '',
     ...lines,
   ].join('\n')
+}
+
+/** How the Ethereum app is asked to sign: the typed data in full, or only its two hashes. */
+export type Mode = 'full' | 'hashed'
+
+/** One screen (or one title/value pair of a long review) of the Ledger Ethereum app. */
+export type Screen = {
+  title: string
+  value: string
+  /** The value continues behind "More" / further pages: only `value` is what the device shows first. */
+  more: boolean
+}
+
+// The Ethereum app formats each EIP-712 value into a 100-byte buffer (`strings.tmp.tmp`, 99 characters
+// and a NUL): bytes become `0x` + hex of as many bytes as fit, and a truncated value ends in `...`
+// (app-ethereum `ui_712_format_bytes`). A SafeTx's `data` is the one field long enough to be cut.
+const VALUE_CHARS = 99
+
+function bytesValue(data: Hex): { value: string; more: boolean } {
+  const hex = data.slice(2).toLowerCase()
+  const fit = Math.floor((VALUE_CHARS - 2) / 2)
+  if (hex.length / 2 <= fit) return { value: `0x${hex}`, more: false }
+  const shown = `0x${hex.slice(0, fit * 2)}`
+  return { value: `${shown.slice(0, VALUE_CHARS - 3)}...`, more: true }
+}
+
+function fieldValue(type: string, value: unknown): { value: string; more: boolean } {
+  if (type === 'bytes') return bytesValue(value as Hex)
+  if (type === 'address') return { value: getAddress(value as string), more: false }
+  // Integers in decimal: value in wei, operation as a number, nonce and gas fields as they are.
+  return { value: String(value), more: false }
+}
+
+/**
+ * The screens the Ledger Ethereum app (1.22) shows for a SafeTx, in order, so the signer can compare
+ * them one by one. `full`: a Safe transaction has no clear-signing descriptor, so the app reviews the
+ * raw typed data behind a "Blind signing ahead" warning: the domain struct, then every SafeTx field in
+ * the type's order (value in wei, `data` cut to its first bytes with `...`, operation as a number),
+ * then the message hash. `hashed`: the domain hash and the message hash only.
+ *
+ * @example
+ * LedgerDisplay.screens({ tx, context, mode: 'full' }).map((s) => `${s.title}: ${s.value}`)
+ * // ['Blind signing ahead: …', 'Review struct: EIP712Domain', 'chainId: 1', …, 'operation: 0', …]
+ */
+export function screens({ tx, context, mode }: { tx: SafeTx; context: SafeContext; mode: Mode }): Screen[] {
+  const hashes = SafeTxHash.compute({ tx, context })
+  const warning: Screen = {
+    title: 'Blind signing ahead',
+    value: 'The device cannot show what this signature does: compare every screen with this review.',
+    more: false,
+  }
+  if (mode === 'hashed') {
+    return [
+      warning,
+      { title: 'Domain hash', value: hash(hashes.domainHash), more: false },
+      { title: 'Message hash', value: hash(hashes.messageHash), more: false },
+      { title: 'Sign message', value: '', more: false },
+    ]
+  }
+  const typed = SafeTxHash.typedData({ tx, context })
+  const types = typed.types as Record<string, readonly { name: string; type: string }[]>
+  const out: Screen[] = [warning]
+  const struct = (name: string, values: Record<string, unknown>) => {
+    out.push({ title: 'Review struct', value: name, more: false })
+    for (const field of types[name] ?? []) {
+      out.push({ title: field.name, ...fieldValue(field.type, values[field.name]) })
+    }
+  }
+  struct('EIP712Domain', typed.domain as Record<string, unknown>)
+  struct('SafeTx', typed.message as Record<string, unknown>)
+  out.push({ title: 'Message hash', value: hash(hashes.messageHash), more: false })
+  out.push({ title: 'Sign message', value: '', more: false })
+  return out
+}
+
+/**
+ * The screens as text, one `title: value` line each (`[More]` where the device has more to show).
+ *
+ * @example
+ * console.log(LedgerDisplay.screensText(LedgerDisplay.screens({ tx, context, mode: 'hashed' })))
+ */
+export function screensText(list: readonly Screen[]): string {
+  return list
+    .map(
+      (screen, i) =>
+        `${String(i + 1).padStart(2)}. ${screen.title}${screen.value ? `: ${screen.value}` : ''}${screen.more ? ' [More]' : ''}`,
+    )
+    .join('\n')
 }
