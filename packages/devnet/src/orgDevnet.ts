@@ -21,6 +21,8 @@ export type OrgDevnet = {
   keys: { name: string; address: Address; privateKey: `0x${string}` }[]
 }
 
+type Seven = [HDAccount, HDAccount, HDAccount, HDAccount, HDAccount, HDAccount, HDAccount]
+
 const key = (name: string, account: HDAccount) => ({
   name,
   address: account.address,
@@ -40,15 +42,7 @@ export async function startOrgDevnet({
 }: {
   chainId?: number | undefined
 } = {}): Promise<OrgDevnet> {
-  const [deployer, o1, o2, o3, g1, g2, executor] = anvilAccounts(7) as [
-    HDAccount,
-    HDAccount,
-    HDAccount,
-    HDAccount,
-    HDAccount,
-    HDAccount,
-    HDAccount,
-  ]
+  const [deployer, o1, o2, o3, g1, g2, executor] = anvilAccounts(7) as Seven
   const anvil = await startAnvil({ chainId })
   try {
     const deployment = await deploySafeContracts({ anvil, deployer, version: '1.4.1' })

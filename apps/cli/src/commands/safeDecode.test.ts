@@ -87,7 +87,7 @@ describe('airlock safe decode', () => {
     expect(text.stdout).toContain('transfer(to: 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed, amount: 5)')
   })
 
-  it('refuses a truncated MultiSend and a broken org file with one-line reasons', async () => {
+  it('flags a truncated MultiSend as Critical and refuses a broken org file in one line', async () => {
     const packed = MultiSend.encodePacked([{ operation: 0, to: usdc, value: 0n, data: transfer(1n) }])
     // The last inner call claims more data bytes than the batch holds.
     const data = encodeFunctionData({
@@ -103,9 +103,13 @@ describe('airlock safe decode', () => {
       '--data',
       data,
     ])
-    expect(truncated.code).toBe(1)
-    expect(truncated.stderr).toMatch(/^airlock: .*MultiSend/)
-    expect(truncated.stderr.trim().split('\n')).toHaveLength(1)
+    // The decoder reads a batch that does not re-encode byte for byte as an unknown node (it never
+    // throws on calldata): Critical, with the finding that says why.
+    expect(truncated.code, truncated.stderr).toBe(0)
+    expect(JSON.parse(truncated.stdout)).toMatchObject({
+      tier: 'critical',
+      findings: [expect.objectContaining({ code: 'non-canonical-encoding' })],
+    })
 
     const dir = mkdtempSync(join(tmpdir(), 'airlock-org-'))
     const org = join(dir, 'org.json')
