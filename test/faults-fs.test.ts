@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from '@airlock/cli/testing'
 import { Bundle } from '@airlock/policy'
+import { openPgliteStore, type Store } from '@airlock/queue'
+import { getAddress } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -138,6 +140,59 @@ describe('disk faults on a real 1 MiB tmpfs', () => {
       expect(tree(mnt)).toEqual(before)
     } finally {
       execFileSync('mount', ['-o', 'remount,rw', mnt])
+    }
+  })
+})
+
+describe('the embedded queue on a full disk', () => {
+  it('a write that does not fit is a typed error; every acknowledged action is still there', async (ctx) => {
+    if (!mounted) ctx.skip()
+    // PGlite needs some room of its own, so this disk is larger than the 1 MiB one.
+    const disk = join(dir, 'queue-disk')
+    mkdirSync(disk)
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=80m', 'tmpfs', disk])
+    try {
+      const dataDir = join(disk, 'queue')
+      const safe = {
+        chainId: 1n,
+        address: getAddress('0x5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe'),
+        version: '1.4.1' as const,
+      }
+      const create = (store: Store, i: number) =>
+        store.createAction({
+          safe,
+          tx: { to: safe.address, value: BigInt(i), nonce: BigInt(i), data: `0x${'ab'.repeat(4000)}` },
+          title: `action ${i}`,
+          requirements: { signatures: 1, attestations: 0, delaySeconds: 0 },
+          actor: 'test',
+        })
+      const store = await openPgliteStore({ dataDir })
+      const acked = [(await create(store, 0)).id]
+      try {
+        writeFileSync(join(disk, 'filler'), Buffer.alloc(128 * 1024 * 1024))
+      } catch {
+        // ENOSPC: the disk is full now.
+      }
+      let failure: unknown
+      for (let i = 1; i < 500 && failure === undefined; i++) {
+        try {
+          acked.push((await create(store, i)).id)
+        } catch (error) {
+          failure = error
+        }
+      }
+      expect(failure).toMatchObject({
+        name: 'Queue.DatabaseUnavailableError',
+        shortMessage: 'The queue database ran out of space or memory; the change was not stored.',
+      })
+      // Once there is room again the same process goes on, with everything it acknowledged.
+      rmSync(join(disk, 'filler'))
+      acked.push((await create(store, 1000)).id)
+      const stored = (await store.listActions()).map((a) => a.id)
+      await store.close()
+      expect(stored.sort()).toEqual([...acked].sort())
+    } finally {
+      execFileSync('umount', [disk])
     }
   })
 })

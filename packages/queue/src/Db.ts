@@ -1,5 +1,7 @@
 // The little a store needs from a database: queries, transactions with retries, multi-statement
 // scripts for migrations. PGlite and node-postgres both fit behind it.
+import { isBaseError, systemErrorOf } from '@airlock/errors'
+import { DatabaseUnavailableError } from './errors.ts'
 
 export type Row = Record<string, unknown>
 
@@ -57,4 +59,58 @@ export async function withRetries<T>(
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * i))
     }
   }
+}
+
+/**
+ * The same database, with the faults it raises about itself (a full disk, an I/O error, a lost
+ * connection) turned into DatabaseUnavailableError saying what to do. Errors about the data
+ * (constraints, serialization) and Airlock's own errors pass through for the store to interpret.
+ *
+ * @example
+ * const db = withFaults(pgliteDb(pglite))
+ */
+export function withFaults(db: Db): Db {
+  const rethrow = (error: unknown): never => {
+    throw databaseFault(error) ?? error
+  }
+  return {
+    kind: db.kind,
+    query: (sql, params) => db.query(sql, params).catch(rethrow),
+    transaction: (fn) => db.transaction(fn).catch(rethrow),
+    close: () => db.close(),
+  }
+}
+
+function databaseFault(error: unknown): DatabaseUnavailableError | undefined {
+  if (isBaseError(error)) return undefined
+  const details = error instanceof Error ? error.message : String(error)
+  const fault = (message: string, hint: string) =>
+    new DatabaseUnavailableError(message, { hint, details, cause: error })
+  // An errno (EROFS, ECONNREFUSED …) first: some are five capitals, like a SQLSTATE.
+  if (systemErrorOf(error)) {
+    return fault(
+      'The queue database cannot be reached or written.',
+      'Check DATABASE_URL and the server, or the disk holding the embedded queue, then run the command again.',
+    )
+  }
+  switch (sqlState(error)?.slice(0, 2)) {
+    case '53': // insufficient resources: disk full, out of memory
+      return fault(
+        'The queue database ran out of space or memory; the change was not stored.',
+        'Free space on the disk holding the queue (or the PostgreSQL server), then run the command again.',
+      )
+    case '58': // system error: I/O
+    case 'XX':
+      return fault(
+        'The queue database reported a system error; the change was not stored.',
+        'Check the disk holding the queue (or the PostgreSQL server logs), then run the command again.',
+      )
+    case '08': // connection exception
+    case '57': // operator intervention: shutdown
+      return fault(
+        'The connection to the queue database was lost; the change was not acknowledged.',
+        'Check that the database server is running, then run the command again (check with action list first).',
+      )
+  }
+  return undefined
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { type AnalyzeParameters, analyze, SafeTx, SafeTxHash } from '@airlock/safe'
 import type { Address, Hex } from 'viem'
-import { constraintOf, type Db, type Row, sqlState, type Tx } from './Db.ts'
+import { constraintOf, type Db, type Row, sqlState, type Tx, withFaults } from './Db.ts'
 import {
   DuplicateActionError,
   InvalidQueueInputError,
@@ -68,9 +68,11 @@ const MAX_TEXT = 10_000
  * const store = createSqlStore(db, { now: () => new Date() })
  */
 export function createSqlStore(
-  db: Db,
+  rawDb: Db,
   { now = () => new Date(), verify: defaultVerify }: StoreOptions = {},
 ): Store {
+  // A full disk or a lost connection is a typed error, never a raw database exception.
+  const db = withFaults(rawDb)
   async function load(q: Tx | Db, id: string, { lock = false } = {}): Promise<Action> {
     if (typeof id !== 'string' || id.length === 0 || id.length > 200) throw new UnknownActionError(String(id))
     const rows = await q.query(
