@@ -60,6 +60,7 @@ const groups: Record<string, string> = {
   qr: 'QR codes that cross the air gap',
   demo: 'The end-to-end demo',
   devnet: 'A local chain for trying the coordinator',
+  drill: 'The compromise drill (security leads)',
   policy: 'Policy sets and signed bundles (security leads)',
   audit: 'The signer’s tamper-evident log',
   sign: 'The offline signer',
