@@ -2,6 +2,7 @@ import { printable } from '@airlock/errors'
 import { type AbiParameter, type Address, formatUnits } from 'viem'
 import * as LedgerDisplay from '../LedgerDisplay.ts'
 import * as SafeTxHash from '../SafeTxHash.ts'
+import type * as Signature from '../Signature.ts'
 import type { AnalyzeReturnType } from './analyze.ts'
 import * as Calls from './Calls.ts'
 import * as Effects from './Effects.ts'
@@ -50,6 +51,21 @@ function callText(node: Calls.Call): string {
   }
   const args = node.function.args.map((arg) => `${arg.name}: ${argText(arg.value)}`).join(', ')
   return `${op} ${target}${value} ${node.function.name}(${args})`
+}
+
+function signatureText(signature: Signature.Signature): string {
+  switch (signature.type) {
+    case 'approved-hash':
+      return `approved by ${signature.owner} (v=1: valid only when sent by that owner, or pre-approved with approveHash)`
+    case 'contract':
+      return `contract signature (EIP-1271) of ${signature.verifier}`
+    case 'ecdsa':
+      return `ECDSA r ${signature.r} s ${signature.s} v ${signature.v}`
+    case 'eth_sign':
+      return `eth_sign r ${signature.r} s ${signature.s} v ${signature.v}`
+    default:
+      return signature satisfies never
+  }
 }
 
 /** One argument leaf, in full: struct fields and array elements each get their own line. */
@@ -208,6 +224,16 @@ export function analysis(
       const units = arg.units ? ` = ${arg.units}` : ''
       lines.push(`      ${arg.path}: ${arg.value}${label}${units}`)
     }
+  }
+  for (const nested of result.nested) {
+    lines.push(
+      '',
+      `Nested Safe ${nested.safe} at call ${Calls.formatPath(nested.path)} (${nested.via}${nested.inOrg ? '' : ', NOT an org Safe'}):`,
+      `  tier ${nested.tier?.toUpperCase() ?? 'unknown (hash only)'}; this Safe may sign ${nested.ceiling.join(', ') || 'nothing'}`,
+      ...nested.findings.map((f) => `  [${f.severity.toUpperCase()}] ${f.code}: ${f.reason}`),
+    )
+    if (nested.signaturesError) lines.push(`  signatures: unreadable (${nested.signaturesError})`)
+    for (const signature of nested.signatures ?? []) lines.push(`  signature: ${signatureText(signature)}`)
   }
   if (result.assets.length > 0) {
     lines.push('', 'Outflows:')

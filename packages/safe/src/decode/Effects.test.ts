@@ -79,7 +79,7 @@ describe('Effects', () => {
 
   it('a listed asset called with a function outside its standard is unknown, with a finding', () => {
     const result = run(DAI, encodeFunctionData({ abi, functionName: 'rely', args: [ATTACKER] }))
-    expect(result.calls.effect).toEqual({ kind: 'unknown', reason: 'undecoded' })
+    expect(result.calls.effect).toEqual({ kind: 'unknown', reason: 'unknown-function-on-asset' })
     // setApprovalForAll is a known function, but not an ERC-20 one.
     const odd = run(
       DAI,

@@ -269,6 +269,10 @@ function known(site: Site, org: OrgConfig.OrgConfig): Effect {
   if (site.unknownReason === 'too-complex') return { kind: 'unknown', reason: 'too-complex' }
   const action = site.action
   const standard = org.knownContracts.get(site.to)?.standard
+  // A listed asset called with a selector nobody decodes is as unknown as one outside its standard.
+  if (standard !== undefined && site.kind === 'unknown' && site.unknownReason === 'unknown-selector') {
+    return { kind: 'unknown', reason: 'unknown-function-on-asset' }
+  }
   if (standard !== undefined && site.kind === 'function' && site.signature !== undefined) {
     const known =
       assetFunctions[standard].has(site.signature) ||
