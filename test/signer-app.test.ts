@@ -12,10 +12,12 @@ import { openPgliteStore, ownerVerifier } from '@airlock/queue'
 import { SafeTx } from '@airlock/safe'
 import { buildRenderer } from '@airlock/signer-app/build'
 import type { Handlers } from '@airlock/signer-app/handlers'
-import { SignatureResponse, SignRequest, Ur } from '@airlock/transport'
+import { Keystone } from '@airlock/signer-core'
+import { openStateDir } from '@airlock/signer-core/node'
+import { EthSignature, EthSignRequest, SignatureResponse, SignRequest, Ur } from '@airlock/transport'
 import { AxeBuilder } from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { encodeFunctionData, erc20Abi } from 'viem'
+import { encodeFunctionData, erc20Abi, hexToBytes, type TypedDataDefinition } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AppPage,
@@ -76,6 +78,7 @@ describe('signer app in Chromium', () => {
       requestVideo({ request: payroll.request, dir: join(dir, 'video') }),
       signerState(join(dir, 'state')),
       signerState(join(dir, 'keyboard-state')),
+      signerState(join(dir, 'keystone-state')),
     ])
     rendererDir = built
     browser = await launchChromium({ video: video.path })
@@ -208,6 +211,55 @@ describe('signer app in Chromium', () => {
     await expectAccessible(page, 'policy')
     await page.getByRole('button', { name: 'Install version 2' }).click()
     await expect.poll(() => page.getByTestId('air-gap').textContent()).toContain('Policy version 2')
+  })
+
+  it('signs with a Keystone: the request shown as a code the Keystone reads, its answer imported', async () => {
+    const keystoneOwner = F.owners[1]!
+    const stored = await openStateDir({ dir: join(dir, 'keystone-state'), cedar: F.cedar })
+    await stored.saveKeystoneAccount(
+      Keystone.account({
+        address: keystoneOwner.address,
+        sourceFingerprint: '73c5da0a',
+        path: "m/44'/60'/0'/0/0",
+      }),
+    )
+    await stored.close()
+    const keystoneApi = await openTestApp(join(dir, 'keystone-state'))
+    const { page, context, external } = await openAppPage({ browser, rendererDir, api: keystoneApi })
+    try {
+      await expect.poll(() => heading(page), { timeout: 60_000 }).toContain('Review')
+      await page.getByLabel(/Keystone/).check()
+      await expect.poll(() => page.getByTestId('verdict').textContent()).toContain('SIGN')
+      expect(await page.locator('main').textContent()).toContain('SafeTx nonce')
+      await page.getByRole('button', { name: /Continue to sign/ }).click()
+      await page.getByRole('button', { name: /Sign with the Keystone/ }).click()
+      // The Keystone reads the animated code off the screen, signs, and shows its answer.
+      const asked = await readAnswerQr(page, { testId: 'keystone-qr', type: EthSignRequest.urType })
+      const ethRequest = EthSignRequest.decode(asked.payload)
+      const typed = JSON.parse(new TextDecoder().decode(ethRequest.signData)) as TypedDataDefinition
+      const answer = Ur.encode({
+        type: EthSignature.urType,
+        payload: EthSignature.encode({
+          requestId: ethRequest.requestId,
+          signature: hexToBytes(await keystoneOwner.signTypedData(typed)),
+          origin: 'Keystone 3 Pro',
+        }),
+        maxFragmentLength: 40,
+      })
+      await shoot(page, 'keystone')
+      await expectAccessible(page, 'keystone')
+      await page.locator('#import-keystone').setInputFiles({
+        name: 'keystone.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from(answer.firstParts().join('\n')),
+      })
+      await expect.poll(() => page.getByTestId('sign-outcome').textContent()).toContain('released')
+      expect(await page.getByTestId('sign-outcome').textContent()).toContain(keystoneOwner.address)
+      expect(external).toEqual([])
+    } finally {
+      await context.close()
+      await keystoneApi.close()
+    }
   })
 
   it('does the whole flow from the keyboard alone, and every screen passes axe', async () => {

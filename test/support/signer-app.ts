@@ -242,12 +242,16 @@ export async function openAppPage({
 let zxingReady: Promise<unknown> | undefined
 
 /**
- * Reads the animated answer QR off the screen: screenshots of the code, decoded with zxing, fed to a
- * UR decoder until the message is complete.
+ * Reads an animated QR off the screen (the answer by default): screenshots of the code, decoded with
+ * zxing, fed to a UR decoder until the message is complete.
  */
 export async function readAnswerQr(
   page: Page,
-  { maxShots = 300 }: { maxShots?: number } = {},
+  {
+    maxShots = 300,
+    testId = 'answer-qr',
+    type = SignatureResponse.urType,
+  }: { maxShots?: number; testId?: string; type?: string } = {},
 ): Promise<UrResult> {
   zxingReady ??= loadZxingReaderWasm().then((bytes) =>
     prepareZXingModule({
@@ -258,8 +262,8 @@ export async function readAnswerQr(
     }),
   )
   await zxingReady
-  const decoder = new UrDecoder({ expectedTypes: [SignatureResponse.urType] })
-  const qr = page.getByTestId('answer-qr')
+  const decoder = new UrDecoder({ expectedTypes: [type] })
+  const qr = page.getByTestId(testId)
   for (let shot = 0; shot < maxShots; shot++) {
     const png = await qr.screenshot()
     const [code] = await readBarcodes(new Uint8Array(png), { formats: ['QRCode'], maxNumberOfSymbols: 1 })

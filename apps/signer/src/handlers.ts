@@ -378,7 +378,7 @@ export function createHandlers({
             requestId: asked.pending.requestId,
             owner: asked.pending.expectedOwner,
             path: asked.pending.path,
-            show: answerView({ ur: asked.ur, density: 'sparse', kind: 'keystone-request' }),
+            show: keystoneView({ ur: asked.ur }),
           }
         }
         default: {
@@ -553,13 +553,44 @@ export function answerView({
     fragmentBytes: fragment,
     fps,
   })
-  const encoder = Ur.encode({ type: ur.type, payload: ur.payload, maxFragmentLength: plan.maxFragmentLength })
+  return framesView({ ur, plan, density, kind })
+}
+
+/**
+ * A Keystone request as the Keystone reads it: its own density (200-byte fragments at 5 fps) and the
+ * standard part schedule its peeling decoder needs.
+ *
+ * @example
+ * keystoneView({ ur: asked.ur })
+ */
+export function keystoneView({ ur }: { ur: { type: string; payload: Uint8Array } }): AnswerView {
+  const plan = QrDensity.keystone({ messageBytes: ur.payload.length, type: ur.type })
+  return framesView({ ur, plan, density: 'medium', kind: 'keystone-request' })
+}
+
+function framesView({
+  ur,
+  plan,
+  density,
+  kind,
+}: {
+  ur: { type: string; payload: Uint8Array }
+  plan: ReturnType<typeof QrDensity.tune>
+  density: Density
+  kind: string
+}): AnswerView {
+  const encoder = Ur.encode({
+    type: ur.type,
+    payload: ur.payload,
+    maxFragmentLength: plan.maxFragmentLength,
+    schedule: Ur.scheduleFor(ur.type),
+  })
   const parts = encoder.isSinglePart ? encoder.firstParts(1) : encoder.firstParts(2 * encoder.fragmentCount)
   const frames = parts.map((part) => {
     const qr = QrCode.encode(part, { ecLevel: plan.ecLevel, version: plan.version })
     return `data:image/svg+xml;base64,${btoa(QrCode.toSvg(qr, { scale: 8, margin: 4 }))}`
   })
-  return { kind, frames, parts, density, fps }
+  return { kind, frames, parts, density, fps: plan.fps }
 }
 
 function logEntryView(entry: AuditEntry.Entry): LogEntryView {
