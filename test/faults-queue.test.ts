@@ -18,6 +18,7 @@ type Outcome = {
   pid: number
   code: number | null
   acks: string[]
+  stored: string[]
   refusal: string | undefined
   stderr: string
 }
