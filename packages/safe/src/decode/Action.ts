@@ -1,4 +1,4 @@
-import type { Address } from 'viem'
+import { type Address, encodeAbiParameters, type Hex, keccak256, parseAbiParameters } from 'viem'
 import type { Operation } from '../SafeTx.ts'
 import type { TokenStandard } from './OrgConfig.ts'
 
@@ -54,7 +54,16 @@ export type Action =
   | { type: 'upgrade'; proxy: Address; implementation: Address }
   | { type: 'control-change'; what: 'ownership' | 'role' | 'proxy-admin'; subject: Address | undefined }
   | { type: 'pause'; paused: boolean }
-  | { type: 'timelock'; op: 'schedule' | 'execute' | 'cancel' | 'update-delay' }
+  | {
+      type: 'timelock'
+      op: 'schedule' | 'execute' | 'cancel' | 'update-delay'
+      /**
+       * The TimelockController operation id (`hashOperation` / `hashOperationBatch`) a schedule or
+       * execute is about, or the id a cancel names: lets a signer match an execute with the schedule
+       * it signed.
+       */
+      id: Hex | undefined
+    }
 
 /** Where the call sits: who sends it and how the decoder found it. */
 export type Site = {
@@ -260,15 +269,13 @@ const interpreters: Readonly<Record<string, Interpreter>> = {
   'migrateL2WithFallbackHandler()': libraryAdmin('change-singleton'),
   'migrateToL2(address)': libraryAdmin('change-singleton'),
   'migrateFromV111(address,address)': libraryAdmin('change-singleton'),
-  'schedule(address,uint256,bytes,bytes32,bytes32,uint256)': () => ({ type: 'timelock', op: 'schedule' }),
-  'scheduleBatch(address[],uint256[],bytes[],bytes32,bytes32,uint256)': () => ({
-    type: 'timelock',
-    op: 'schedule',
-  }),
-  'execute(address,uint256,bytes,bytes32,bytes32)': () => ({ type: 'timelock', op: 'execute' }),
-  'executeBatch(address[],uint256[],bytes[],bytes32,bytes32)': () => ({ type: 'timelock', op: 'execute' }),
-  'cancel(bytes32)': () => ({ type: 'timelock', op: 'cancel' }),
-  'updateDelay(uint256)': () => ({ type: 'timelock', op: 'update-delay' }),
+  'schedule(address,uint256,bytes,bytes32,bytes32,uint256)': (args) => timelockOp('schedule', single, args),
+  'scheduleBatch(address[],uint256[],bytes[],bytes32,bytes32,uint256)': (args) =>
+    timelockOp('schedule', batch, args),
+  'execute(address,uint256,bytes,bytes32,bytes32)': (args) => timelockOp('execute', single, args),
+  'executeBatch(address[],uint256[],bytes[],bytes32,bytes32)': (args) => timelockOp('execute', batch, args),
+  'cancel(bytes32)': (args) => ({ type: 'timelock', op: 'cancel', id: args[0] as Hex }),
+  'updateDelay(uint256)': () => ({ type: 'timelock', op: 'update-delay', id: undefined }),
   'pause()': () => ({ type: 'pause', paused: true }),
   'unpause()': () => ({ type: 'pause', paused: false }),
   // Bitmask pausers (e.g. pause(uint256 flags)): 0 clears every flag, i.e. unpauses.
@@ -297,6 +304,26 @@ const interpreters: Readonly<Record<string, Interpreter>> = {
     what: 'role',
     subject: addr(args[1]),
   }),
+}
+
+// OpenZeppelin TimelockController: hashOperation(target, value, data, predecessor, salt) and
+// hashOperationBatch(targets, values, payloads, predecessor, salt) = keccak256(abi.encode(...)).
+const single = parseAbiParameters('address, uint256, bytes, bytes32, bytes32')
+const batch = parseAbiParameters('address[], uint256[], bytes[], bytes32, bytes32')
+
+function timelockOp(
+  op: 'schedule' | 'execute',
+  params: typeof single | typeof batch,
+  args: readonly unknown[],
+): Action {
+  let id: Hex | undefined
+  try {
+    id = keccak256(encodeAbiParameters(params, args.slice(0, 5) as never))
+  } catch {
+    // Lists of different lengths still encode; anything else leaves the id unknown.
+    id = undefined
+  }
+  return { type: 'timelock', op, id }
 }
 
 function erc20Transfer(token: Address, from: Address, to: Address, amount: bigint): Action {

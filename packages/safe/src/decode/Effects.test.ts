@@ -1,4 +1,12 @@
-import { type Address, encodeFunctionData, maxUint256, parseAbi } from 'viem'
+import {
+  type Address,
+  encodeAbiParameters,
+  encodeFunctionData,
+  keccak256,
+  maxUint256,
+  parseAbi,
+  parseAbiParameters,
+} from 'viem'
 import { describe, expect, it } from 'vitest'
 import { analyze } from './analyze.ts'
 import * as Effects from './Effects.ts'
@@ -107,6 +115,40 @@ describe('Effects', () => {
       inOrg: false,
     })
     expect(result.flows).toMatchObject([{ asset: 'native', amount: 50n * 10n ** 18n, safe: OTHER_SAFE }])
+  })
+
+  it('a timelock schedule and its execute carry the same operation id (hashOperation)', () => {
+    const timelock = parseAbi([
+      'function schedule(address target, uint256 value, bytes data, bytes32 predecessor, bytes32 salt, uint256 delay)',
+      'function execute(address target, uint256 value, bytes payload, bytes32 predecessor, bytes32 salt)',
+    ])
+    const TIMELOCK: Address = '0x6d903f6003cca6255D85CcA4D3B5E5146dC33925'
+    const payload = encodeFunctionData({ abi, functionName: 'rely', args: [ATTACKER] })
+    const salt = `0x${'01'.repeat(32)}` as const
+    const zero = `0x${'00'.repeat(32)}` as const
+    const schedule = run(
+      TIMELOCK,
+      encodeFunctionData({
+        abi: timelock,
+        functionName: 'schedule',
+        args: [DAI, 0n, payload, zero, salt, 172800n],
+      }),
+    )
+    const execute = run(
+      TIMELOCK,
+      encodeFunctionData({ abi: timelock, functionName: 'execute', args: [DAI, 0n, payload, zero, salt] }),
+    )
+    const expected = keccak256(
+      encodeAbiParameters(parseAbiParameters('address, uint256, bytes, bytes32, bytes32'), [
+        DAI,
+        0n,
+        payload,
+        zero,
+        salt,
+      ]),
+    )
+    expect(schedule.calls.effect).toEqual({ kind: 'timelock', op: 'schedule', operationId: expected })
+    expect(execute.calls.effect).toEqual({ kind: 'timelock', op: 'execute', operationId: expected })
   })
 
   it('lists one effect per call node and describes every kind', () => {

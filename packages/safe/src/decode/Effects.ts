@@ -109,7 +109,12 @@ export type Effect =
       inOrg: boolean
     }
   | { kind: 'batch' }
-  | { kind: 'timelock'; op: 'schedule' | 'execute' | 'cancel' }
+  | {
+      kind: 'timelock'
+      op: 'schedule' | 'execute' | 'cancel'
+      /** The operation id (hashOperation / hashOperationBatch, or the id a cancel names). */
+      operationId: Hex | undefined
+    }
   | {
       kind: 'allowed-call'
       /** The org config entry that names this call. */
@@ -370,7 +375,7 @@ function known(site: Site, org: OrgConfig.OrgConfig): Effect {
       if (action.op === 'update-delay') {
         return { kind: 'authority', target: site.to, change: 'update-delay', subject: undefined }
       }
-      return { kind: 'timelock', op: action.op }
+      return { kind: 'timelock', op: action.op, operationId: action.id }
     default:
       return unreachable(action)
   }
@@ -567,7 +572,7 @@ export function describe(effect: Effect): string {
     case 'batch':
       return 'batch'
     case 'timelock':
-      return `timelock ${effect.op}`
+      return `timelock ${effect.op}${effect.operationId ? ` ${effect.operationId}` : ''}`
     case 'allowed-call':
       return `allowed call (${effect.rule})${effect.constraints.some((c) => !c.ok) ? ' VIOLATES a constraint' : ''}`
     case 'unknown':
