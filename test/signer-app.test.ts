@@ -1,14 +1,14 @@
 // The signer desktop app end to end: the renderer in Debian Chromium, the preload API provided by the
 // real handlers over a real signer state directory. A request prepared by the coordinator engine is
 // filmed as animated QR into Chromium's fake camera, scanned, reviewed, signed with the software test
-// key, and the answer QR read back off the screen is accepted by the coordinator's queue. Then: a
+// key, and the answer QR read back off the screen is accepted by the queue's signature verifier. Then: a
 // malicious request is refused with its reasons and no sign button, the log verifies, a new policy
 // bundle is installed from a file, every screen passes axe and is written to docs/screenshots/, and
 // the whole flow works from the keyboard alone.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openPgliteStore, ownerVerifier } from '@airlock/queue'
+import { type Action, verifySignature } from '@airlock/queue'
 import { SafeTx } from '@airlock/safe'
 import { buildRenderer } from '@airlock/signer-app/build'
 import type { Handlers } from '@airlock/signer-app/handlers'
@@ -127,28 +127,20 @@ describe('signer app in Chromium', () => {
     await shoot(page, 'answer')
     await expectAccessible(page, 'answer')
 
-    // The coordinator's queue takes it: the signature recovers to an owner over its own safeTxHash.
-    const store = await openPgliteStore({ dataDir: 'memory' })
-    try {
-      const action = await store.createAction({
-        safe: { chainId: 1n, address: F.TREASURY, version: '1.4.1' },
-        tx: payroll.prepared.tx,
-        title: payroll.prepared.title,
-        requirements: { signatures: 3, attestations: 0, delaySeconds: 0 },
-        actor: 'ops',
-        analyze: { org: payroll.config.decoder },
-        onchainNonce: 0n,
-        submit: true,
-      })
-      const added = await store.addSignature(
-        action.id,
-        { signer: answer.signer, signature: answer.signature, kind: answer.kind },
-        { actor: 'scan', verify: ownerVerifier({ owners: F.owners.map((o) => o.address) }) },
-      )
-      expect(added.status).toBe('added')
-    } finally {
-      await store.close()
+    // The coordinator's verifier (the one the queue runs before storing) accepts it for its own
+    // action, and would refuse it for any other transaction.
+    const action = { safeTxHash, tier: payroll.prepared.analysis.tier } as Action
+    const owners = F.owners.map((o) => o.address)
+    const verdict = await verifySignature({ ...answer, action, owners })
+    expect(verdict).toEqual({ ok: true, signer: F.owners[0]!.address })
+    const other = {
+      ...action,
+      safeTxHash: payrollRequest({ count: 6, nonce: 1n }).prepared.hashes.safeTxHash,
     }
+    expect(await verifySignature({ ...answer, action: other, owners })).toMatchObject({
+      ok: false,
+      reason: 'wrong-signer',
+    })
   })
 
   it('sent no network request during the whole scan, review and sign', () => {
