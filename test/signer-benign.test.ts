@@ -24,6 +24,9 @@ function prng(seed: number) {
 
 type Action = { name: string; run: () => Promise<void> }
 
+// A spender the treasury once approved and no longer trusts (not an allow-listed recipient).
+const OLD_SPENDER = '0x0000000000000000000000000000000000007001' as const
+
 describe('benign treasury actions', () => {
   const clock = new F.TestClock()
   let me: F.Peer
@@ -243,6 +246,30 @@ describe('benign treasury actions', () => {
     expect(result?.review.tier).toBe('routine')
     expect(result?.review.timelock.approved).toHaveLength(1)
     expect(result?.review.findings.map((f) => f.code)).toContain('timelock-execute-approved')
+    expect(refused).toEqual([])
+  })
+
+  it('revokes an old allowance (approve(spender, 0)): benign, moves nothing', async () => {
+    const result = await expectReleased(
+      'allowance revocation',
+      F.request(F.usdcApprove(OLD_SPENDER, 0n, nextNonce(F.TREASURY))),
+      'safe-signature',
+    )
+    expect(result?.review.outflows).toEqual([])
+    expect(refused).toEqual([])
+  })
+
+  it('swaps on the router the bundle allows, with the recipient constrained to the treasury', async () => {
+    const swapper = await F.peer({ ownerIndex: 0, installed: await F.bundle({ org: F.orgWithSwap() }) })
+    for (let i = 0; i < 3; i++) {
+      const req = F.request(
+        F.tokenCall(F.UNISWAP_ROUTER, F.swapData(F.TREASURY, BigInt(i + 1) * 1000n * F.USDC_UNIT), i),
+      )
+      const result = await swapper.signer.approve(req, { key: swapper.key })
+      // Another signer's log: counted in `refused`, not in `released` (the last test replays `me`'s log).
+      if (result.status !== 'released') refused.push(`swap ${i}: ${result.status}`)
+      else expect(result.review.tier).toBe('routine')
+    }
     expect(refused).toEqual([])
   })
 

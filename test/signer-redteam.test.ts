@@ -431,6 +431,20 @@ describe('red team: default deny', () => {
     await expectRefused(p, call(F.UNISWAP_ROUTER, swap(F.TREASURY)), 'airlock.core.unknown-effect')
   })
 
+  it('42b. the allowed router swap with the recipient set to an attacker breaks its constraint', async () => {
+    const p = await F.peer({ installed: await F.bundle({ org: F.orgWithSwap() }) })
+    await expectRefused(
+      p,
+      call(F.UNISWAP_ROUTER, F.swapData(ATTACKER)),
+      'airlock.core.allowed-call-violation',
+    )
+  })
+
+  it('42c. an allowed call to another selector on the same router is still unknown', async () => {
+    const p = await F.peer({ installed: await F.bundle({ org: F.orgWithSwap() }) })
+    await expectRefused(p, call(F.UNISWAP_ROUTER, '0x5ae401dc'), 'airlock.core.unknown-effect')
+  })
+
   it('43. an unknown selector sent to an allow-listed recipient is refused', async () => {
     const p = await F.peer()
     await expectRefused(p, call(F.PAYROLL, '0xdeadbeef0000'), 'airlock.core.unknown-effect')

@@ -327,3 +327,62 @@ export const moduleExecData = (inner: InnerCall) =>
 
 export const approveHashData = (hash: Hex) =>
   encodeFunctionData({ abi: safeExecAbi, functionName: 'approveHash', args: [hash] })
+
+/** Uniswap's SwapRouter02 `exactInputSingle`, as a bundle carries it (JSON ABI). */
+export const routerAbi = [
+  {
+    type: 'function',
+    name: 'exactInputSingle',
+    stateMutability: 'payable',
+    inputs: [
+      {
+        name: 'params',
+        type: 'tuple',
+        components: [
+          { name: 'tokenIn', type: 'address' },
+          { name: 'tokenOut', type: 'address' },
+          { name: 'fee', type: 'uint24' },
+          { name: 'recipient', type: 'address' },
+          { name: 'amountIn', type: 'uint256' },
+          { name: 'amountOutMinimum', type: 'uint256' },
+          { name: 'sqrtPriceLimitX96', type: 'uint160' },
+        ],
+      },
+    ],
+    outputs: [{ name: 'amountOut', type: 'uint256' }],
+  },
+] as const
+
+/** treasury-default's org with the router's ABI and one allowed call: swaps whose recipient is the calling Safe. */
+export function orgWithSwap(): Record<string, unknown> {
+  return orgJson({
+    abis: [{ chainId: 1, address: UNISWAP_ROUTER.toLowerCase(), abi: routerAbi }],
+    allowedCalls: [
+      {
+        chainId: 1,
+        name: 'USDC/DAI swap into the treasury',
+        target: UNISWAP_ROUTER.toLowerCase(),
+        signature: 'exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))',
+        constraints: [{ arg: 'params.recipient', equals: '$safe' }],
+      },
+    ],
+  })
+}
+
+/** `exactInputSingle` selling `amountIn` USDC for DAI, paid to `recipient`. */
+export const swapData = (recipient: Address, amountIn: bigint = 1000n * USDC_UNIT) =>
+  encodeFunctionData({
+    abi: routerAbi,
+    functionName: 'exactInputSingle',
+    args: [
+      {
+        tokenIn: USDC,
+        tokenOut: DAI,
+        fee: 500,
+        recipient,
+        amountIn,
+        amountOutMinimum: (amountIn * 99n * ETH) / (100n * USDC_UNIT),
+        sqrtPriceLimitX96: 0n,
+      },
+    ],
+  })

@@ -69,6 +69,57 @@ describe('OrgConfig.parse', () => {
     )
   })
 
+  test('per-Safe tier ceilings, ABIs and allowed calls reach the decoder for their chain only', () => {
+    const router = '0x68b3465833fb72a70ecdf485e0e4c7bd8665fc45'
+    const org = OrgConfig.parse({
+      ...treasury,
+      safes: treasury.safes.map((s: Record<string, unknown>, i: number) =>
+        i === 0 ? { ...s, tiers: ['routine', 'critical'] } : s,
+      ),
+      abis: [
+        {
+          chainId: 1,
+          address: router,
+          abi: [{ type: 'function', name: 'swap', inputs: [{ name: 'to', type: 'address' }], outputs: [] }],
+        },
+      ],
+      allowedCalls: [
+        {
+          chainId: 1,
+          target: router,
+          signature: 'swap(address)',
+          constraints: [{ arg: 'to', equals: '$safe' }],
+        },
+        { chainId: 10, target: router, selector: '0x12345678' },
+      ],
+    })
+    expect(OrgConfig.ceiling(org, org.safes[0]!)).toEqual(['routine', 'critical'])
+    expect(OrgConfig.ceiling(org, org.safes[1]!)).toEqual(['emergency']) // the guardian
+    const decoder = OrgConfig.toDecoder(org, 1)
+    expect(decoder.allowedCalls).toHaveLength(1)
+    expect(decoder.abis).toBeDefined()
+    expect(OrgConfig.toDecoder(org, 10).allowedCalls).toHaveLength(1)
+    expect(OrgConfig.toDecoder(org, 10).abis).toBeUndefined()
+  })
+
+  test('a bad allowed call or ABI is refused when the bundle is read', () => {
+    expect(() =>
+      OrgConfig.parse({
+        ...treasury,
+        allowedCalls: [{ chainId: 1, target: '0x1234', selector: '0x12345678' }],
+      }),
+    ).toThrow(expect.objectContaining({ name: 'Policy.InvalidOrgConfigError' }))
+    expect(() =>
+      OrgConfig.parse({
+        ...treasury,
+        abis: [{ chainId: 1, abi: [{ type: 'function', name: 'f', inputs: [{ type: 'uint999' }] }] }],
+      }),
+    ).toThrow(expect.objectContaining({ name: 'Policy.InvalidOrgConfigError' }))
+    expect(() =>
+      OrgConfig.parse({ ...treasury, safes: [{ ...treasury.safes[0], tiers: ['urgent'] }] }),
+    ).toThrow(/tiers\[0\]/)
+  })
+
   test('names the bad field', () => {
     expect(() =>
       OrgConfig.parse({ ...treasury, safes: [{ ...treasury.safes[0], threshold: 6 }], guardian: null }),

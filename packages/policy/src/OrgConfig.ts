@@ -1,3 +1,4 @@
+import { isBaseError } from '@airlock/errors'
 import { DecoderOrg, Tier as SafeTier } from '@airlock/safe'
 import type { Address } from 'viem'
 import { InvalidOrgConfigError } from './errors.ts'
@@ -59,6 +60,12 @@ export type BreakerConfig = {
   resetAt: number | undefined
 }
 
+/** ABI entries from the bundle; `address` undefined = for every target. */
+export type AbiEntry = { chainId: number | undefined; address: Address | undefined; abi: readonly unknown[] }
+
+/** One allowed call from the bundle, as the decoder reads it (`target`, `selector`/`signature`, `constraints`). */
+export type AllowedCallEntry = { chainId: number; call: Readonly<Record<string, unknown>> }
+
 /** How many distinct owners must have approved, and how old the proposal must be. */
 export type TierRequirement = {
   /** `one`: a single owner; `threshold`: the Safe's M; `owners`: all N. */
@@ -80,6 +87,17 @@ export type OrgConfig = {
   breaker: BreakerConfig
   tiers: Readonly<Record<Tier, TierRequirement>>
   allowSoftwareKeys: boolean
+  /**
+   * ABIs the decoder may use (JSON ABI entries), for every target or one address, per chain or on
+   * every chain: what lets the review show a router call's arguments in full.
+   */
+  abis: readonly AbiEntry[]
+  /**
+   * Calls the org allows deliberately although their effect is unknown to Airlock (a DEX swap):
+   * chain, target, selector or signature, and argument constraints (`"$safe"` = the calling Safe).
+   * Checked by the decoder (`allowed-call` effect, `allowed-call-violation` finding).
+   */
+  allowedCalls: readonly AllowedCallEntry[]
   /** Who may sign the next policy bundle, and how many of them must. */
   admins: { addresses: readonly Address[]; threshold: number }
 }
@@ -156,7 +174,24 @@ export function parse(json: unknown): OrgConfig {
   unique(adminAddresses, 'admins.addresses')
   const adminThreshold = read.integer(get(admins, 'threshold'), 'admins.threshold', 1, adminAddresses.length)
 
-  return {
+  const abis = read.array(get(root, 'abis') ?? [], 'abis').map((item, i): AbiEntry => {
+    const o = read.object(item, `abis[${i}]`)
+    const chainId = get(o, 'chainId')
+    const address = get(o, 'address')
+    return {
+      chainId: chainId === undefined ? undefined : read.integer(chainId, `abis[${i}].chainId`, 1),
+      address: address === undefined ? undefined : read.address(address, `abis[${i}].address`),
+      abi: read.array(get(o, 'abi'), `abis[${i}].abi`),
+    }
+  })
+  const allowedCalls = read
+    .array(get(root, 'allowedCalls') ?? [], 'allowedCalls')
+    .map((item, i): AllowedCallEntry => {
+      const { chainId, ...call } = read.object(item, `allowedCalls[${i}]`) as Record<string, unknown>
+      return { chainId: read.integer(chainId, `allowedCalls[${i}].chainId`, 1), call }
+    })
+
+  const org: OrgConfig = {
     name,
     safes,
     guardian,
@@ -170,8 +205,22 @@ export function parse(json: unknown): OrgConfig {
       get(root, 'allowSoftwareKeys') === undefined
         ? false
         : read.boolean(get(root, 'allowSoftwareKeys'), 'allowSoftwareKeys'),
+    abis,
+    allowedCalls,
     admins: { addresses: adminAddresses, threshold: adminThreshold },
   }
+  // The decoder checks ABIs and allowed calls in depth: build its view for every chain now, so a
+  // bad entry is refused when the bundle is read, not when a request arrives.
+  const chains = new Set([...safes.map((s) => s.chainId), ...allowedCalls.map((c) => c.chainId)])
+  for (const chainId of chains) {
+    try {
+      toDecoder(org, chainId)
+    } catch (error) {
+      if (!isBaseError(error)) throw error
+      read.fail(`the decoder's view for chain ${chainId}`, `is invalid: ${error.shortMessage}`, error.hint)
+    }
+  }
+  return org
 }
 
 /**
@@ -442,6 +491,8 @@ export function toDecoder(org: OrgConfig, chainId: number): DecoderOrg.OrgConfig
       ),
       ...safes,
     ],
+    abis: decoderAbis(org.abis, chainId),
+    allowedCalls: org.allowedCalls.filter((c) => c.chainId === chainId).map((c) => c.call),
     // Each Safe's ceiling, so a nested execution of another org Safe is classified against its own.
     safes: orgSafes.map((safe) => ({
       address: safe.address,
@@ -449,4 +500,17 @@ export function toDecoder(org: OrgConfig, chainId: number): DecoderOrg.OrgConfig
       tiers: [...ceiling(org, safe)],
     })),
   })
+}
+
+// The bundle's ABI entries for one chain, in the decoder's shape: global ones and per address.
+function decoderAbis(entries: readonly AbiEntry[], chainId: number) {
+  const onChain = entries.filter((e) => e.chainId === undefined || e.chainId === chainId)
+  if (onChain.length === 0) return undefined
+  const global = onChain.filter((e) => e.address === undefined).flatMap((e) => e.abi)
+  const byAddress: Record<string, unknown[]> = {}
+  for (const e of onChain) if (e.address) (byAddress[e.address] ??= []).push(...e.abi)
+  return {
+    ...(global.length > 0 ? { global } : {}),
+    ...(Object.keys(byAddress).length > 0 ? { byAddress } : {}),
+  }
 }
