@@ -13,12 +13,13 @@ import {
   type SafeDeployment,
   startAnvil,
   testContracts,
+  timelockArtifact,
   write,
 } from '@airlock/devnet'
 import { Bundle, OrgConfig } from '@airlock/policy'
 import { cedar } from '@airlock/policy/node'
 import { DecisionLog, Signer } from '@airlock/signer-core'
-import { type Address, getAddress, type HDAccount, type Hex, parseAbi, parseEther, toHex } from 'viem'
+import { type Address, getAddress, type HDAccount, type Hex, parseAbi, parseEther, toHex, zeroAddress } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 
 export const CHAIN_ID = 31337
@@ -41,6 +42,8 @@ export type World = {
   guardian: Address
   token: Address
   vault: Address
+  /** The protocol's TimelockController (1 h minimum delay; proposer: the treasury; executor: anyone); it owns the vault. */
+  timelock: Address
   contributors: readonly Address[]
   orgJson: Record<string, unknown>
   bundle: Bundle.Bundle
@@ -91,12 +94,13 @@ export async function startWorld(): Promise<World> {
     artifact: TestToken,
     args: [deployer.address, parseEther('1000000')],
   })
-  const vault = await deploy({
+  const timelock = await deploy({
     anvil,
     deployer,
-    artifact: TestVault,
-    args: [token, deployer.address, guardian],
+    artifact: timelockArtifact(),
+    args: [3600n, [treasury], [zeroAddress], deployer.address],
   })
+  const vault = await deploy({ anvil, deployer, artifact: TestVault, args: [token, timelock, guardian] })
   await write({
     anvil,
     account: deployer,
@@ -190,12 +194,14 @@ export async function startWorld(): Promise<World> {
     org: orgJson,
     chainId: CHAIN_ID,
     treasury: 'treasury',
+    timelock,
     multiSendCallOnly: { [CHAIN_ID]: deployment.multiSendCallOnly },
   }
   const config = Config.create({
     org: OrgConfig.parse(orgJson),
     chainId: CHAIN_ID,
     treasury,
+    timelock,
     multiSendCallOnly: new Map([[CHAIN_ID, deployment.multiSendCallOnly]]),
   })
   return {
@@ -208,6 +214,7 @@ export async function startWorld(): Promise<World> {
     guardian: getAddress(guardian),
     token: getAddress(token),
     vault: getAddress(vault),
+    timelock: getAddress(timelock),
     contributors,
     orgJson,
     bundle,

@@ -126,6 +126,30 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
     return found
   }
 
+  // What each owner's signer remembers, as far as the queue knows: the executed actions it signed
+  // (replays, and timelock operations it scheduled, whose execute it then judges by what is left).
+  async function signerLogs(state: SafeState) {
+    const ref = { chainId: BigInt(config.chainId), address: state.address }
+    const executed = await store.listActions({ safe: ref, states: ['executed'] })
+    const actions = await Promise.all(
+      executed.map(async (action) => {
+        const collected = await store.signatures(action.id)
+        return {
+          tx: action.tx,
+          context: Action.contextOf(action),
+          signers: collected.filter((s) => s.kind === 'safe-signature').map((s) => s.signer),
+          signedAt: Math.floor(action.updatedAt.getTime() / 1000),
+        }
+      }),
+    )
+    return new Map(
+      state.owners.map((owner) => [
+        owner.toLowerCase(),
+        Predict.logOf({ owner, actions, org: config.decoder }),
+      ]),
+    )
+  }
+
   async function predictionOf(
     prepared: Action.Prepared,
   ): Promise<{ prediction: Prediction; view: PredictionView }> {
@@ -134,6 +158,7 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
       installed: ctx.installed,
       request,
       nowMs: (await chainTime()) * 1000,
+      logs: await signerLogs(prepared.state),
     })
     return {
       prediction,

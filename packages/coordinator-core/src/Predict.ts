@@ -1,14 +1,17 @@
 import { isBaseError } from '@airlock/errors'
 import { Bundle, type CedarApi, type KeyKind } from '@airlock/policy'
+import { analyze, type DecoderOrg, type SafeContext, type SafeTx, SafeTxHash } from '@airlock/safe'
 import {
   DecisionLog,
   type Identity,
   Installed,
   type LogState,
   Refusal,
+  type Released,
   type Review,
   type ReviewFinding,
   review,
+  Timelock,
 } from '@airlock/signer-core'
 import type { SignRequest } from '@airlock/transport'
 import type { Address, Hex } from 'viem'
@@ -63,6 +66,8 @@ export type PredictParameters = {
   nowMs?: number | undefined
   /** A signer's memory, when known (defaults to an empty log: a first sighting). */
   log?: LogState | undefined
+  /** Each owner's memory as far as the coordinator knows it (`Predict.logOf`), by lowercase address. */
+  logs?: ReadonlyMap<string, LogState> | undefined
 }
 
 /** A signer that has seen nothing yet (derived by the signer's own replay, so it tracks the log's shape). */
@@ -108,6 +113,7 @@ export async function verdict({
   keyKinds = {},
   nowMs = Date.now(),
   log = emptyLog,
+  logs,
 }: PredictParameters): Promise<Prediction> {
   const safe = installed.org.safes.find(
     (s) => s.address === request.context.safe.toLowerCase() && BigInt(s.chainId) === request.context.chainId,
@@ -119,7 +125,9 @@ export async function verdict({
     const identity: Identity = { address: owner, keyKind: keyKinds[owner.toLowerCase()] ?? 'ledger' }
     let result: Review
     try {
-      result = await review(request, { state: { installed, log, identity, nowMs } })
+      result = await review(request, {
+        state: { installed, log: logs?.get(owner.toLowerCase()) ?? log, identity, nowMs },
+      })
     } catch (error) {
       if (!isBaseError(error)) throw error
       predictions.push({
@@ -167,4 +175,61 @@ export async function verdict({
     findings: last?.findings ?? [],
     bundle: { hash: installed.hash, version: installed.version },
   }
+}
+
+/** A transaction an owner signed and that was executed, as the coordinator's queue knows it. */
+export type SignedAction = {
+  tx: SafeTx.SafeTx
+  context: SafeContext
+  /** The owners whose Safe signatures the queue collected for it. */
+  signers: readonly Address[]
+  /** Unix seconds when it was signed (the queue's record). */
+  signedAt: number
+}
+
+/**
+ * An owner's signer memory as far as the coordinator can know it: the Safe signatures it collected
+ * from that owner for executed actions, and the timelock operations those scheduled (so a later
+ * execute of an operation the owner's signer scheduled is predicted as that signer will judge it).
+ * First sightings and refusals stay unknown: the real log may hold more.
+ *
+ * @example
+ * const logs = new Map(owners.map((o) => [o.toLowerCase(), Predict.logOf({ owner: o, actions, org })]))
+ */
+export function logOf({
+  owner,
+  actions,
+  org,
+}: {
+  owner: Address
+  actions: readonly SignedAction[]
+  /** The decoder's org config for the chain (decodes the scheduled calls as the signer does). */
+  org?: DecoderOrg.OrgConfig | undefined
+}): LogState {
+  const released: Released[] = []
+  const scheduled = new Map<string, number>()
+  for (const { tx, context, signers, signedAt } of actions) {
+    if (!signers.some((s) => s.toLowerCase() === owner.toLowerCase())) continue
+    const chainId = Number(context.chainId)
+    const { safeTxHash } = SafeTxHash.compute({ tx, context })
+    released.push({
+      kind: 'safe-signature',
+      safeTxHash,
+      chainId,
+      safe: context.safe,
+      nonce: tx.nonce,
+      time: signedAt,
+    })
+    let calls: ReturnType<typeof analyze>['calls']
+    try {
+      calls = analyze({ tx, context, org }).calls
+    } catch (error) {
+      if (!isBaseError(error)) throw error
+      continue
+    }
+    for (const operation of Timelock.operations(calls, { chainId, safe: context.safe })) {
+      if (operation.op === 'schedule' && !scheduled.has(operation.key)) scheduled.set(operation.key, signedAt)
+    }
+  }
+  return { ...emptyLog, released, scheduled }
 }
