@@ -47,6 +47,8 @@ export type Solver = {
   add(part: { seqNum: number; fragment: Uint8Array }): AddResult
   /** The message once complete (a copy), else undefined. */
   message(): Uint8Array | undefined
+  /** The bytes of fragment `index` (0-based, zero padding included) once solved, else undefined. */
+  fragment(index: number): Uint8Array | undefined
   /**
    * The fragment indexes (0-based) part `seqNum` mixes, as the library chooses them.
    */
@@ -177,6 +179,11 @@ export function create(header: Header): Solver {
     },
     add,
     message: () => result?.slice(),
+    fragment(index) {
+      const row = index >= 0 && index < seqLength ? pivotRow[index]! : -1
+      if (row < 0 || !rowSingle[row]) return undefined
+      return new Uint8Array(rowData[row]!.buffer, 0, fragmentLength).slice()
+    },
     fragmentIndexes(seqNum) {
       if (!Number.isSafeInteger(seqNum) || seqNum < 1 || seqNum > 0xffffffff) {
         throw malformed(`seqNum ${String(seqNum)}`)

@@ -45,6 +45,11 @@ export type Progress = {
   /** Frames that were refused (not a UR, wrong type, damaged, oversize, other message rejected). */
   framesUnusable: number
   isComplete: boolean
+  /**
+   * Fountain sessions of this message being combined: 2 when the sender interleaves a dense and a
+   * sparse session (same type, length and checksum, other fragment size); 0 before the first part.
+   */
+  linkedSessions: number
 }
 
 export type ProblemStatus = 'wrong-type' | 'not-ur' | 'malformed' | 'checksum' | 'oversize'
@@ -64,17 +69,36 @@ export type ReceiveStatus =
     }
   | { status: ProblemStatus; message: string; hint: string; error: BaseError; progress: Progress }
 
+/** One fountain session of a message: its own fragment size, solved on its own. */
+type Member = {
+  seqLength: number
+  fragmentLength: number
+  solver: FountainSolver.Solver
+  seen: Set<number>
+  /** Fragments already copied into the message's known bytes. */
+  copied: Uint8Array
+}
+
 type Session =
   | { kind: 'single'; id: string; type: string; result: Ur.UrResult }
   | {
       kind: 'multi'
+      /** type/messageLength/checksum: what every linked session of one message shares. */
       id: string
       type: string
-      seqLength: number
-      solver: FountainSolver.Solver
-      seen: Set<number>
+      messageLength: number
+      members: Member[]
+      /** Bytes of the message solved by any session, and which ones (1) are. */
+      known: Uint8Array
+      mask: Uint8Array
       result: Ur.UrResult | undefined
     }
+
+/**
+ * Most fountain sessions of one message combined (a sender interleaves two: dense and sparse); a
+ * further fragment size is refused like a stranger's part, which bounds memory per message.
+ */
+const MAX_LINKED_SESSIONS = 3
 
 const typeLabels: Record<string, string> = {
   [names.SIGN_REQUEST]: 'an Airlock signing request',
@@ -169,6 +193,7 @@ export class UrDecoder {
         solvedFragments: 0,
         estimatedPercent: 0,
         isComplete: false,
+        linkedSessions: 0,
         ...base,
       }
     }
@@ -180,18 +205,27 @@ export class UrDecoder {
         solvedFragments: 1,
         estimatedPercent: 100,
         isComplete: true,
+        linkedSessions: 1,
         ...base,
       }
     }
     const complete = session.result !== undefined
-    const { rank, solvedFragments } = session.solver
+    // Report the session furthest along: it is the one that will finish.
+    let best = session.members[0]!
+    for (const member of session.members) {
+      if (member.solver.rank / member.seqLength > best.solver.rank / best.seqLength) best = member
+    }
+    let knownBytes = 0
+    for (const bit of session.mask) knownBytes += bit
+    const share = Math.max(best.solver.rank / best.seqLength, knownBytes / session.messageLength)
     return {
       type: session.type,
-      receivedParts: session.seen.size,
-      expectedParts: session.seqLength,
-      solvedFragments,
-      estimatedPercent: complete ? 100 : Math.min(99, Math.floor((100 * rank) / session.seqLength)),
+      receivedParts: session.members.reduce((sum, member) => sum + member.seen.size, 0),
+      expectedParts: best.seqLength,
+      solvedFragments: best.solver.solvedFragments,
+      estimatedPercent: complete ? 100 : Math.min(99, Math.floor(100 * share)),
       isComplete: complete,
+      linkedSessions: session.members.length,
       ...base,
     }
   }
@@ -230,7 +264,10 @@ export class UrDecoder {
     const id =
       part.kind === 'single'
         ? `${part.type}/single/${part.message.length}/${Crc32.checksum(part.message)}`
-        : `${part.type}/${part.seqLength}/${part.messageLength}/${part.checksum}/${part.fragment.length}`
+        : // Sessions of one message with other fragment sizes share this id and are combined: same type,
+          // length and CRC-32 of the whole message. Each is solved on its own and only fully solved
+          // bytes pass between them, so the result is always checked against that CRC as a whole.
+          `${part.type}/multi/${part.messageLength}/${part.checksum}`
 
     let replaced: NewSessionError | undefined
     if (this.#session && this.#session.id !== id) {
@@ -265,7 +302,32 @@ export class UrDecoder {
         kind: 'multi',
         id,
         type: part.type,
+        messageLength: part.messageLength,
+        members: [],
+        known: new Uint8Array(part.messageLength),
+        mask: new Uint8Array(part.messageLength),
+        result: undefined,
+      }
+      this.#session = session
+    }
+    if (session.kind !== 'multi') throw new Error('unreachable: session id covers the kind')
+    if (session.result !== undefined) return { status: 'duplicate', progress: this.progress() }
+    let member = session.members.find((m) => m.fragmentLength === part.fragment.length)
+    if (!member) {
+      if (session.members.length >= MAX_LINKED_SESSIONS) {
+        const error = new NewSessionError(
+          'This QR frame belongs to yet another session of the same message.',
+          {
+            hint: 'Keep scanning: the frames of the sessions already started are enough.',
+            details: `${session.members.length} sessions of ${id} already, fragment ${part.fragment.length} bytes`,
+          },
+        )
+        this.#framesUnusable += 1
+        return { status: 'new-session', reset: false, ...describe(error), error, progress: this.progress() }
+      }
+      member = {
         seqLength: part.seqLength,
+        fragmentLength: part.fragment.length,
         // Ur.parse has checked the header (seqLen = ceil(messageLen / fragmentLen), within the caps).
         solver: FountainSolver.create({
           seqLength: part.seqLength,
@@ -274,17 +336,18 @@ export class UrDecoder {
           fragmentLength: part.fragment.length,
         }),
         seen: new Set(),
-        result: undefined,
+        copied: new Uint8Array(part.seqLength),
       }
-      this.#session = session
+      session.members.push(member)
     }
-    if (session.kind !== 'multi') throw new Error('unreachable: session id covers the kind')
-    if (session.result !== undefined || session.seen.has(part.seqNum)) {
-      return { status: 'duplicate', progress: this.progress() }
-    }
+    if (member.seen.has(part.seqNum)) return { status: 'duplicate', progress: this.progress() }
 
-    const step = session.solver.add({ seqNum: part.seqNum, fragment: part.fragment })
-    session.seen.add(part.seqNum)
+    const solvedBefore = member.solver.solvedFragments
+    let step = member.solver.add({ seqNum: part.seqNum, fragment: part.fragment })
+    member.seen.add(part.seqNum)
+    if (step.status !== 'complete' && step.status !== 'checksum-mismatch' && session.members.length > 1) {
+      step = shareSolved(session) ?? step
+    }
     if (step.status === 'checksum-mismatch') {
       // The parts span every fragment but the message CRC fails: some part was forged or corrupt. Start over.
       this.#session = undefined
@@ -303,7 +366,7 @@ export class UrDecoder {
     }
     // A new frame that is a combination of frames already held adds nothing, like the old peeling
     // decoder's redundant parts: 'accepted' with no new fragments (its rank does not move either).
-    const newFragments = step.status === 'independent' ? step.newFragments : 0
+    const newFragments = Math.max(0, member.solver.solvedFragments - solvedBefore)
     if (replaced) {
       return {
         status: 'new-session',
@@ -320,6 +383,50 @@ export class UrDecoder {
     this.#framesUnusable += 1
     return { status, ...describe(error), error, progress: this.progress() }
   }
+}
+
+/**
+ * Passes fully solved bytes between the linked sessions of one message: a fragment of one session
+ * whose every byte another session has solved is added to it as that fragment's pure part. Returns
+ * the first completion or checksum failure, else undefined.
+ */
+function shareSolved(session: Extract<Session, { kind: 'multi' }>): FountainSolver.AddResult | undefined {
+  const { known, mask, messageLength } = session
+  for (let round = 0; round < 64; round++) {
+    let grew = false
+    for (const member of session.members) {
+      for (let index = 0; index < member.seqLength; index++) {
+        if (member.copied[index]) continue
+        const fragment = member.solver.fragment(index)
+        if (!fragment) continue
+        member.copied[index] = 1
+        const start = index * member.fragmentLength
+        const end = Math.min(messageLength, start + member.fragmentLength)
+        for (let at = start; at < end; at++) {
+          if (mask[at]) continue
+          known[at] = fragment[at - start]!
+          mask[at] = 1
+          grew = true
+        }
+      }
+    }
+    if (!grew) return undefined
+    for (const member of session.members) {
+      for (let index = 0; index < member.seqLength; index++) {
+        if (member.copied[index] || member.solver.fragment(index)) continue
+        const start = index * member.fragmentLength
+        const end = Math.min(messageLength, start + member.fragmentLength)
+        let covered = true
+        for (let at = start; at < end && covered; at++) covered = mask[at] === 1
+        if (!covered) continue
+        const fragment = new Uint8Array(member.fragmentLength) // zero padding past the message, as sent
+        fragment.set(known.subarray(start, end))
+        const step = member.solver.add({ seqNum: index + 1, fragment })
+        if (step.status === 'complete' || step.status === 'checksum-mismatch') return step
+      }
+    }
+  }
+  return undefined
 }
 
 function hex(n: number): string {

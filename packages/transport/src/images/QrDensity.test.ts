@@ -51,13 +51,13 @@ describe('tune', () => {
   })
 
   test('meets the target with the least dense code that can, else goes densest', () => {
-    const plan = QrDensity.tune({ messageBytes: 8_000, targetSeconds: 2 })
+    const plan = QrDensity.tune({ messageBytes: 2_000, targetSeconds: 2 })
     expect(plan.meetsTarget).toBe(true)
     expect(plan.expectedSeconds).toBeLessThanOrEqual(2)
     expect(plan.ecLevel).toBe('M')
     // One version less would miss the target at M.
     const looser = QrDensity.tune({
-      messageBytes: 8_000,
+      messageBytes: 2_000,
       targetSeconds: 2,
       maxVersion: plan.version - 1,
       ecLevel: 'M',
@@ -65,8 +65,13 @@ describe('tune', () => {
     expect(looser.meetsTarget).toBe(false)
 
     const huge = QrDensity.tune({ messageBytes: 65_536 })
-    expect(huge).toMatchObject({ meetsTarget: false, version: 25, ecLevel: 'L', fps: 10 })
-    expect(huge.bytesPerSecond).toBeGreaterThan(6_000)
+    expect(huge).toMatchObject({
+      meetsTarget: false,
+      version: QrDensity.webcamVersion(),
+      ecLevel: 'L',
+      fps: 10,
+    })
+    expect(huge.bytesPerSecond).toBeGreaterThan(1_800)
   })
 
   test('more bytes never plan fewer frames', () => {
@@ -144,5 +149,20 @@ describe('density steps', () => {
     expect(sparser.version).toBeLessThan(base.version)
     expect(denser.fragmentCount).toBeLessThan(base.fragmentCount)
     expect(sparser.fragmentCount).toBeGreaterThan(base.fragmentCount)
+  })
+})
+
+describe('webcam targets', () => {
+  test('the default code suits a 640×480 webcam; the interleaved plan adds a dense one for 720p', () => {
+    expect(QrDensity.webcamVersion()).toBe(12)
+    expect(QrDensity.webcamVersion({ height: 720 })).toBe(21)
+    // 3.2 camera px per module with the code over half the frame height, quiet zone included.
+    expect((480 * 0.5) / (17 + 4 * 12 + 8)).toBeGreaterThanOrEqual(3.2)
+    const { dense, sparse } = QrDensity.interleaved({ messageBytes: 8_000 })
+    expect(sparse.version).toBeLessThanOrEqual(12)
+    expect(dense!.version).toBeGreaterThan(sparse.version)
+    expect(dense!.version).toBeLessThanOrEqual(21)
+    expect(dense!.fragmentCount).toBeLessThan(sparse.fragmentCount)
+    expect(QrDensity.interleaved({ messageBytes: 60 }).dense).toBeUndefined()
   })
 })

@@ -2,11 +2,12 @@
 //
 // The model, in the order the numbers are used:
 //
-// 1. Module size. Phone and laptop cameras decode a code reliably when each module covers about
-//    3 camera pixels or more after blur and a slight tilt. A 640×480 webcam with the code filling
-//    ~80% of the frame height has ~384 px for the code: 384 / 3 ≈ 128 modules including the 8-module
-//    quiet zone, i.e. at most 117 modules, which is version 25 (17 + 4 × 25). Phones at 1080p have
-//    headroom; the webcam is the worst case we target. Hence `maxVersion` 25.
+// 1. Module size. Cameras decode a code reliably when each module covers about 3 camera pixels or
+//    more after blur, tilt and compression (zxing reads `Degrade.webcam`'s laptop-webcam model down
+//    to ~2.5). A 640×480 webcam 30–50 cm from a laptop screen sees the code over about half its
+//    height: 240 px / 3.2 = 75 modules including the 8-module quiet zone, version 12 (17 + 4 × 12).
+//    Hence `maxVersion` = webcamVersion() = 12; a 720p webcam reads version 21 (`interleaved` sends
+//    both, so neither camera waits for the other).
 // 2. Error correction. On a screen there is no print damage, but glare, moiré or a finger can
 //    blot a patch of every frame while it lasts. M (15%) survives small blots; Q/H would cost
 //    30–45% of capacity, which the fountain code already buys more cheaply (a lost frame costs
@@ -137,7 +138,10 @@ export type TuneParameters = {
   type?: string | undefined
   /** Scan time to aim for, seconds (default 2). */
   targetSeconds?: number | undefined
-  /** Densest QR version allowed (default 25: see the model). */
+  /**
+   * Densest QR version allowed (default: what a 640×480 webcam reads, {@link webcamVersion}: the code
+   * covering half the frame height at 3.2 camera px per module, version 12).
+   */
   maxVersion?: number | undefined
   /** Least dense version an animated code uses (default 10: see the model). */
   minVersion?: number | undefined
@@ -191,8 +195,8 @@ export function tune({
   messageBytes,
   type = 'airlock-sign-request',
   targetSeconds = 2,
-  maxVersion = 25,
-  minVersion = 10,
+  maxVersion = webcamVersion(),
+  minVersion = Math.min(10, maxVersion),
   expectedLoss = 0.1,
   fragmentBytes: fragmentOverride,
   fps: fpsOverride,
@@ -404,4 +408,66 @@ export function keystone({
   const rung = KEYSTONE_LADDER[step + MAX_STEP]!
   // 40: any version, the frame must carry the fragment Keystone expects whatever the code size.
   return tune({ messageBytes, type, fragmentBytes: rung.fragmentBytes, fps: rung.fps, maxVersion: 40 })
+}
+
+export type WebcamVersionParameters = {
+  /** Camera frame height in pixels (default 480). */
+  height?: number | undefined
+  /** Share of the frame height the code covers, quiet zone included (default 0.5). */
+  coverage?: number | undefined
+  /** Camera pixels each module needs (default 3.2). */
+  pixelsPerModule?: number | undefined
+}
+
+/**
+ * The densest QR version a webcam reads: its modules, with the 8-module quiet zone, must each cover
+ * `pixelsPerModule` camera pixels. zxing reads the laptop-webcam model of `Degrade.webcam` down to
+ * about 2.5 px per module; 3.2 leaves room for the blur, tilt and compression of a worse scan.
+ *
+ * @example
+ * QrDensity.webcamVersion() // 12 (640×480)
+ * QrDensity.webcamVersion({ height: 720 }) // 21
+ */
+export function webcamVersion({
+  height = 480,
+  coverage = 0.5,
+  pixelsPerModule = 3.2,
+}: WebcamVersionParameters = {}): number {
+  const modules = (height * coverage) / pixelsPerModule
+  return Math.max(1, Math.min(40, Math.floor((modules - 8 - 17) / 4)))
+}
+
+export type InterleavedPlan = {
+  /** The dense session, for a 720p webcam or a close one; undefined when one code suffices. */
+  dense: DensityPlan | undefined
+  /** The sparse session, for a 640×480 webcam: always there. */
+  sparse: DensityPlan
+  /** Frames per second of the interleaved stream. */
+  fps: number
+}
+
+/**
+ * Two densities of the same message, for a sender that interleaves a dense and a sparse fountain
+ * session so that any camera completes at its own best rate: the sparse one sized for a 640×480
+ * webcam, the dense one for a 720p webcam (both at {@link webcamVersion}), each a `step` denser or
+ * sparser on the user's request. A message that fits one sparse code needs no dense session.
+ *
+ * @example
+ * const { dense, sparse } = QrDensity.interleaved({ messageBytes: 8_000 })
+ */
+export function interleaved({
+  messageBytes,
+  type = 'airlock-sign-request',
+  step = 0,
+}: {
+  messageBytes: number
+  type?: string | undefined
+  step?: number | undefined
+}): InterleavedPlan {
+  // The densest code each camera reads: nothing is gained by a sparser one, the fountain covers loss.
+  const fastest = { targetSeconds: 0.001, type, messageBytes, step }
+  const sparse = tune({ ...fastest, maxVersion: webcamVersion() })
+  const dense = tune({ ...fastest, maxVersion: webcamVersion({ height: 720 }) })
+  const single = sparse.isSinglePart || dense.fragmentCount >= sparse.fragmentCount
+  return { dense: single ? undefined : dense, sparse, fps: sparse.fps }
 }

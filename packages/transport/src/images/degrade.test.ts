@@ -1,5 +1,15 @@
 import { describe, expect, test } from 'vitest'
-import { blur, camera, createRng, expose, invert, place, randomBytes } from './degrade.ts'
+import {
+  blur,
+  camera,
+  createRng,
+  expose,
+  invert,
+  place,
+  randomBytes,
+  screenImage,
+  webcam,
+} from './degrade.ts'
 import * as QrCode from './QrCode.ts'
 import * as RgbaFrame from './RgbaFrame.ts'
 
@@ -53,5 +63,48 @@ describe('camera simulation', () => {
     expect(Math.min(...exposed.data.filter((_, i) => i % 4 === 0))).toBe(40)
     expect(Math.max(...exposed.data.filter((_, i) => i % 4 === 0))).toBe(200)
     expect(same(invert(invert(src)).data, src.data)).toBe(true)
+  })
+})
+
+describe('laptop-webcam model', () => {
+  const images = ['UR:BYTES/HDCXLKAHSSQZWFVSLOFZOXWKRE', 'UR:BYTES/HDCXJNHDFYOEBKAXYAHDRP'].map((text) =>
+    screenImage(QrCode.encode(text, { version: 5 })),
+  )
+  const shown = (i: number) => images[i % 2]!
+
+  test('draws its setup within the stated bounds, and the same seed films the same frame', () => {
+    for (let seed = 0; seed < 50; seed++) {
+      const { setup } = webcam({ rng: createRng(seed) })
+      expect(setup.distanceCm).toBeGreaterThanOrEqual(30)
+      expect(setup.distanceCm).toBeLessThan(50)
+      expect(setup.tiltDeg).toBeGreaterThanOrEqual(5)
+      expect(setup.tiltDeg).toBeLessThan(20)
+      expect(setup.coverage).toBeGreaterThan(0.25)
+      expect(setup.coverage).toBeLessThan(0.95)
+    }
+    const a = webcam({ rng: createRng(1) }).capture({ index: 3, displayFps: 10, shown })
+    const b = webcam({ rng: createRng(1) }).capture({ index: 3, displayFps: 10, shown })
+    expect([a.width, a.height]).toEqual([640, 480])
+    expect(same(a.data, b.data)).toBe(true)
+  })
+
+  test('a nearer camera sees larger modules; 720p sees more pixels per module than 640×480', () => {
+    const near = webcam({ rng: createRng(2), setup: { distanceCm: 30 } })
+    const far = webcam({ rng: createRng(2), setup: { distanceCm: 50 } })
+    expect(near.pixelsPerModule(45)).toBeCloseTo((far.pixelsPerModule(45) * 50) / 30, 5)
+    const hd = webcam({ rng: createRng(2), width: 1280, height: 720, setup: { distanceCm: 50 } })
+    expect(hd.pixelsPerModule(45)).toBeCloseTo(far.pixelsPerModule(45) * 1.5, 5)
+  })
+
+  test('a long exposure straddling the display switch blends two frames', () => {
+    const fixed = { exposureMs: 33, phase: 0, noise: 0, jpegQuality: 100, maxMotionPx: 0 }
+    const camera = webcam({ rng: createRng(5), setup: fixed })
+    const still = webcam({ rng: createRng(5), setup: { ...fixed, exposureMs: 1 } })
+    // Camera frame 2 starts at 66.7 ms and reads its rows out past the 100 ms switch.
+    const blended = camera.capture({ index: 2, displayFps: 10, shown })
+    const clean = still.capture({ index: 2, displayFps: 10, shown })
+    const mid = (frame: { data: Uint8ClampedArray }) =>
+      frame.data.filter((v, i) => i % 4 === 0 && v > 90 && v < 150).length
+    expect(mid(blended)).toBeGreaterThan(mid(clean))
   })
 })
