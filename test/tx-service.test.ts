@@ -4,9 +4,10 @@
 // by two Airlock signers through QR frames, confirmed back to the service, and executed. A service that
 // lies (fields that do not hash to the claimed hash, a false dataDecoded, a forged confirmation, another
 // payload at a queued nonce) is caught.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { runCli } from '@airlock/cli/testing'
 import {
   Execution,
   ServiceRequestError,
@@ -129,6 +130,38 @@ async function airGap(ur: TypedUr, seed: number): Promise<TypedUr> {
   throw new Error('the air gap did not converge')
 }
 
+/** The org config naming this Safe, as the signers' bundle and the coordinator use it. */
+function treasuryOrg() {
+  return orgJson({
+    name: 'Service test treasury',
+    safes: [
+      {
+        name: 'treasury',
+        address: safe,
+        chainId: CHAIN_ID,
+        version: '1.4.1',
+        owners: safeOwners.map((o) => o.address.toLowerCase()),
+        threshold: 2,
+      },
+    ],
+    guardian: undefined,
+    pausable: [],
+    recipients: [{ name: 'Bob', address: payee, chainId: CHAIN_ID }],
+    assets: [
+      {
+        id: 'ETH',
+        chainId: CHAIN_ID,
+        address: 'native',
+        decimals: 18,
+        policyDecimals: 0,
+        treasury: parseEther('1000').toString(),
+        large: parseEther('50').toString(),
+        epoch: { seconds: 86400, cap: parseEther('100').toString() },
+      },
+    ],
+  })
+}
+
 describe('Transaction Service import, confirmations and execution (api-kit ↔ stand-in ↔ anvil)', () => {
   const client = () => TransactionService.client({ chainId: BigInt(CHAIN_ID), url: service.url })
 
@@ -166,6 +199,7 @@ describe('Transaction Service import, confirmations and execution (api-kit ↔ s
         store,
         checked: lying,
         safe: { chainId: BigInt(CHAIN_ID), address: safe, version: '1.4.1' },
+        owners: safeOwners.map((o) => o.address),
         requirements: { signatures: 2, attestations: 0, delaySeconds: 0 },
         actor: 'ops',
       }),
@@ -203,16 +237,18 @@ describe('Transaction Service import, confirmations and execution (api-kit ↔ s
     const [checkedA] = (
       await TransactionService.pending({ client: client(), context: ctx, onchainNonce: 0n })
     ).filter((p) => p.tx.to === payee && p.tx.nonce === 0n)
-    const action = await TransactionService.importTransaction({
+    const { action, skipped } = await TransactionService.importTransaction({
       store,
       checked: checkedA!,
       safe: { chainId: BigInt(CHAIN_ID), address: safe, version: '1.4.1' },
+      owners: safeOwners.map((o) => o.address),
       requirements: { signatures: 2, attestations: 0, delaySeconds: 0 },
       actor: 'ops',
       title: 'Pay Bob 1 ETH (proposed in Safe{Wallet})',
     })
     expect(action.safeTxHash).toBe(checkedA!.safeTxHash)
     expect(action.collected.signatures).toBe(1)
+    expect(skipped).toEqual([])
 
     // The service holds another payload at a nonce the queue holds: flagged.
     const rows = TransactionService.compare({
@@ -222,34 +258,7 @@ describe('Transaction Service import, confirmations and execution (api-kit ↔ s
     expect(rows[0]!.flags).toEqual(['several-in-service', 'payload-changed'])
 
     // Two owners' offline signers, each with the signed policy bundle naming this Safe.
-    const org = orgJson({
-      name: 'Service test treasury',
-      safes: [
-        {
-          name: 'treasury',
-          address: safe,
-          chainId: CHAIN_ID,
-          version: '1.4.1',
-          owners: safeOwners.map((o) => o.address.toLowerCase()),
-          threshold: 2,
-        },
-      ],
-      guardian: undefined,
-      pausable: [],
-      recipients: [{ name: 'Bob', address: payee, chainId: CHAIN_ID }],
-      assets: [
-        {
-          id: 'ETH',
-          chainId: CHAIN_ID,
-          address: 'native',
-          decimals: 18,
-          policyDecimals: 0,
-          treasury: parseEther('1000').toString(),
-          large: parseEther('50').toString(),
-          epoch: { seconds: 86400, cap: parseEther('100').toString() },
-        },
-      ],
-    })
+    const org = treasuryOrg()
     const signed = await bundle({ org })
     const request: SignRequest.SignRequest = {
       requestId: toHex(7, { size: 16 }),
@@ -318,6 +327,52 @@ describe('Transaction Service import, confirmations and execution (api-kit ↔ s
         (p) => p.tx.nonce,
       ),
     ).toEqual([1n, 2n, 3n])
+  })
+
+  it('works from the command line: service pending, import and confirm against a coordinator home', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'airlock-service-cli-'))
+    const orgFile = join(home, 'org.json')
+    writeFileSync(orgFile, JSON.stringify(treasuryOrg()))
+    const init = await runCli([
+      'coordinator',
+      'init',
+      '--home',
+      home,
+      '--rpc',
+      anvil.rpcUrl,
+      '--chain-id',
+      String(CHAIN_ID),
+      '--org',
+      orgFile,
+      '--treasury',
+      safe,
+    ])
+    expect(init.code, init.stderr).toBe(0)
+    const common = ['--home', home, '--service-url', service.url]
+    const pending = await runCli(['service', 'pending', ...common])
+    expect(pending.code, pending.stderr).toBe(0)
+    expect(pending.stdout).toMatch(/3 pending for .* \(on-chain nonce 1\)/)
+    const hash = SafeTxHash.compute({
+      tx: txAt(1n, { value: parseEther('0.1') }),
+      context: context(),
+    }).safeTxHash
+    expect(pending.stdout).toContain(`nonce 1  ${hash}`)
+    const imported = await runCli(['service', 'import', hash, ...common, '--json'])
+    expect(imported.code, imported.stderr).toBe(0)
+    const { id, safeTxHash, tier } = JSON.parse(imported.stdout)
+    expect([safeTxHash, tier]).toEqual([hash, 'routine'])
+    const after = await runCli(['service', 'pending', ...common, '--json'])
+    expect(JSON.parse(after.stdout).nonces[0]).toMatchObject({ nonce: '1', flags: [] })
+    const confirm = await runCli(['service', 'confirm', id.slice(0, 8), ...common])
+    expect(confirm.code, confirm.stderr).toBe(0)
+    expect(confirm.stdout).toContain(`Posted 1 confirmation(s) of ${hash}: ${safeOwners[0]!.address}`)
+    // A service that lies about a transaction is refused by the command too, with a one-line reason.
+    service.lie(hash, { value: '7' })
+    const refused = await runCli(['service', 'import', hash, ...common])
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toMatch(/refused: its fields hash to 0x[0-9a-f]{64}, not to the/)
+    service.lie(hash, {})
+    rmSync(home, { recursive: true, force: true })
   })
 
   it('reports service errors as typed errors that name what was attempted', async () => {

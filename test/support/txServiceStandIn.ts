@@ -382,6 +382,8 @@ export async function startStandIn({
     return { ...json, ...(lies.get(t.safeTxHash) ?? {}) }
   }
 
+  // Like a service behind a proxy: idle keep-alive connections stay open a while.
+  server.keepAliveTimeout = 60_000
   const server_ = await new Promise<Server>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
   const { port } = server_.address() as AddressInfo
   return {

@@ -36,7 +36,7 @@ export const commandModules: readonly { words: readonly string[]; load: () => Pr
     },
   },
   {
-    words: ['coordinator', 'safe', 'action', 'sig', 'sentry'],
+    words: ['coordinator', 'safe', 'action', 'sig', 'service', 'sentry'],
     load: async () => (await import('./commands/coordinator/commands.ts')).coordinatorCommands,
   },
 ]
@@ -67,6 +67,7 @@ const groups: Record<string, string> = {
   coordinator: 'The online coordinator',
   action: 'Queued actions: compose, sign requests, execution',
   sig: 'Signatures coming back from the signers',
+  service: 'The Safe Transaction Service (Safe{Wallet}) as a source and a sink, verified here',
   sentry: 'On-chain invariant watch',
 }
 

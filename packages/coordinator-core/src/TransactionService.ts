@@ -8,7 +8,13 @@
  * confirmation is checked to recover to the owner it names over the hash we computed.
  */
 
-import type { Action, Requirements, SafeInfo, Store } from '@airlock/queue'
+import {
+  type Action,
+  type CreateActionParameters,
+  ownerVerifier,
+  type SafeInfo,
+  type Store,
+} from '@airlock/queue'
 import { Calls, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
 import SafeApiKit from '@safe-global/api-kit'
 import { type Address, getAddress, type Hex, isAddress } from 'viem'
@@ -344,31 +350,41 @@ export async function confirm({
 /**
  * Imports a checked service transaction into the queue: refused when its fields do not hash to the
  * safeTxHash the service claims, or it belongs to another Safe; otherwise queued from the raw fields
- * (the queue recomputes the hash and the tier itself) with the confirmations that verified.
+ * (the queue recomputes the hash and the tier itself) with the confirmations that verified and come
+ * from current owners (`owners`, read from the chain). Confirmations by anyone else are returned as
+ * skipped, never stored.
  *
  * @example
- * const action = await TransactionService.importTransaction({ store, checked, safe, requirements, actor: 'ops' })
+ * const { action } = await TransactionService.importTransaction({ store, checked, safe, owners, requirements, actor: 'ops' })
  */
 export async function importTransaction({
   store,
   checked,
   safe,
+  owners,
   requirements,
   actor,
   title,
   analyze,
+  onchainNonce,
 }: {
   store: Pick<Store, 'createAction' | 'addSignature' | 'getAction'>
   checked: Checked
   safe: SafeInfo
-  requirements: Requirements
+  /** The Safe's current owners, from the chain. */
+  owners: readonly Address[]
+  requirements: CreateActionParameters['requirements']
   actor: string
   title?: string | undefined
   analyze?: { org?: unknown; abis?: unknown } | undefined
-}): Promise<Action> {
+  onchainNonce?: bigint | undefined
+}): Promise<{ action: Action; skipped: Confirmation[] }> {
   const fatal = checked.problems.filter((p) => p.code === 'hash-mismatch' || p.code === 'wrong-safe')
   if (fatal.length > 0) throw new ServiceTransactionRefusedError({ problems: fatal.map(describe) })
   if (checked.isExecuted) throw new ServiceTransactionRefusedError({ problems: ['it is already executed'] })
+  const ownerSet = new Set(owners.map((o) => getAddress(o)))
+  const accepted = checked.confirmations.filter((c) => ownerSet.has(c.owner))
+  const skipped = checked.confirmations.filter((c) => !ownerSet.has(c.owner))
   const action = await store.createAction({
     safe,
     tx: checked.tx,
@@ -377,19 +393,21 @@ export async function importTransaction({
     requirements,
     actor,
     ...(analyze ? { analyze } : {}),
+    ...(onchainNonce === undefined ? {} : { onchainNonce }),
     submit: true,
   })
   if (action.safeTxHash !== checked.safeTxHash) {
     throw new ServiceTransactionRefusedError({ problems: ['the queue computed another safeTxHash for it'] })
   }
-  for (const confirmation of checked.confirmations) {
+  const verify = ownerVerifier({ owners })
+  for (const confirmation of accepted) {
     await store.addSignature(
       action.id,
       { signer: confirmation.owner, signature: confirmation.signature, kind: 'safe-signature' },
-      { actor },
+      { actor, verify },
     )
   }
-  return store.getAction(action.id)
+  return { action: await store.getAction(action.id), skipped }
 }
 
 /** One problem in words. */
@@ -466,10 +484,15 @@ export function compare({
  * errors carry the service's own message (e.g. "Signer=0x… is not an owner").
  */
 async function request<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause)
-    throw new ServiceRequestError({ what, why: message, cause })
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call()
+    } catch (cause) {
+      // A kept-alive connection the server closed in between: the request never reached it; once more.
+      const code = (cause as { code?: unknown } | undefined)?.code
+      if (attempt === 1 && (code === 'ECONNRESET' || code === 'EPIPE')) continue
+      const message = cause instanceof Error ? cause.message : String(cause)
+      throw new ServiceRequestError({ what, why: message, cause })
+    }
   }
 }

@@ -22,6 +22,7 @@ import {
 import { coordinatorInit } from './init.ts'
 import { safeAdd, safeShow } from './safeAdmin.ts'
 import { sentryRun } from './sentry.ts'
+import { serviceCommands } from './service.ts'
 import { sigAdd } from './sig.ts'
 
 export const coordinatorCommands: Command[] = [
@@ -44,5 +45,6 @@ export const coordinatorCommands: Command[] = [
   actionExec,
   actionConfirm,
   sigAdd,
+  ...serviceCommands,
   sentryRun,
 ]
