@@ -275,7 +275,26 @@ const cases: Case[] = [
     () => [...decode, '--org', at('deep-object.json')],
     { says: /levels deep|not valid JSON|fails verification/ },
   ],
+  // Coordinator and admin commands.
+  ['coordinator safe show: --home is a file', () => ['safe', 'show', SAFE, '--home', at('a-file')]],
+  ['coordinator action list: --home is a file', () => ['action', 'list', '--home', at('a-file')]],
+  ['sentry run: rules null', () => ['sentry', 'run', '--rules', at('null.json'), '--polls', '1']],
+  ['sentry run: rules 10,000 deep', () => ['sentry', 'run', '--rules', at('deep.json'), '--polls', '1']],
+  ['policy sign: bundle null', () => ['policy', 'sign', at('null.json'), '--print-message']],
+  [
+    'policy bundle: a file, not a directory',
+    () => ['policy', 'bundle', at('a-file'), '--version', '1', '--out', at('b.json')],
+  ],
+  [
+    'sign address: --state is a file',
+    () => ['sign', 'address', '--state', at('a-file')],
+    { says: /state directory/ },
+  ],
   // Audit logs.
+  [
+    'audit verify: heads null',
+    () => ['audit', 'verify', at('deep-log.jsonl'), '--public-key', AUDIT_KEY, '--heads', at('null.json')],
+  ],
   ['audit verify: missing log', () => ['audit', 'verify', at('missing.jsonl'), '--public-key', AUDIT_KEY]],
   ['audit verify: log is a directory', () => ['audit', 'verify', at('no-frames'), '--public-key', AUDIT_KEY]],
   [
