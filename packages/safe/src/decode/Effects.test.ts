@@ -75,6 +75,15 @@ describe('Effects', () => {
     expect(grant.flows).toMatchObject([{ kind: 'allowance', amount: 9n, to: ATTACKER }])
   })
 
+  it('ERC-721 approve(0x0, id) clears a token approval: a revocation', () => {
+    const zero = '0x0000000000000000000000000000000000000000'
+    const clear = run(BAYC, encodeFunctionData({ abi, functionName: 'approve', args: [zero, 7n] }))
+    expect(clear.calls.effect).toMatchObject({ kind: 'allowance', grants: [{ revoke: true }] })
+    expect(clear.flows).toEqual([])
+    const grant = run(BAYC, encodeFunctionData({ abi, functionName: 'approve', args: [ATTACKER, 7n] }))
+    expect(grant.flows).toMatchObject([{ kind: 'allowance', standard: 'erc721', asset: BAYC, amount: 1n }])
+  })
+
   it('setApprovalForAll(operator, true) is an unlimited allowance over the collection', () => {
     const result = run(
       BAYC,

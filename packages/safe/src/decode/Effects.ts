@@ -1,5 +1,5 @@
 import type { Address, Hex } from 'viem'
-import { maxUint256 } from 'viem'
+import { maxUint256, zeroAddress } from 'viem'
 import type * as Action from './Action.ts'
 import type * as Calls from './Calls.ts'
 import * as OrgConfig from './OrgConfig.ts'
@@ -310,7 +310,11 @@ function known(site: Site, org: OrgConfig.OrgConfig): Effect {
         ],
       }
     case 'token-approval': {
-      const revoke = action.mode === 'decrease' || (action.mode === 'set' && action.amount === 0n)
+      // approve(spender, 0), decreaseAllowance, setApprovalForAll(false), ERC-721 approve(0x0, id).
+      const revoke =
+        action.mode === 'decrease' ||
+        (action.mode === 'set' && action.amount === 0n) ||
+        (action.standard === 'erc721' && action.spender === zeroAddress && !action.unlimited)
       return {
         kind: 'allowance',
         grants: [

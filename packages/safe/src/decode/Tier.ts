@@ -30,7 +30,9 @@ export type Classification = {
  * The tier each finding code raises the transaction to. Codes not listed leave it at routine.
  * The highest tier of any call wins.
  */
-export const byFinding: Readonly<Partial<Record<Findings.Code, Tier>>> = {
+// Every code is listed (undefined: shown, tier unchanged), so a new finding code does not compile
+// until someone decides what tier it raises.
+export const byFinding: Readonly<Record<Findings.Code, Tier | undefined>> = {
   'delegatecall-untrusted': 'existential',
   'safe-owner-change': 'existential',
   'safe-threshold-change': 'existential',
@@ -53,6 +55,20 @@ export const byFinding: Readonly<Partial<Record<Findings.Code, Tier>>> = {
   'nested-safe-unknown': 'critical',
   'allowed-call-violation': 'critical',
   'request-too-complex': 'existential',
+  // Decided by the org's ceiling for the Safe, not by raising the tier.
+  'tier-above-safe-ceiling': undefined,
+  'safe-self-call': undefined,
+  'safe-module-transaction': undefined,
+  'safe-nested-transaction': undefined,
+  'version-without-chain-id': undefined,
+  'unknown-selector': undefined,
+  'value-to-unknown-target': undefined,
+  'transfer-to-unknown-recipient': undefined,
+  unpause: undefined,
+  'timelock-cancel': undefined,
+  pause: undefined,
+  'timelock-schedule': undefined,
+  'timelock-execute': undefined,
 }
 
 export type ClassifyParameters = {
