@@ -5,8 +5,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { runInNewContext } from 'node:vm'
 import { airGapStatus } from '@airlock/signer-app/air-gap'
 import { methods } from '@airlock/signer-app/api'
+import { buildMain } from '@airlock/signer-app/build'
 import { dispatch } from '@airlock/signer-app/ipc'
 import {
   allowHidDevice,
@@ -181,6 +183,51 @@ describe('signer app IPC and air gap, over the real engine', () => {
       }
     }
   })
+})
+
+describe('signer app build', () => {
+  const out = mkdtempSync(join(tmpdir(), 'airlock-signer-build-'))
+  afterAll(() => rmSync(out, { recursive: true, force: true }))
+
+  it('bundles a preload that requires only electron and exposes exactly the API, one IPC channel per method', async () => {
+    const { main, preload } = await buildMain({ outDir: out })
+    const code = readFileSync(preload, 'utf8')
+    expect([...new Set([...code.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]))]).toEqual([
+      'electron',
+    ])
+    // Run it as Electron would in a sandboxed frame, with electron's two objects at the boundary.
+    const exposed = new Map<string, Record<string, (arg?: unknown) => Promise<unknown>>>()
+    const invoked: [string, unknown][] = []
+    const electron = {
+      contextBridge: {
+        exposeInMainWorld: (key: string, api: Record<string, never>) => exposed.set(key, api),
+      },
+      ipcRenderer: {
+        invoke: async (channel: string, arg: unknown) => {
+          invoked.push([channel, arg])
+          return { ok: true, value: channel }
+        },
+      },
+    }
+    const module = { exports: {} }
+    runInNewContext(code, {
+      require: (id: string) => (id === 'electron' ? electron : undefined),
+      module,
+      exports: module.exports,
+    })
+    expect([...exposed.keys()]).toEqual(['airlock'])
+    const api = exposed.get('airlock')!
+    expect(Object.keys(api).sort()).toEqual([...methods].sort())
+    await expect(api.status!()).resolves.toBe('airlock:status')
+    await expect(api.sign!({ device: 'ledger' })).resolves.toBe('airlock:sign')
+    expect(invoked).toEqual([
+      ['airlock:status', undefined],
+      ['airlock:sign', { device: 'ledger' }],
+    ])
+    // Main imports nothing but electron and Node's built-ins at load time.
+    const imports = [...readFileSync(main, 'utf8').matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1])
+    expect(imports.filter((id) => id !== 'electron' && !id?.startsWith('node:'))).toEqual([])
+  }, 60_000)
 })
 
 describe('signer app static checks', () => {
