@@ -29,3 +29,8 @@ export class InvalidPolicyTestError extends BaseError {
 export class CedarLoadError extends BaseError {
   override name = 'Policy.CedarLoadError'
 }
+
+/** A policy admin's key (hex private key or BIP-39 mnemonic) cannot be used. */
+export class InvalidAdminKeyError extends BaseError {
+  override name = 'Policy.InvalidAdminKeyError'
+}

@@ -1,3 +1,4 @@
+import * as AdminKey from './AdminKey.ts'
 import * as Amount from './Amount.ts'
 import * as Breaker from './Breaker.ts'
 import * as Bundle from './Bundle.ts'
@@ -15,6 +16,7 @@ export { coreFile, corePolicies } from './core.ts'
 export type { Derived, Diagnostic, Evaluation, PolicyInfo, Reason, Validation } from './Engine.ts'
 export {
   CedarLoadError,
+  InvalidAdminKeyError,
   InvalidBundleError,
   InvalidFactsError,
   InvalidOrgConfigError,
@@ -35,4 +37,4 @@ export type {
 export type { AssetConfig, BreakerConfig, SafeConfig, Tier, TierRequirement } from './OrgConfig.ts'
 export { type ActionName, namespace, schemaText } from './schema.ts'
 export type { AssetVelocity, BucketUsage, EpochUsage, Outflow } from './Velocity.ts'
-export { Amount, Breaker, Bundle, Cedar, Engine, Facts, OrgConfig, PolicyTest, Velocity }
+export { AdminKey, Amount, Breaker, Bundle, Cedar, Engine, Facts, OrgConfig, PolicyTest, Velocity }

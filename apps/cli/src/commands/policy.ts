@@ -3,20 +3,17 @@ import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Canonical } from '@airlock/audit-log'
 import { BaseError } from '@airlock/errors'
-import { Bundle, type BundleVerification, Engine, PolicyTest } from '@airlock/policy'
+import {
+  AdminKey,
+  Bundle,
+  type BundleVerification,
+  Engine,
+  InvalidAdminKeyError,
+  PolicyTest,
+} from '@airlock/policy'
 import { cedar, loadPolicyDir, runPolicyTests } from '@airlock/policy/node'
 import { PolicyBundle, Ur } from '@airlock/transport'
-import {
-  type Address,
-  getAddress,
-  type Hex,
-  isAddress,
-  isHex,
-  type LocalAccount,
-  recoverMessageAddress,
-  sha256,
-} from 'viem'
-import { english, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
+import { type Address, getAddress, type Hex, isAddress, isHex, recoverMessageAddress } from 'viem'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { readJsonFile, toJson } from '../io.ts'
@@ -402,8 +399,6 @@ async function recoverOrUndefined(message: string, signature: Hex): Promise<Addr
   }
 }
 
-type Account = Pick<LocalAccount, 'address' | 'signMessage'>
-
 function readSecretFile(path: string, what: string): string {
   let mode: number
   try {
@@ -420,52 +415,23 @@ function readSecretFile(path: string, what: string): string {
   return new TextDecoder().decode(readInputFile(path, what)).trim()
 }
 
-function accountFromKeyFile(path: string): Account {
-  const text = readSecretFile(path, 'admin key')
-  const hex = text.startsWith('0x') ? text : `0x${text}`
-  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) {
-    throw new AdminKeyError(`The admin key file ${path} does not hold a 32-byte hex private key.`, {
-      hint: 'Put the key as 64 hex characters (optionally 0x-prefixed) on one line.',
-    })
-  }
+// The admin key parsed by @airlock/policy; the error names the file it came from.
+function fromFile(path: string, what: string, parse: (text: string) => AdminKey.Account): AdminKey.Account {
+  const text = readSecretFile(path, what)
   try {
-    return privateKeyToAccount(hex as Hex)
-  } catch (cause) {
-    throw new AdminKeyError(`The admin key in ${path} is not a valid secp256k1 private key.`, {
-      hint: 'Use another key.',
-      cause,
+    return parse(text)
+  } catch (error) {
+    if (!(error instanceof InvalidAdminKeyError)) throw error
+    throw new AdminKeyError(`${error.shortMessage.replace(/\.$/, '')} (${path}).`, {
+      hint: error.hint ?? 'Use another key.',
+      cause: error,
     })
   }
 }
 
-function accountFromMnemonicFile(path: string, addressIndex: number): Account {
-  const words = readSecretFile(path, 'mnemonic').toLowerCase().split(/\s+/)
-  if (!isValidMnemonic(words)) {
-    throw new AdminKeyError(`The mnemonic in ${path} is not a valid English BIP-39 mnemonic.`, {
-      hint: 'Check the words and their order (12 to 24 words, checksum included).',
-    })
-  }
-  return mnemonicToAccount(words.join(' '), { addressIndex })
-}
-
-// BIP-39: each word is 11 bits; the last ENT/32 bits are the first bits of SHA-256(entropy).
-function isValidMnemonic(words: string[]): boolean {
-  if (![12, 15, 18, 21, 24].includes(words.length)) return false
-  let bits = ''
-  for (const word of words) {
-    const index = english.indexOf(word)
-    if (index < 0) return false
-    bits += index.toString(2).padStart(11, '0')
-  }
-  const checksumBits = words.length / 3
-  const entropyBits = bits.slice(0, bits.length - checksumBits)
-  const entropy = new Uint8Array(entropyBits.length / 8)
-  for (let i = 0; i < entropy.length; i++)
-    entropy[i] = Number.parseInt(entropyBits.slice(i * 8, i * 8 + 8), 2)
-  const digest = sha256(entropy, 'bytes')
-  const expected = (digest[0] ?? 0).toString(2).padStart(8, '0').slice(0, checksumBits)
-  return expected === bits.slice(bits.length - checksumBits)
-}
+const accountFromKeyFile = (path: string) => fromFile(path, 'admin key', AdminKey.fromPrivateKey)
+const accountFromMnemonicFile = (path: string, addressIndex: number) =>
+  fromFile(path, 'mnemonic', (text) => AdminKey.fromMnemonic(text, { addressIndex }))
 
 function onePositional(positionals: string[], usage: string, what: string): string {
   const [first, ...rest] = positionals
