@@ -326,6 +326,26 @@ describe('red team: what the screen shows', () => {
   })
 })
 
+describe('red team: what the device shows', () => {
+  it('23c. the review ends with the Ledger screens for this exact transaction (value in wei, operation as a number)', async () => {
+    const p = await F.peer()
+    const identity = { address: p.owner.address, keyKind: 'ledger' } as const
+    const req = F.request(F.ethTransfer(F.PAYROLL, 3n * F.ETH, 0))
+    const review = await p.signer.review(req, { identity })
+    const full = reviewText(review).split('What your device will show')[1]!
+    expect(full).toContain('full EIP-712')
+    expect(full).toContain(`value: ${3n * F.ETH}`)
+    expect(full).toContain('operation: 0')
+    expect(full).toContain(`to: ${F.PAYROLL}`)
+    const hashed = reviewText(review, { ledgerMode: 'hashed' }).split('What your device will show')[1]!
+    expect(hashed).not.toContain('operation: 0')
+    expect(hashed).toMatch(/Message hash: /)
+    // A software key has no screen: the review says so instead of inventing one.
+    const soft = await p.signer.review(req, { identity: { address: p.owner.address, keyKind: 'software' } })
+    expect(reviewText(soft)).toMatch(/software key has no screen/)
+  })
+})
+
 describe('red team: two rounds', () => {
   const upgrade = (nonce: number) =>
     F.tokenCall(F.LENDING_POOL, F.upgradeData('0x0000000000000000000000000000000000004444'), nonce)

@@ -701,7 +701,15 @@ function hours(seconds: number): string {
  * @example
  * console.log(text(await review(request, { state })))
  */
-export function text(result: Review): string {
+export function text(
+  result: Review,
+  {
+    ledgerMode = 'full',
+  }: {
+    /** How the Ledger will be asked to sign (its `plan`); full EIP-712 unless the app can only sign hashes. */
+    ledgerMode?: LedgerDisplay.Mode | undefined
+  } = {},
+): string {
   const { context, tx, ledger } = result
   const lines = [
     `Verdict        ${result.allowed ? (result.stage === 'attestation' ? 'ATTEST (round 1: approval attestation, not a Safe signature)' : 'SIGN') : 'REFUSE'}`,
@@ -757,6 +765,41 @@ export function text(result: Review): string {
     `  description  ${JSON.stringify(result.untrusted.description)}`,
     `  claimed tier ${result.untrusted.claimedTier ?? '(none)'}${result.untrusted.tierMismatch ? `  <-- MISMATCH: this signer computed ${result.tier}` : ''}`,
   )
+  lines.push('', ...deviceLines(result, ledgerMode))
   // The request's title, description and calldata strings are the online side's: shown, never obeyed.
   return `${lines.map(printable).join('\n')}\n`
+}
+
+// The last part of the review: what the signer's device will show, screen by screen, to compare.
+function deviceLines(result: Review, ledgerMode: LedgerDisplay.Mode): string[] {
+  const { tx, context, ledger, signer } = result
+  switch (signer.keyKind) {
+    case 'ledger': {
+      let screens: string
+      try {
+        screens = LedgerDisplay.screensText(LedgerDisplay.screens({ tx, context, mode: ledgerMode }))
+      } catch {
+        return ['What your device will show: the request could not be read, nothing will be signed.']
+      }
+      return [
+        `What your device will show (Ledger Ethereum app, ${ledgerMode === 'full' ? 'full EIP-712' : 'hashed EIP-712'}; compare every screen):`,
+        ...screens.split('\n').map((l) => `  ${l}`),
+      ]
+    }
+    case 'keystone':
+      return [
+        'What your device will show (Keystone, EIP-712 SafeTx): compare these with its screens:',
+        `  Domain hash   ${ledger.domainHash}`,
+        `  Message hash  ${ledger.messageHash}`,
+        `  safeTxHash    ${ledger.safeTxHash}`,
+      ]
+    case 'software':
+    case 'trezor':
+    case 'other':
+      return [
+        `What your device will show: a ${signer.keyKind} key has no screen of its own; this review is all there is.`,
+      ]
+    default:
+      return signer.keyKind satisfies never
+  }
 }
