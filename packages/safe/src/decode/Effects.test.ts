@@ -8,6 +8,7 @@ import {
   parseAbiParameters,
 } from 'viem'
 import { describe, expect, it } from 'vitest'
+import { decodingFixtures } from '../fixtures/decoding.ts'
 import { analyze } from './analyze.ts'
 import * as Effects from './Effects.ts'
 import * as OrgConfig from './OrgConfig.ts'
@@ -158,6 +159,39 @@ describe('Effects', () => {
     )
     expect(schedule.calls.effect).toEqual({ kind: 'timelock', op: 'schedule', operationId: expected })
     expect(execute.calls.effect).toEqual({ kind: 'timelock', op: 'execute', operationId: expected })
+  })
+
+  it('every benign decoding fixture (no findings) has only known effects', () => {
+    // A function only a user ABI names has no known effect (default deny until allowedCalls names it).
+    const benign = decodingFixtures.filter((f) => f.expect.findings.length === 0 && f.abis === undefined)
+    expect(benign.length).toBeGreaterThan(5)
+    for (const fixture of benign) {
+      const result = analyze({
+        tx: fixture.tx,
+        context: fixture.context,
+        org: fixture.org ? OrgConfig.parse(JSON.stringify(fixture.org)) : undefined,
+      })
+      const unknown = Effects.list(result.calls).filter((entry) => entry.effect.kind === 'unknown')
+      expect({ name: fixture.name, unknown }).toEqual({ name: fixture.name, unknown: [] })
+    }
+  })
+
+  it('Permit2 lockdown revokes allowances: no flow', () => {
+    const PERMIT2: Address = '0x000000000022D473030F116dDEE9F6B43aC78BA3'
+    const lockdown = parseAbi(['function lockdown((address token, address spender)[] approvals)'])
+    const result = run(
+      PERMIT2,
+      encodeFunctionData({
+        abi: lockdown,
+        functionName: 'lockdown',
+        args: [[{ token: DAI, spender: ATTACKER }]],
+      }),
+    )
+    expect(result.calls.effect).toMatchObject({
+      kind: 'allowance',
+      grants: [{ standard: 'permit2', asset: DAI, spender: ATTACKER, revoke: true }],
+    })
+    expect(result.flows).toEqual([])
   })
 
   it('lists one effect per call node and describes every kind', () => {

@@ -286,6 +286,23 @@ function known(site: Site, org: OrgConfig.OrgConfig): Effect {
       action.type === 'upgrade'
     if (!known) return { kind: 'unknown', reason: 'unknown-function-on-asset' }
   }
+  // Permit2 lockdown: revokes each (token, spender) allowance of the caller.
+  if (site.signature === 'lockdown((address,address)[])' && site.operation === 0 && site.named) {
+    const pairs = site.named.approvals as readonly { token: Address; spender: Address }[]
+    return {
+      kind: 'allowance',
+      grants: pairs.map((pair) => ({
+        standard: 'permit2',
+        asset: pair.token,
+        owner: site.sender,
+        spender: pair.spender,
+        amount: 0n,
+        unlimited: false,
+        mode: 'set',
+        revoke: true,
+      })),
+    }
+  }
   switch (action.type) {
     case 'none':
       if (site.kind === 'unknown') return { kind: 'unknown', reason: 'undecoded' }
