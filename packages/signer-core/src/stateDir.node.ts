@@ -150,7 +150,7 @@ export async function openStateDir({
             : undefined
         if (typeof privateKey !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
           throw new KeyNotWiredError(`The software key file ${path} is malformed.`, {
-            hint: 'Recreate it with `airlock sign init --dev-key HEX`.',
+            hint: 'Recreate it with `airlock sign init --bundle FILE --dev-key-file KEYFILE`.',
           })
         }
         return privateKey as Hex

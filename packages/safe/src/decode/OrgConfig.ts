@@ -1,3 +1,4 @@
+import { type BaseError, Json } from '@airlock/errors'
 import { type Address, type Hex, isHex, maxUint256, toFunctionSelector } from 'viem'
 import { InvalidOrgConfigError } from '../errors.ts'
 import { parseAddress } from '../SafeTx.ts'
@@ -130,9 +131,10 @@ export function parse(input: unknown): OrgConfig {
   let value = input
   if (typeof input === 'string') {
     try {
-      value = JSON.parse(input)
+      // Bounded in size and nesting (Json.TooDeepError) before anything walks the value.
+      value = Json.parse(input, { what: 'org configuration' })
     } catch (cause) {
-      throw new InvalidOrgConfigError('The org configuration is not valid JSON.', {
+      throw new InvalidOrgConfigError((cause as BaseError).shortMessage, {
         hint: 'Check the file for a missing comma, quote or bracket.',
         details: cause instanceof Error ? cause.message : String(cause),
         cause,
