@@ -22,7 +22,7 @@ import {
   trustedSender,
   webPreferences,
 } from '@airlock/coordinator-app/security'
-import { Chain, Predict } from '@airlock/coordinator-core'
+import { Action, Chain, Predict } from '@airlock/coordinator-core'
 import { write } from '@airlock/devnet'
 import { openPgliteStore, type Store } from '@airlock/queue'
 import { SafeTxHash } from '@airlock/safe'
@@ -422,6 +422,39 @@ describe('coordinator app builders (the handlers the window calls)', () => {
       queue: false,
     })
     expect(!nobody.ok && nobody.error.message).toContain('neither an address nor a label')
+  })
+})
+
+describe('coordinator app execution and reorgs', () => {
+  it('puts an action whose block a reorg dropped back to ready, and executes it again', async () => {
+    const composed = await api.compose({
+      form: { builder: 'transfer', transfer: { asset: 'ETH', to: 'Contributor 3', amount: '0.1' } },
+      title: 'Pay contributor 3',
+      queue: true,
+    })
+    if (!composed.ok || !composed.value.actionId) throw new Error('not queued')
+    const id = composed.value.actionId
+    const request = Action.signRequest(await store.getAction(id), { collected: [] })
+    for (const owner of [0, 1]) {
+      const scanned = await api.scanPart({ part: await answer(request, owner) })
+      expect(scanned.ok && scanned.value.status).toBe('added')
+    }
+    const snapshot = await world.anvil.testClient.snapshot()
+    const executed = await api.execute({ actionId: id })
+    expect(executed.ok && executed.value.status).toBe('confirmed')
+    expect((await store.getAction(id)).state).toBe('executed')
+
+    // The chain reorganises: the block with the execution is gone, another takes its height.
+    await world.anvil.testClient.revert({ id: snapshot })
+    await world.anvil.testClient.mine({ blocks: 2 })
+    const checked = await api.confirm({ actionId: id })
+    expect(checked.ok && checked.value.status).toBe('reorged')
+    expect((await store.getAction(id)).state).toBe('ready')
+
+    const again = await api.execute({ actionId: id })
+    expect(again.ok && again.value.status).toBe('confirmed')
+    const confirmedAgain = await api.confirm({ actionId: id })
+    expect(confirmedAgain.ok && confirmedAgain.value.status).toBe('confirmed')
   })
 })
 

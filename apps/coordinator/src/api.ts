@@ -12,6 +12,7 @@ export const channels = [
   'scanPart',
   'scanReset',
   'execute',
+  'confirm',
   'cancel',
   'sentryRules',
   'saveSentryRules',
@@ -190,6 +191,12 @@ export type ExecuteView = {
   blockNumber: string | undefined
 }
 
+export type ConfirmView = {
+  status: 'confirmed' | 'pending' | 'reorged'
+  confirmations: string
+  message: string
+}
+
 export type AlertView = {
   id: string
   blockNumber: string
@@ -209,6 +216,8 @@ export type Api = {
   scanPart(input: { part: string; actionId?: string | undefined }): Promise<Result<ScanView>>
   scanReset(): Promise<Result<null>>
   execute(input: { actionId: string }): Promise<Result<ExecuteView>>
+  /** Re-checks an executed action: confirmations, or a reorg that puts it back to ready. */
+  confirm(input: { actionId: string }): Promise<Result<ConfirmView>>
   cancel(input: { actionId: string; reason: string }): Promise<Result<null>>
   sentryRules(): Promise<Result<SentryView>>
   saveSentryRules(input: { rules: string }): Promise<Result<SentryView>>

@@ -47,6 +47,7 @@ import type {
   ComposeForm,
   ComposeInput,
   ComposeView,
+  ConfirmView,
   ErrorView,
   PredictionView,
   QrView,
@@ -631,39 +632,73 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
       actor: ctx.operator,
     })
     revision += 1
+    const confirmed = await confirmAt(action.id, result)
+    return {
+      ...base,
+      status: confirmed.status === 'pending' ? ('executed' as const) : confirmed.status,
+      message: confirmed.message,
+      txHash: result.hash,
+      blockNumber: result.blockNumber.toString(),
+    }
+  }
+
+  // Confirmations as the engine counts them; a block that is no longer canonical puts the action
+  // back to ready (its signatures still hold).
+  async function confirmAt(
+    actionId: string,
+    execution: { hash: Hex; blockNumber: bigint; blockHash: Hex },
+  ): Promise<ConfirmView> {
     const confirmed = await Execution.confirm({
       client,
-      hash: result.hash,
-      blockNumber: result.blockNumber,
-      blockHash: result.blockHash,
+      hash: execution.hash,
+      blockNumber: execution.blockNumber,
+      blockHash: execution.blockHash,
       confirmations: ctx.confirmations ?? 1n,
       timeoutMs: 10_000,
       pollingIntervalMs: ctx.pollingIntervalMs,
     })
-    if (confirmed.status === 'reorged') {
-      await store.recordReorg(action.id, {
-        actor: ctx.operator,
-        reason: `block ${result.blockNumber} ${result.blockHash} is no longer canonical`,
+    switch (confirmed.status) {
+      case 'reorged':
+        await store.recordReorg(actionId, {
+          actor: ctx.operator,
+          reason: `block ${execution.blockNumber} ${execution.blockHash} is no longer canonical`,
+        })
+        revision += 1
+        return {
+          status: 'reorged',
+          confirmations: '0',
+          message: 'A reorg dropped the block that held it: the action is ready to execute again.',
+        }
+      case 'pending':
+        return {
+          status: 'pending',
+          confirmations: confirmed.confirmations.toString(),
+          message: `Executed in block ${execution.blockNumber}; ${confirmed.confirmations} confirmation(s) so far.`,
+        }
+      case 'confirmed':
+        return {
+          status: 'confirmed',
+          confirmations: confirmed.confirmations.toString(),
+          message: `Executed in block ${execution.blockNumber}, ${confirmed.confirmations} confirmation(s).`,
+        }
+      default:
+        return unreachable(confirmed)
+    }
+  }
+
+  async function confirm({ actionId }: { actionId: string }): Promise<ConfirmView> {
+    const action = await store.getAction(actionId)
+    const execution = action.execution
+    if (action.state !== 'executed' || !execution || !execution.blockHash) {
+      throw new CoordinatorInputError('This action has no execution to confirm.', {
+        hint: 'Execute it first; only executed actions have confirmations.',
       })
-      revision += 1
-      return {
-        ...base,
-        status: 'reorged' as const,
-        message: 'A reorg dropped the block; the action is ready again.',
-        txHash: result.hash,
-        blockNumber: result.blockNumber.toString(),
-      }
     }
-    return {
-      ...base,
-      status: confirmed.status === 'confirmed' ? ('confirmed' as const) : ('executed' as const),
-      message:
-        confirmed.status === 'confirmed'
-          ? `Executed in block ${result.blockNumber}, ${confirmed.confirmations} confirmation(s).`
-          : `Executed in block ${result.blockNumber}; waiting for confirmations.`,
-      txHash: result.hash,
-      blockNumber: result.blockNumber.toString(),
-    }
+    return confirmAt(action.id, {
+      hash: execution.txHash,
+      blockNumber: execution.blockNumber,
+      blockHash: execution.blockHash,
+    })
   }
 
   function parseRules(text: string): Sentry.Sentry {
@@ -847,6 +882,7 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
         return null
       }),
     execute: (input) => guard(() => execute(input)),
+    confirm: (input) => guard(() => confirm(input)),
     cancel: ({ actionId, reason }) =>
       guard(async () => {
         await store.cancel(actionId, { actor: ctx.operator, reason: reason || 'cancelled in the app' })

@@ -13,6 +13,7 @@ export function QueueScreen({ navigate, status }: { navigate: Navigate; status: 
   const [error, setError] = useState<ErrorView | undefined>()
   const [executed, setExecuted] = useState<Record<string, ExecuteView>>({})
   const [busy, setBusy] = useState<string | undefined>()
+  const [confirmations, setConfirmations] = useState<Record<string, string>>({})
   const revision = status?.revision
 
   useEffect(() => {
@@ -125,6 +126,7 @@ export function QueueScreen({ navigate, status }: { navigate: Navigate; status: 
                 <th scope="col">Title</th>
                 <th scope="col">State</th>
                 <th scope="col">Transaction</th>
+                <th scope="col">Confirmations</th>
               </tr>
             </thead>
             <tbody>
@@ -138,6 +140,25 @@ export function QueueScreen({ navigate, status }: { navigate: Navigate; status: 
                     {a.execution
                       ? `${a.execution.txHash.slice(0, 18)}… block ${a.execution.blockNumber}`
                       : ''}
+                  </td>
+                  <td>
+                    {a.state === 'executed' && (
+                      <button
+                        type="button"
+                        onClick={() =>
+                          void call(api.confirm({ actionId: a.id })).then(
+                            async (view) => {
+                              setConfirmations((prev) => ({ ...prev, [a.id]: view.message }))
+                              setQueue(await call(api.queue()))
+                            },
+                            (e) => setError(errorOf(e)),
+                          )
+                        }
+                      >
+                        Check
+                      </button>
+                    )}{' '}
+                    <span data-testid={`confirmations-${a.id}`}>{confirmations[a.id] ?? ''}</span>
                   </td>
                 </tr>
               ))}
