@@ -111,6 +111,9 @@ describe('signer app in Chromium', () => {
     expect(body).toContain('Payroll: 6 transfers')
     expect(body).toContain('100000000 = 100 USDC')
     expect(await page.locator('li.call').count()).toBe(7) // the MultiSend and its six transfers
+    const breaker = await page.getByTestId('breaker').textContent()
+    expect(breaker).toContain('calm')
+    expect(breaker).toMatch(/of the \d+(\.\d+)?% that trips it/)
     await shoot(page, 'review')
     await expectAccessible(page, 'review')
 

@@ -135,7 +135,15 @@ export type ReviewView = {
     | undefined
   velocity: readonly BarView[]
   breaker:
-    | { tripped: boolean; reasons: readonly string[]; windowBps: number; consecutiveLarge: number }
+    | {
+        tripped: boolean
+        reasons: readonly string[]
+        /** Share of a treasury leaving in the window with this request, and where the breaker trips (bps). */
+        windowBps: number
+        windowLimitBps: number | undefined
+        consecutiveLarge: number
+        consecutiveLimit: number | undefined
+      }
     | undefined
   outflows: readonly { asset: string; amount: string; to: string }[]
   approvals: { owners: readonly string[]; required: number | undefined } | undefined

@@ -311,7 +311,8 @@ export function createHandlers({
       const who = await identity(device)
       if ('code' in who) return { status: 'device-error', outcome: who }
       const result: Review = await state.signer.review(req, { identity: who, acknowledgeReplacement })
-      return { status: 'reviewed', review: reviewView({ review: result, device, assets: assets() }) }
+      const breaker = state.signer.installed?.org.breaker
+      return { status: 'reviewed', review: reviewView({ review: result, device, assets: assets(), breaker }) }
     },
 
     async sign({ device, acknowledgeReplacement }): Promise<SignView> {

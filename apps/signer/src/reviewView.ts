@@ -1,7 +1,7 @@
 // The review as the renderer sees it: plain JSON built from the engine's Review. The renderer never
 // sees the request, the key, the log or the policy, only this. Unknown finding, refusal or effect
 // codes are passed through as they come (the engine owns them; the screen renders them generically).
-import type { AssetConfig } from '@airlock/policy'
+import type { AssetConfig, BreakerConfig } from '@airlock/policy'
 import { Calls } from '@airlock/safe'
 import type { Review } from '@airlock/signer-core'
 import { formatUnits } from 'viem'
@@ -19,11 +19,14 @@ export function reviewView({
   review,
   device,
   assets: allAssets = [],
+  breaker,
 }: {
   review: Review
   device: DeviceChoice
   /** The installed org's assets, for names and units. */
   assets?: readonly AssetConfig[] | undefined
+  /** The installed org's breaker limits, to draw the breaker's state against them. */
+  breaker?: BreakerConfig | undefined
 }): ReviewView {
   const installed = review.bundle
   const org = review.policy?.derived
@@ -82,7 +85,9 @@ export function reviewView({
       tripped: org.breaker.tripped,
       reasons: org.breaker.reasons.map((r) => r.message),
       windowBps: org.breaker.windowBps,
+      windowLimitBps: breaker?.windowBps,
       consecutiveLarge: org.breaker.consecutiveLarge,
+      consecutiveLimit: breaker?.consecutiveLarge,
     },
     outflows: review.outflows.map((o) => ({
       asset: assetName(o.asset, assets),

@@ -265,11 +265,31 @@ export function ReviewScreen({
         </div>
       ))}
       {r.breaker && (
-        <p className={r.breaker.tripped ? 'refused-note' : ''}>
-          Circuit breaker: {r.breaker.tripped ? 'TRIPPED' : 'calm'}; {r.breaker.windowBps / 100}% of a
-          treasury in the window, {r.breaker.consecutiveLarge} large action(s) in a row.
-          {r.breaker.reasons.map((x) => ` ${x}`)}
-        </p>
+        <div className={`bar ${r.breaker.tripped ? 'exceeds' : ''}`} data-testid="breaker">
+          <p className={r.breaker.tripped ? 'refused-note' : ''}>
+            Circuit breaker: {r.breaker.tripped ? 'TRIPPED' : 'calm'}.{r.breaker.reasons.map((x) => ` ${x}`)}
+          </p>
+          <label htmlFor="breaker-window">
+            Treasury share leaving in the window with this request: {r.breaker.windowBps / 100}%
+            {r.breaker.windowLimitBps !== undefined
+              ? ` of the ${r.breaker.windowLimitBps / 100}% that trips it`
+              : ''}
+          </label>
+          <progress
+            id="breaker-window"
+            max={r.breaker.windowLimitBps ?? 10_000}
+            value={r.breaker.windowBps}
+          />
+          <label htmlFor="breaker-large">
+            Large actions in a row: {r.breaker.consecutiveLarge}
+            {r.breaker.consecutiveLimit !== undefined ? ` of ${r.breaker.consecutiveLimit}` : ''}
+          </label>
+          <progress
+            id="breaker-large"
+            max={r.breaker.consecutiveLimit ?? Math.max(1, r.breaker.consecutiveLarge)}
+            value={r.breaker.consecutiveLarge}
+          />
+        </div>
       )}
 
       <h2>What this signer released before for this Safe and nonce</h2>
