@@ -42,7 +42,6 @@ export type SafeTxInput = {
   nonce?: unknown
 }
 
-
 /**
  * Validates and normalises loose input into a SafeTx. Throws a typed error naming the bad field.
  *
