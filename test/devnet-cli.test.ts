@@ -39,6 +39,7 @@ describe('airlock devnet', () => {
     })
     expect(shown.code, shown.stderr).toBe(0)
     expect(shown.stdout).toContain('to            0x00000000000000000000000000000000000A1e57')
+    expect(shown.stdout).toContain('value         1.5 ETH (1500000000000000000 wei)')
     expect(shown.stdout).toMatch(/missing: 2 more owner signature/)
 
     const result = await running

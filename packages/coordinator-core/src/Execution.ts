@@ -2,10 +2,12 @@ import { analyze, type SafeContext, SafeTx, SafeTxHash, Signature } from '@airlo
 import {
   type Account,
   type Address,
+  createWalletClient,
   encodeFunctionData,
   getAddress,
   type Hash,
   type Hex,
+  http,
   parseAbi,
   parseEventLogs,
   type TransactionReceipt,
@@ -13,11 +15,13 @@ import {
   type Chain as ViemChain,
   type WalletClient,
 } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { type Client, readSafe, rpc, type SafeState, safeReadAbi, toRpcError } from './Chain.ts'
 import type * as Config from './Config.ts'
 import {
   InvalidActionError,
   InvalidCollectedSignatureError,
+  InvalidExecutorKeyError,
   RequirementsNotMetError,
   StaleNonceError,
 } from './errors.ts'
@@ -149,6 +153,43 @@ export function calldata(tx: SafeTx.SafeTx, signatures: Hex): Hex {
 }
 
 export type Executor = WalletClient<Transport, ViemChain | undefined, Account>
+
+/**
+ * The executor's wallet client from its private key (an ordinary account that sends execTransaction
+ * and pays gas; it need not be an owner). Accepts 64 hex digits with or without 0x and surrounding
+ * whitespace, as a key file holds it; anything else is an `InvalidExecutorKeyError`.
+ *
+ * @example
+ * const executor = Execution.executor({ privateKey: readFileSync(keyFile, 'utf8'), client, rpcUrl })
+ */
+export function executor({
+  privateKey,
+  client,
+  rpcUrl,
+}: {
+  privateKey: string
+  /** The coordinator's read client (its chain is the executor's). */
+  client: Client
+  rpcUrl: string
+}): Executor {
+  const text = privateKey.trim()
+  const hex = text.startsWith('0x') ? text.slice(2) : text
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new InvalidExecutorKeyError('The executor key is not a private key.', {
+      hint: 'Put the 32-byte private key in the key file as 64 hex digits (0x prefix optional).',
+    })
+  }
+  let account: Account
+  try {
+    account = privateKeyToAccount(`0x${hex.toLowerCase()}`)
+  } catch (cause) {
+    throw new InvalidExecutorKeyError('The executor key is not a valid secp256k1 key.', {
+      hint: 'Generate a new key for the executor account.',
+      cause,
+    })
+  }
+  return createWalletClient({ account, chain: client.chain, transport: http(rpcUrl, { retryCount: 0 }) })
+}
 
 export type ExecuteParameters = {
   client: Client

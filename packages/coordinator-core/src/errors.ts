@@ -60,11 +60,6 @@ export class InvalidSentryRuleError extends BaseError {
   override name = 'Coordinator.InvalidSentryRuleError'
 }
 
-/** A scanned signer response is not accepted: wrong hash, not an owner, malformed, or for no live action. */
-export class SignatureRefusedError extends BaseError {
-  override name = 'Coordinator.SignatureRefusedError'
-}
-
 /** The policy bundle would not be installed by a signer (bad signatures, schema, policies). */
 export class PolicyBundleRejectedError extends BaseError {
   override name = 'Coordinator.PolicyBundleRejectedError'
@@ -73,6 +68,11 @@ export class PolicyBundleRejectedError extends BaseError {
 /** A call of the transaction targets an address without code: it would do nothing, silently. */
 export class TargetWithoutCodeError extends BaseError {
   override name = 'Coordinator.TargetWithoutCodeError'
+}
+
+/** A scanned signer response is not accepted: wrong hash, not an owner, malformed, or for no live action. */
+export class SignatureRefusedError extends BaseError {
+  override name = 'Coordinator.SignatureRefusedError'
 }
 
 /** A call to the Safe Transaction Service failed (unreachable, HTTP error, refused by the service). */
@@ -105,4 +105,9 @@ export class ServiceTransactionRefusedError extends BaseError {
       hint: 'Ask the proposer to propose it again; a service that alters transactions must not be trusted.',
     })
   }
+}
+
+/** The executor key (from its key file) is not a usable secp256k1 private key. */
+export class InvalidExecutorKeyError extends BaseError {
+  override name = 'Coordinator.InvalidExecutorKeyError'
 }

@@ -1,6 +1,7 @@
 import * as Attestation from './Attestation.ts'
 import * as DecisionLog from './DecisionLog.ts'
 import * as Installed from './Installed.ts'
+import * as Keys from './Keys.ts'
 import * as Keystone from './Keystone.ts'
 import * as KeystoneSession from './KeystoneSession.ts'
 import * as Refusal from './Refusal.ts'
@@ -35,4 +36,4 @@ export type {
 export { leafCalls, refusedReview, review, text as reviewText } from './review.ts'
 export type { ApproveResult, CreateParameters, KeySource, KeystoneRequestResult } from './Signer.ts'
 export { Signer } from './Signer.ts'
-export { Attestation, DecisionLog, Installed, Keystone, KeystoneSession, Refusal, Timelock }
+export { Attestation, DecisionLog, Installed, Keys, Keystone, KeystoneSession, Refusal, Timelock }

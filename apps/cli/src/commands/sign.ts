@@ -9,8 +9,8 @@ import { type BaseError, isBaseError, Json } from '@airlock/errors'
 import { cedar } from '@airlock/policy/node'
 import {
   type ApproveResult,
-  type Identity,
   type KeySource,
+  Keys,
   Keystone,
   KeystoneSession,
   NoPolicyInstalledError,
@@ -31,8 +31,7 @@ import {
   Ur,
   type UrResult,
 } from '@airlock/transport'
-import { type Address, bytesToHex, getAddress, type Hex, isAddressEqual } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { type Address, bytesToHex, type Hex } from 'viem'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { type Io, readJsonFile, toJson } from '../io.ts'
@@ -167,7 +166,7 @@ export const signReview: Command = {
       }
       const key = await openKey(values, state, io)
       try {
-        const identity = await identityOf(key)
+        const identity = await Keys.identityOf(key)
         if ('ok' in identity) {
           io.stderr(`airlock: ${identity.userMessage} ${identity.hint}\n`)
           return 1
@@ -327,7 +326,9 @@ export const signAddress: Command = {
     return withState(values, io.cwd, {}, async (state) => {
       let address: Address
       if (device === 'dev') {
-        address = privateKeyToAccount(await devKey(state)).address
+        const identity = await Keys.identityOf({ kind: 'software', privateKey: await devKey(state) })
+        if ('ok' in identity) return deviceFailure(identity, values, io)
+        address = identity.address
       } else {
         const ledger = await openLedger(io)
         if ('ok' in ledger) return deviceFailure(ledger, values, io)
@@ -340,10 +341,7 @@ export const signAddress: Command = {
           await ledger.close()
         }
       }
-      const safes = (state.signer.installed?.org.safes ?? []).filter((safe) =>
-        safe.owners.some((owner) => isAddressEqual(owner, address)),
-      )
-      const owns = safes.map((s) => ({ name: s.name, address: getAddress(s.address), chainId: s.chainId }))
+      const owns = Keys.ownedSafes(state.signer.installed, address)
       if (values.json) {
         io.stdout(`${toJson({ address, path, device, confirmedOnDevice: confirm, owns })}\n`)
       } else {
@@ -541,16 +539,6 @@ async function openLedger(io: Io): Promise<LedgerDevice | Failure> {
   // Loaded only when asked for: node-hid is a native module.
   const { openLedgerHid } = await import('@airlock/devices/node')
   return openLedgerHid()
-}
-
-async function identityOf(key: KeySource) {
-  if (key.kind === 'software') {
-    return { address: privateKeyToAccount(key.privateKey).address, keyKind: 'software' } satisfies Identity
-  }
-  if (!('signSafeTx' in key.device)) return key.device
-  const address = await key.device.getAddress({ path: key.path })
-  if (!address.ok) return address
-  return { address: address.address, keyKind: 'ledger' } satisfies Identity
 }
 
 async function closeKey(key: KeySource): Promise<void> {

@@ -1,21 +1,12 @@
-// The executor: an ordinary account (not necessarily an owner) that sends execTransaction and pays gas.
+// The executor key file: read here, turned into a wallet client by coordinator-core.
 import { readFileSync } from 'node:fs'
-import type { Execution } from '@airlock/coordinator-core'
-import { type Address, createWalletClient, type Hex, http } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { Execution, InvalidExecutorKeyError } from '@airlock/coordinator-core'
 import { ExecutorKeyError } from './errors.ts'
 import type { Coordinator } from './home.ts'
 
-/**
- * Reads a private key file (0x-prefixed or bare 64 hex digits, surrounding whitespace ignored).
- *
- * @example
- * readExecutorKey('/etc/airlock/executor.key').address // '0x…'
- */
-export function readExecutorKey(path: string): { privateKey: Hex; address: Address } {
-  let text: string
+function readKeyFile(path: string): string {
   try {
-    text = readFileSync(path, 'utf8').trim()
+    return readFileSync(path, 'utf8')
   } catch (cause) {
     throw new ExecutorKeyError(`Cannot read the executor key file ${path}.`, {
       hint: 'Check the path and permissions (--executor-key-file, or executorKeyFile in config.json).',
@@ -23,19 +14,28 @@ export function readExecutorKey(path: string): { privateKey: Hex; address: Addre
       cause,
     })
   }
-  const hex = text.startsWith('0x') ? text.slice(2) : text
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-    throw new ExecutorKeyError(`The executor key file ${path} does not hold a private key.`, {
-      hint: 'Put the 32-byte private key in it as 64 hex digits (0x prefix optional).',
-    })
-  }
-  const privateKey = `0x${hex.toLowerCase()}` as Hex
+}
+
+/**
+ * The executor (a wallet client) for the key file named by the flag or config.json, on `rpcUrl`.
+ *
+ * @example
+ * const executor = executorFromFile({ path: 'executor.key', client, rpcUrl }).account.address
+ */
+export function executorFromFile({
+  path,
+  client,
+  rpcUrl,
+}: Pick<Parameters<typeof Execution.executor>[0], 'client' | 'rpcUrl'> & {
+  path: string
+}): Execution.Executor {
   try {
-    return { privateKey, address: privateKeyToAccount(privateKey).address }
-  } catch (cause) {
-    throw new ExecutorKeyError(`The executor key in ${path} is not a valid secp256k1 key.`, {
-      hint: 'Generate a new key for the executor account.',
-      cause,
+    return Execution.executor({ privateKey: readKeyFile(path), client, rpcUrl })
+  } catch (error) {
+    if (!(error instanceof InvalidExecutorKeyError)) throw error
+    throw new ExecutorKeyError(`${error.shortMessage.replace(/\.$/, '')} (in ${path}).`, {
+      hint: error.hint ?? 'Put the private key in the file as 64 hex digits.',
+      cause: error,
     })
   }
 }
@@ -53,10 +53,5 @@ export function executorClient(c: Coordinator, flag: unknown): Execution.Executo
       hint: 'Pass --executor-key-file FILE, or set it with coordinator init --executor-key-file.',
     })
   }
-  const { privateKey } = readExecutorKey(path)
-  return createWalletClient({
-    account: privateKeyToAccount(privateKey),
-    chain: c.client.chain,
-    transport: http(c.file.rpcUrl, { retryCount: 0 }),
-  })
+  return executorFromFile({ path, client: c.client, rpcUrl: c.file.rpcUrl })
 }

@@ -7,7 +7,7 @@ import { UsageError } from '../../errors.ts'
 import { readJsonFile, toJson } from '../../io.ts'
 import { writeFileAtomic } from '../atomicFile.ts'
 import { AlreadyInitializedError } from './errors.ts'
-import { readExecutorKey } from './executor.ts'
+import { executorFromFile } from './executor.ts'
 import {
   addressFlag,
   configPath,
@@ -78,9 +78,11 @@ export const coordinatorInit: Command = {
     }
     // Everything is checked before anything is written: the org config, the executor key, the chain.
     const config = coordinatorConfig(file, home)
-    const executor =
-      file.executorKeyFile === undefined ? undefined : readExecutorKey(file.executorKeyFile).address
     const client = Chain.client({ rpcUrl, chainId })
+    const executor =
+      file.executorKeyFile === undefined
+        ? undefined
+        : executorFromFile({ path: file.executorKeyFile, client, rpcUrl }).account.address
     const state = await Chain.readSafe({ client, safe: treasury, chainId })
     mkdirSync(home, { recursive: true })
     writeFileAtomic(configPath(home), `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 })

@@ -2,6 +2,7 @@
 import { Action as Actions, Requirements } from '@airlock/coordinator-core'
 import type { Action, ActionEvent, NonceGroup, StoredSignature } from '@airlock/queue'
 import { analyze, Describe } from '@airlock/safe'
+import { formatUnits } from 'viem'
 import { type Coordinator, safeName } from './home.ts'
 
 export type ActionView = ReturnType<typeof actionView>
@@ -25,6 +26,7 @@ export function actionView(
   const calls = Describe.tree(
     analyze({ tx: action.tx, context: Actions.contextOf(action), org: c.config.decoder }).calls,
   )
+  const native = c.config.org.assets.find((a) => a.address === 'native' && a.chainId === c.config.chainId)
   return {
     id: action.id,
     requestId: Actions.requestIdOf(action.id),
@@ -42,6 +44,8 @@ export function actionView(
     nonce: action.nonce,
     tx: action.tx,
     calls,
+    // The value in units of the chain's coin (printing only; the transaction keeps wei).
+    valueInUnits: `${formatUnits(action.tx.value, native?.decimals ?? 18)} ${native?.id ?? 'native'}`,
     safeTxHash: action.safeTxHash,
     domainHash: hashes.domainHash,
     messageHash: hashes.messageHash,
@@ -96,7 +100,7 @@ export function actionText(view: ActionView): string {
     `  safe          ${view.safe.name ? `${view.safe.name} ` : ''}${view.safe.address} (chain ${view.safe.chainId}, Safe ${view.safe.version})`,
     `  nonce         ${view.nonce}`,
     `  to            ${view.tx.to}${view.tx.operation === 1 ? ' (delegatecall)' : ''}`,
-    `  value         ${view.tx.value} wei`,
+    `  value         ${view.valueInUnits} (${view.tx.value} wei)`,
     `  calls         ${view.calls[0] ?? '(none)'}`,
     ...view.calls.slice(1).map((line) => `                ${line}`),
     `  safeTxHash    ${view.safeTxHash}`,
