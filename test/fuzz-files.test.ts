@@ -7,7 +7,7 @@ import { verify } from '@airlock/audit-log'
 import { nodeEd25519 } from '@airlock/audit-log/node'
 import { Json } from '@airlock/errors'
 import { Bundle } from '@airlock/policy'
-import { decodePng, loadZxingReaderWasm, QrCode, QrReader } from '@airlock/transport/images'
+import { decodePng, loadZxingReaderWasm, QrCode, QrReader, type RgbaImage } from '@airlock/transport/images'
 import { describe, expect, it } from 'vitest'
 import * as Fuzz from './support/fuzz.ts'
 import * as F from './support/signer-fixtures.ts'
@@ -147,6 +147,37 @@ describe('fuzz: PNG frames', () => {
       target: async (bytes) => reader.read(await decodePng(bytes)),
     })
     check(stats)
+
+    // Valid frames with hostile pixels: noise, stripes, a code's modules flipped, extreme sizes. These
+    // reach zxing itself (the mutations above mostly stop at the PNG guard or pngjs).
+    const decoded = await Promise.all(frames.map((png) => decodePng(png)))
+    function* pixelFrames(): Generator<RgbaImage> {
+      yield { data: new Uint8ClampedArray(4), width: 1, height: 1 }
+      yield { data: new Uint8ClampedArray(4 * 16_384), width: 16_384, height: 1 }
+      yield { data: new Uint8ClampedArray(4 * 16_384), width: 1, height: 16_384 }
+      yield { data: new Uint8ClampedArray(4 * 3), width: 2, height: 2 } // wrong buffer size
+      for (let i = 0; i < 500; i++) {
+        const base = r.pick(decoded)
+        const data = new Uint8ClampedArray(base.data)
+        const flips = 1 + r.int(200)
+        for (let k = 0; k < flips; k++) {
+          const at = r.int(data.length >> 2) << 2
+          const v = r.chance(0.5) ? 0 : 255
+          data[at] = v
+          data[at + 1] = v
+          data[at + 2] = v
+        }
+        yield { data, width: base.width, height: base.height }
+      }
+    }
+    check(
+      await Fuzz.run({
+        name: 'camera frames (pixels)',
+        inputs: pixelFrames(),
+        describe: (frame) => `${frame.width} × ${frame.height}, ${frame.data.length} bytes`,
+        target: (frame) => reader.read(frame),
+      }),
+    )
     for (const bomb of bombs) {
       await expect(decodePng(bomb.bytes), bomb.name).rejects.toMatchObject({
         name: 'Transport.ImageTooLargeError',
