@@ -50,7 +50,14 @@ suite(`coordinator app team mode${findPostgresBin() ? '' : `: skipped locally. $
   })
 
   it('shows each operator the other’s actions and signatures as they happen', async () => {
-    const context = await openContext({ env: { ...env, AIRLOCK_OPERATOR: 'ops-a' } })
+    const missing = await openContext({ env: {} }).catch((e: unknown) => e)
+    expect((missing as Error).message).toContain('AIRLOCK_COORDINATOR_CONFIG is not set')
+    const context = await openContext({
+      env: { ...env, AIRLOCK_OPERATOR: 'ops-a', AIRLOCK_EXECUTOR_KEY_FILE: join(dir, 'executor.key') },
+    })
+    expect(context.executor?.account.address).toBe(world.executor.address)
+    const status = await createHandlers(context).status()
+    expect(status.ok && status.value).toMatchObject({ queue: 'postgres', operator: 'ops-a' })
     const api = createHandlers(context)
     const notified: number[] = []
     const listener = await context.watch!(() => {

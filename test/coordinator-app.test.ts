@@ -3,7 +3,8 @@
 // a payroll composed in the window → its QR frames read off the screen → two signers sign → their answer
 // QRs filmed into the fake camera → scanned → executed on anvil. Then a sentry alert → one click →
 // the guardian's pause request QR → signed → imported as a file → executed. Every screen is
-// photographed, checked with axe-core, and the page's network is asserted.
+// photographed, checked with axe-core, and the page's network is asserted. Then a Critical action
+// through the timelock (attestations, the delay by chain time, time travel), and a reorged execution.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { createRequire } from 'node:module'
@@ -11,7 +12,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildRenderer } from '@airlock/coordinator-app/build'
 import { createHandlers } from '@airlock/coordinator-app/handlers'
-import { openContext } from '@airlock/coordinator-app/node'
 import {
   allowNavigation,
   allowPermission,
@@ -22,7 +22,7 @@ import {
   trustedSender,
   webPreferences,
 } from '@airlock/coordinator-app/security'
-import { Action, Chain, Predict } from '@airlock/coordinator-core'
+import { Action, Chain, Predict, Timelock } from '@airlock/coordinator-core'
 import { write } from '@airlock/devnet'
 import { openPgliteStore, type Store } from '@airlock/queue'
 import { SafeTxHash } from '@airlock/safe'
@@ -30,7 +30,7 @@ import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transpor
 import { QrCode } from '@airlock/transport/images'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { parseAbi, parseEther } from 'viem'
+import { encodeFunctionData, parseAbi, parseEther, zeroHash } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AppPage,
@@ -40,26 +40,23 @@ import {
   partsVideo,
   readShownQr,
 } from './support/coordinator-app-browser.ts'
-import {
-  CHAIN_ID,
-  cedar,
-  privateKeyOf,
-  signerFor,
-  startWorld,
-  type World,
-} from './support/coordinator-app-world.ts'
+import { CHAIN_ID, cedar, signerFor, startWorld, type World } from './support/coordinator-app-world.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'docs', 'screenshots')
 const dir = mkdtempSync(join(tmpdir(), 'airlock-coordinator-app-'))
 const vaultAbi = parseAbi([
   'function withdraw(address to, uint256 amount)',
   'function paused() view returns (bool)',
+  'function transferOwnership(address newOwner)',
+  'function owner() view returns (address)',
 ])
 
 let world: World
 let store: Store
 let api: ReturnType<typeof createHandlers>
 let rendererDir: string
+let offsetSeconds = 0
+const clock = () => new Date(Date.now() + offsetSeconds * 1000)
 let webhook: Server
 const hooked: unknown[] = []
 const notifications: { title: string; body: string }[] = []
@@ -92,7 +89,8 @@ beforeAll(async () => {
   const [w, built] = await Promise.all([startWorld(), buildRenderer({ outDir: join(dir, 'renderer') })])
   world = w
   rendererDir = built
-  store = await openPgliteStore({ dataDir: 'memory' })
+  // The queue's clock moves with the chain's when the tests travel in time (everyone's time passes).
+  store = await openPgliteStore({ dataDir: 'memory', now: clock })
   // The operator's webhook (a chat or pager endpoint), here a local server that records what it gets.
   webhook = createServer((request, response) => {
     let body = ''
@@ -322,37 +320,6 @@ describe('coordinator app', () => {
       }),
     ).toBe(true)
   })
-
-  it('opens from the environment as main does (config, bundle, RPC, executor key, embedded queue)', async () => {
-    const files = join(dir, 'env')
-    mkdirSync(files, { recursive: true })
-    writeFileSync(join(files, 'coordinator.json'), JSON.stringify(world.configJson))
-    writeFileSync(join(files, 'bundle.json'), JSON.stringify(world.bundle))
-    writeFileSync(join(files, 'executor.key'), privateKeyOf(world.executor))
-    const context = await openContext({
-      env: {
-        AIRLOCK_COORDINATOR_CONFIG: join(files, 'coordinator.json'),
-        AIRLOCK_POLICY_BUNDLE: join(files, 'bundle.json'),
-        AIRLOCK_RPC_URL: world.anvil.rpcUrl,
-        AIRLOCK_DATA_DIR: 'memory',
-        AIRLOCK_EXECUTOR_KEY_FILE: join(files, 'executor.key'),
-        AIRLOCK_OPERATOR: 'ops-2',
-      },
-    })
-    try {
-      const status = await createHandlers(context).status()
-      expect(status.ok && status.value).toMatchObject({
-        chainId: CHAIN_ID,
-        queue: 'pglite',
-        operator: 'ops-2',
-      })
-      expect(context.executor?.account.address).toBe(world.executor.address)
-    } finally {
-      await context.store.close()
-    }
-    const missing = await openContext({ env: {} }).catch((e: unknown) => e)
-    expect((missing as Error).message).toContain('AIRLOCK_COORDINATOR_CONFIG is not set')
-  })
 })
 
 describe('coordinator app builders (the handlers the window calls)', () => {
@@ -455,6 +422,133 @@ describe('coordinator app execution and reorgs', () => {
     expect(again.ok && again.value.status).toBe('confirmed')
     const confirmedAgain = await api.confirm({ actionId: id })
     expect(confirmedAgain.ok && confirmedAgain.value.status).toBe('confirmed')
+  })
+})
+
+/** The request the app shows for a queued action right now (the same bytes as its QR). */
+async function requestOf(actionId: string): Promise<SignRequest.SignRequest> {
+  const action = await store.getAction(actionId)
+  return Action.signRequest(action, { collected: await store.signatures(actionId) })
+}
+
+async function answerAll(signers: Awaited<ReturnType<typeof signerFor>>[], actionId: string, kind: string) {
+  const request = await requestOf(actionId)
+  for (const { signer, key } of signers) {
+    const result = await signer.approve(request, { key })
+    if (result.status !== 'released')
+      throw new Error(`refused: ${JSON.stringify(result.status === 'refused' ? result.refusals : result)}`)
+    expect(result.kind).toBe(kind)
+    const part = Ur.encode({ ...SignatureResponse.toUr(result.response), maxFragmentLength: 2000 }).nextPart()
+    const scanned = await api.scanPart({ part })
+    expect(scanned.ok && scanned.value.status).toBe('added')
+  }
+}
+
+async function travel(seconds: number) {
+  await world.anvil.testClient.increaseTime({ seconds })
+  await world.anvil.testClient.mine({ blocks: 1 })
+  offsetSeconds += seconds
+}
+
+describe('coordinator app: a Critical action through the timelock', () => {
+  it('attests, waits out the delay by chain time, signs, executes, then executes the scheduled call', async () => {
+    const signers = await Promise.all(world.owners.map((owner) => signerFor(world, owner, clock)))
+    const newOwner = world.executor.address
+    const data = encodeFunctionData({ abi: vaultAbi, functionName: 'transferOwnership', args: [newOwner] })
+    const form = {
+      builder: 'timelock' as const,
+      operation: 'schedule' as const,
+      target: world.vault,
+      value: '0',
+      data,
+      delay: '3600',
+      salt: '',
+      id: '',
+    }
+    const composed = await api.compose({ form, title: 'Hand the vault to the new owner', queue: true })
+    if (!composed.ok) throw new Error(composed.error.message)
+    expect(composed.value).toMatchObject({
+      tier: 'critical',
+      needs: { attestations: 3, delaySeconds: 172800 },
+    })
+    expect(composed.value.prediction.verdict).toBe('attest')
+    const id = composed.value.actionId!
+
+    // Round 1: every owner's signer attests (M+1 = 3 of 3 here).
+    await answerAll(signers, id, 'approval-attestation')
+    let queue = await api.queue()
+    if (!queue.ok) throw new Error(queue.error.message)
+    let view = queue.value.actions.find((a) => a.id === id)!
+    expect(view.delayEndsAt! - queue.value.chainTime).toBeGreaterThan(172000)
+    expect(view.missing.join(' ')).toMatch(/delay/i)
+
+    // The countdown, by chain time, in the window.
+    const browser = await launchChromium()
+    browsers.push(browser)
+    const { page } = await openAppPage({ browser, rendererDir, api })
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Queue' }).click()
+    await expect
+      .poll(() => page.getByTestId('countdown').textContent())
+      .toMatch(/^Delay: (2d|1d 23h \d+m) left \(chain time\)$/)
+    await page.screenshot({
+      path: join(import.meta.dirname, '..', 'docs', 'screenshots', 'coordinator-queue-delay.png'),
+      fullPage: true,
+    })
+
+    // 48 h later by the chain's clock and the signers' own: round 2.
+    await travel(48 * 3600 + 120)
+    await expect.poll(() => page.getByTestId('countdown').count(), { timeout: 10_000 }).toBe(0)
+    await answerAll(signers.slice(0, 2), id, 'safe-signature')
+    queue = await api.queue()
+    if (!queue.ok) throw new Error(queue.error.message)
+    view = queue.value.actions.find((a) => a.id === id)!
+    expect(view.state).toBe('ready')
+    const executed = await api.execute({ actionId: id })
+    expect(executed.ok && executed.value.status).toBe('confirmed')
+    const operation = Timelock.operationId({
+      timelock: world.timelock,
+      calls: [{ to: world.vault, value: 0n, data }],
+    })
+    const state = await Timelock.read({
+      client: world.anvil.publicClient,
+      timelock: world.timelock,
+      id: operation,
+    })
+    expect(state.status).toBe('pending')
+
+    // The timelock's own hour, then its execute, through the app.
+    await travel(3601)
+    const run = await api.compose({
+      form: { ...form, operation: 'execute' },
+      title: 'Execute the handover',
+      queue: true,
+    })
+    if (!run.ok) throw new Error(run.error.message)
+    expect(run.value.simulation.status).toBe('ok')
+    // The owners' signers signed the schedule: they would judge an execute through the Safe by what
+    // is left to check, and the prediction (from the queue's record of what they signed) says so.
+    expect(run.value.prediction.verdict).toBe('sign')
+    const cancelled = await api.cancel({
+      actionId: run.value.actionId!,
+      reason: 'executed by anyone instead',
+    })
+    expect(cancelled.ok).toBe(true)
+    // The timelock lets anyone execute a ready operation: the executor's own transaction does it.
+    await write({
+      anvil: world.anvil,
+      account: world.executor,
+      address: world.timelock,
+      abi: Timelock.abi,
+      functionName: 'execute',
+      args: [world.vault, 0n, data, zeroHash, zeroHash],
+    })
+    expect(
+      await world.anvil.publicClient.readContract({
+        address: world.vault,
+        abi: vaultAbi,
+        functionName: 'owner',
+      }),
+    ).toBe(newOwner)
   })
 })
 
