@@ -133,3 +133,36 @@ describe('MultiSend packed encoding', () => {
     )
   })
 })
+
+describe('MultiSend strictness (property)', () => {
+  it('any single-bit change of a packed batch is refused or reads as a different batch', () => {
+    fc.assert(
+      fc.property(fc.array(transaction, { minLength: 1, maxLength: 4 }), fc.nat(), (txs, seed) => {
+        const packed = MultiSend.encodePacked(txs)
+        const bytes = (packed.length - 2) / 2
+        const bit = seed % (bytes * 8)
+        const at = 2 + Math.floor(bit / 8) * 2
+        const byte = Number.parseInt(packed.slice(at, at + 2), 16) ^ (1 << (bit % 8))
+        const mutated =
+          `${packed.slice(0, at)}${byte.toString(16).padStart(2, '0')}${packed.slice(at + 2)}` as Hex
+        const result = MultiSend.tryDecodePacked(mutated)
+        if (!result.ok) return
+        expect(MultiSend.encodePacked(result.transactions)).toBe(mutated)
+        expect(result.transactions).not.toEqual(txs)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('counts transactions from the length fields alone, stopping past the limit', () => {
+    const tx = {
+      operation: 0 as const,
+      to: getAddress(`0x${'11'.repeat(20)}`),
+      value: 0n,
+      data: '0x1234' as Hex,
+    }
+    const packed = MultiSend.encodePacked([tx, tx, tx])
+    expect(MultiSend.countPacked(packed)).toBe(3)
+    expect(MultiSend.countPacked(packed, { limit: 1 })).toBe(2)
+  })
+})

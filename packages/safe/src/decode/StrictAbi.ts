@@ -179,18 +179,18 @@ function sequence(
       if (base + offset !== tail) {
         fail(`non-canonical offset ${offset} at byte ${head} (expected ${tail - base})`)
       }
-      const { value, end } = value_(ctx, param, tail)
+      const { value, end } = decodeValue(ctx, param, tail)
       values.push(value)
       tail = end
     } else {
-      values.push(value_(ctx, param, head).value)
+      values.push(decodeValue(ctx, param, head).value)
     }
     head += headSize(param)
   }
   return { values, end: tail }
 }
 
-function value_(ctx: Ctx, param: Param, at: number): { value: unknown; end: number } {
+function decodeValue(ctx: Ctx, param: Param, at: number): { value: unknown; end: number } {
   count(ctx)
   const s = info(param).shape
   switch (s.kind) {
