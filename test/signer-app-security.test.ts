@@ -154,6 +154,25 @@ describe('signer app IPC and air gap, over the real engine', () => {
     })
     expect(airGapStatus({ interfaces: { lo: wifi.lo }, override: false }).maySign).toBe(true)
     expect(airGapStatus({ interfaces: wifi, override: true }).maySign).toBe(true)
+    // A link that is up without an address yet, and a Bluetooth radio that is on, count too.
+    const lo = { lo: wifi.lo }
+    expect(
+      airGapStatus({ interfaces: lo, links: [{ name: 'eth0', operstate: 'up' }], override: false }).up,
+    ).toEqual(['eth0 (link up)'])
+    expect(
+      airGapStatus({
+        interfaces: lo,
+        links: [
+          { name: 'lo', operstate: 'unknown' },
+          { name: 'eth0', operstate: 'down' },
+        ],
+        radios: [
+          { name: 'hci0', type: 'bluetooth', on: true },
+          { name: 'phy0', type: 'wlan', on: false },
+        ],
+        override: false,
+      }),
+    ).toEqual({ isolated: false, up: ['bluetooth radio hci0 on'], override: false, maySign: false })
 
     const { request } = payrollRequest({ count: 1 })
     const encoder = Ur.encode({ ...SignRequest.toUr(request), maxFragmentLength: 120 })

@@ -34,7 +34,7 @@ export async function signerState(dir: string): Promise<void> {
   }
 }
 
-/** The handlers over `dir`, on a machine whose only interface is loopback (injected). */
+/** The handlers over `dir`, on a machine whose only interface is loopback and no radio (injected). */
 export function openTestApp(
   dir: string,
   {
@@ -51,6 +51,8 @@ export function openTestApp(
     stateDir: dir,
     airGapOverride,
     interfaces: () => interfaces,
+    links: () => [],
+    radios: () => [],
     ...(openLedger ? { openLedger } : {}),
   })
 }

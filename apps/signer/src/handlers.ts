@@ -18,7 +18,7 @@ import {
 } from '@airlock/transport'
 import { QrCode, QrDensity } from '@airlock/transport/images'
 import { privateKeyToAccount } from 'viem/accounts'
-import { airGapStatus, type Interfaces } from './airGap.ts'
+import { airGapStatus, type Interfaces, type Link, type Radio } from './airGap.ts'
 import type {
   AnswerView,
   Density,
@@ -43,6 +43,10 @@ export type CreateHandlersParameters = {
   cedar: CedarApi
   /** Reads the network interfaces now (`os.networkInterfaces` in main). */
   interfaces: () => Interfaces
+  /** Reads the links' states now (Linux sysfs in main; none elsewhere). */
+  links?: (() => readonly Link[]) | undefined
+  /** Reads the radios now (Wi-Fi, Bluetooth: Linux rfkill in main). */
+  radios?: (() => readonly Radio[]) | undefined
   /** Started with the explicit air-gap override. */
   airGapOverride?: boolean | undefined
   /** Opens the Ledger (node-hid in main): the device, or the outcome saying why not. */
@@ -73,6 +77,8 @@ export function createHandlers({
   state,
   cedar,
   interfaces,
+  links = () => [],
+  radios = () => [],
   airGapOverride = false,
   openLedger,
   ledgerPath = DEFAULT_PATH,
@@ -106,7 +112,8 @@ export function createHandlers({
     }
   }
 
-  const airGap = () => airGapStatus({ interfaces: interfaces(), override: airGapOverride })
+  const airGap = () =>
+    airGapStatus({ interfaces: interfaces(), links: links(), radios: radios(), override: airGapOverride })
 
   function scanView(): ScanView {
     const p = scan.decoder.progress()

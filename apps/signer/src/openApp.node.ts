@@ -1,12 +1,13 @@
 // Node only: the handlers over a state directory on disk, with the real interface list, the real
 // Ledger (node-hid) and the log file. Main uses it as is; tests inject the interface list.
+import { readdirSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import type { Failure, LedgerDevice } from '@airlock/devices'
 import { cedar } from '@airlock/policy/node'
 import { files, openStateDir } from '@airlock/signer-core/node'
-import type { Interfaces } from './airGap.ts'
+import type { Interfaces, Link, Radio } from './airGap.ts'
 import { createHandlers, type Handlers } from './handlers.ts'
 
 export type OpenAppParameters = {
@@ -14,6 +15,10 @@ export type OpenAppParameters = {
   airGapOverride?: boolean | undefined
   /** Default: `os.networkInterfaces()`, read on every check. */
   interfaces?: (() => Interfaces) | undefined
+  /** Default: the links in /sys/class/net (Linux; none elsewhere). */
+  links?: (() => readonly Link[]) | undefined
+  /** Default: the radios in /sys/class/rfkill (Linux; none elsewhere). */
+  radios?: (() => readonly Radio[]) | undefined
   /** Default: the Ledger over node-hid. */
   openLedger?: (() => Promise<LedgerDevice | Failure>) | undefined
   ledgerPath?: string | undefined
@@ -30,6 +35,8 @@ export async function openApp({
   stateDir,
   airGapOverride = false,
   interfaces = networkInterfaces,
+  links = sysfsLinks,
+  radios = sysfsRadios,
   openLedger = openLedgerHid,
   ledgerPath,
   clock,
@@ -39,6 +46,8 @@ export async function openApp({
     state,
     cedar,
     interfaces,
+    links,
+    radios,
     airGapOverride,
     openLedger,
     ledgerPath,
@@ -50,4 +59,36 @@ export async function openApp({
 async function openLedgerHid(): Promise<LedgerDevice | Failure> {
   const { openLedgerHid: open } = await import('@airlock/devices/node')
   return open()
+}
+
+// Linux: every link and its operational state (a link can be up with no address yet).
+function sysfsLinks(): Link[] {
+  return readEach('/sys/class/net', (dir, name) => ({ name, operstate: read(join(dir, 'operstate')) }))
+}
+
+// Linux: Wi-Fi and Bluetooth radios; one that is neither soft- nor hard-blocked can transmit.
+function sysfsRadios(): Radio[] {
+  return readEach('/sys/class/rfkill', (dir) => ({
+    name: read(join(dir, 'name')),
+    type: read(join(dir, 'type')),
+    on: read(join(dir, 'soft')) === '0' && read(join(dir, 'hard')) === '0',
+  })).filter((r) => r.type === 'wlan' || r.type === 'bluetooth')
+}
+
+function readEach<T>(root: string, entry: (dir: string, name: string) => T): T[] {
+  let names: string[]
+  try {
+    names = readdirSync(root)
+  } catch {
+    return [] // not Linux, or no such devices
+  }
+  return names.map((name) => entry(join(root, name), name))
+}
+
+function read(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim()
+  } catch {
+    return ''
+  }
 }
