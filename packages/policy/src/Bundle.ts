@@ -151,6 +151,21 @@ export async function sign(
 }
 
 /**
+ * Who signed the bundle's message with this signature (`personal_sign` over `Bundle.message`), or
+ * undefined when it does not recover: to check a pasted signature before adding it.
+ *
+ * @example
+ * (await Bundle.signerOf(bundle, signature)) === admin // true for the admin's own signature
+ */
+export async function signerOf(bundle: Bundle, signature: Hex): Promise<Address | undefined> {
+  try {
+    return await recoverMessageAddress({ message: message(bundle), signature })
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * Adds a signature made elsewhere (e.g. `personal_sign` on a Ledger). Not checked here: `verify` does.
  *
  * @example

@@ -13,7 +13,7 @@ import {
 } from '@airlock/policy'
 import { cedar, loadPolicyDir, runPolicyTests } from '@airlock/policy/node'
 import { PolicyBundle, Ur } from '@airlock/transport'
-import { type Address, getAddress, type Hex, isAddress, isHex, recoverMessageAddress } from 'viem'
+import { type Address, getAddress, type Hex, isAddress, isHex } from 'viem'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { readJsonFile, toJson } from '../io.ts'
@@ -226,7 +226,7 @@ export const policyAddSignature: Command = {
     }
     const bundle = readBundle(file)
     // Check now, not at install time: a wrong paste or a signature over another version is caught here.
-    const recovered = await recoverOrUndefined(Bundle.message(bundle), signature)
+    const recovered = await Bundle.signerOf(bundle, signature)
     if (recovered?.toLowerCase() !== signer.toLowerCase()) {
       throw new SignatureMismatchError(
         `The signature does not verify for ${getAddress(signer)} over bundle ${Bundle.hash(bundle)}.`,
@@ -388,14 +388,6 @@ function parseTestFile(name: string, json: unknown): void {
       })
     }
     throw error
-  }
-}
-
-async function recoverOrUndefined(message: string, signature: Hex): Promise<Address | undefined> {
-  try {
-    return await recoverMessageAddress({ message, signature })
-  } catch {
-    return undefined
   }
 }
 
