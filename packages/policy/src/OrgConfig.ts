@@ -21,6 +21,18 @@ export type SafeConfig = {
   threshold: number
   /** The tiers this Safe may sign (its ceiling); undefined = the default (see `ceiling`). */
   tiers: readonly Tier[] | undefined
+  /**
+   * The Safe's nonce when the bundle was made: signers demand proof of every nonce from here on
+   * (nonce continuity). Undefined = a signer takes its first request's nonce, logged.
+   */
+  startNonce?: bigint | undefined
+}
+
+/** A signer of the set: its owner address and the public audit key its receipts are signed with. */
+export type EnrolledSigner = {
+  owner: Address
+  /** Ed25519 public key, 64 lowercase hex characters (no 0x). */
+  auditKey: string
 }
 
 /** Epoch cap: at most `cap` base units leave in each fixed window `[origin + k·seconds, …)`. */
@@ -100,6 +112,11 @@ export type OrgConfig = {
   allowedCalls: readonly AllowedCallEntry[]
   /** Who may sign the next policy bundle, and how many of them must. */
   admins: { addresses: readonly Address[]; threshold: number }
+  /**
+   * The signer set's audit keys. When listed, signers hold limits for the whole set: they count peers'
+   * receipts in velocity and the breaker, and demand proof of every Safe nonce (nonce continuity).
+   */
+  signers?: readonly EnrolledSigner[] | undefined
 }
 
 export const defaultTiers: Readonly<Record<Tier, TierRequirement>> = {
@@ -208,6 +225,7 @@ export function parse(json: unknown): OrgConfig {
     abis,
     allowedCalls,
     admins: { addresses: adminAddresses, threshold: adminThreshold },
+    signers: parseSigners(get(root, 'signers')),
   }
   // The decoder checks ABIs and allowed calls in depth: build its view for every chain now, so a
   // bad entry is refused when the bundle is read, not when a request arrives.
@@ -316,7 +334,33 @@ function parseSafe(json: unknown, path: string): SafeConfig {
     owners,
     threshold: read.integer(get(o, 'threshold'), `${path}.threshold`, 1, owners.length),
     tiers: safeTiers,
+    startNonce:
+      get(o, 'startNonce') === undefined ? undefined : read.uint(get(o, 'startNonce'), `${path}.startNonce`),
   }
+}
+
+function parseSigners(json: unknown): OrgConfig['signers'] {
+  if (json === undefined) return undefined
+  const signers = read.array(json, 'signers').map((item, i): EnrolledSigner => {
+    const o = read.object(item, `signers[${i}]`)
+    const auditKey = read.string(get(o, 'auditKey'), `signers[${i}].auditKey`)
+    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(auditKey)) {
+      read.fail(
+        `signers[${i}].auditKey`,
+        'is not a 32-byte Ed25519 public key in hex',
+        'Copy the audit public key exactly as `airlock sign init` printed it (64 hex characters).',
+      )
+    }
+    return {
+      owner: read.address(get(o, 'owner'), `signers[${i}].owner`),
+      auditKey: auditKey.replace(/^0x/, '').toLowerCase(),
+    }
+  })
+  unique(
+    signers.map((s) => s.auditKey),
+    'signers (audit keys)',
+  )
+  return signers
 }
 
 function parseAsset(json: unknown, path: string): AssetConfig {

@@ -30,6 +30,8 @@ export function memory({
 } = {}): DecisionLog & {
   text(): string
   publicKey: Uint8Array
+  /** The log's audit key, for `Signer.create({ auditKey })` (receipts). */
+  signer: AuditKey.Signer
 } {
   const signer = AuditKey.signer(privateKey)
   const log = AuditLog.create({ signer, clock })
@@ -40,12 +42,13 @@ export function memory({
     append: async (input, options) => log.append(input, options),
     text: () => log.text(),
     publicKey: signer.publicKey,
+    signer,
   }
 }
 
 /** What a decision entry records about the request, in `data` (amounts and nonces as decimal strings). */
 export type DecisionData = {
-  kind: 'review' | 'safe-signature' | 'approval-attestation' | 'refusal'
+  kind: 'review' | 'safe-signature' | 'approval-attestation' | 'refusal' | 'proven'
   requestId: Hex
   chainId: number
   safe: Address
@@ -91,6 +94,28 @@ export type LogState = {
    * security leads signed (`atMs`) and the log time it was logged at (`loggedAtMs`).
    */
   clockReset: { atMs: number; loggedAtMs: number } | undefined
+  /**
+   * Nonce continuity, per Safe (`<chainId>:<safe lowercase>`): the next nonce whose execution this
+   * signer has not yet seen proven (`nonce-proven` entries), or the start it acknowledged (`nonce-start`).
+   */
+  nextNonce: ReadonlyMap<string, bigint>
+  /** safeTxHashes whose outflows the history already counts (own signatures, proven executions). */
+  counted: ReadonlySet<string>
+}
+
+/** The `decision` of a `reviewed` entry recording an execution proven by threshold owner signatures. */
+export const nonceProvenDecision = 'nonce-proven'
+/** The `decision` of a `reviewed` entry acknowledging a Safe's first nonce (no start in log or bundle). */
+export const nonceStartDecision = 'nonce-start'
+
+/**
+ * The key of a Safe in `LogState.nextNonce`.
+ *
+ * @example
+ * DecisionLog.safeKey({ chainId: 1, safe: '0xAbc…' }) // '1:0xabc…'
+ */
+export function safeKey({ chainId, safe }: { chainId: number; safe: Address }): string {
+  return `${chainId}:${safe.toLowerCase()}`
 }
 
 const seconds = (time: string) => Math.floor(Date.parse(time) / 1000)
@@ -107,6 +132,8 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
   const released: Released[] = []
   const history: HistoryFact[] = []
   const scheduled = new Map<string, number>()
+  const nextNonce = new Map<string, bigint>()
+  const counted = new Set<string>()
   let installedBundleHash: Hex | undefined
   let lastTimeMs: number | undefined
   let clockReset: LogState['clockReset']
@@ -124,6 +151,20 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
     const time = seconds(entry.time)
     if (!firstSeen.has(entry.safeTxHash)) firstSeen.set(entry.safeTxHash, time)
     const outflows = data.outflows.map(({ asset, amount }) => ({ asset, amount: BigInt(amount) }))
+    if (entry.event === 'reviewed' && entry.decision === nonceStartDecision) {
+      nextNonce.set(safeKey(data), BigInt(data.nonce))
+      continue
+    }
+    if (entry.event === 'reviewed' && entry.decision === nonceProvenDecision) {
+      const key = safeKey(data)
+      const after = BigInt(data.nonce) + 1n
+      if ((nextNonce.get(key) ?? 0n) < after) nextNonce.set(key, after)
+      // What this signer signed itself is counted already; an execution counts once.
+      if (!counted.has(entry.safeTxHash))
+        history.push({ time, chainId: data.chainId, signed: true, outflows })
+      counted.add(entry.safeTxHash)
+      continue
+    }
     if (entry.event === 'signed') {
       if (data.kind !== 'safe-signature' && data.kind !== 'approval-attestation')
         throw malformed(entry, 'kind')
@@ -136,7 +177,8 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
         time,
       })
       // An attestation moves nothing: only Safe signatures count as outflow.
-      if (data.kind === 'safe-signature') {
+      if (data.kind === 'safe-signature' && !counted.has(entry.safeTxHash)) {
+        counted.add(entry.safeTxHash)
         history.push({ time, chainId: data.chainId, signed: true, outflows })
         for (const key of data.timelockSchedules ?? []) if (!scheduled.has(key)) scheduled.set(key, time)
       }
@@ -145,7 +187,17 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
     if (entry.event === 'refused' && data.notYet !== true)
       history.push({ time, chainId: data.chainId, signed: false, outflows })
   }
-  return { lastTimeMs, firstSeen, released, history, scheduled, installedBundleHash, clockReset }
+  return {
+    lastTimeMs,
+    firstSeen,
+    released,
+    history,
+    scheduled,
+    installedBundleHash,
+    clockReset,
+    nextNonce,
+    counted,
+  }
 }
 
 /** The `decision` of the `clock-anomaly` entry that records a bundle-signed clock reset. */

@@ -38,6 +38,12 @@ export const codes = {
     'The pending Keystone request is older than this signer accepts; request a new Keystone signature.',
   'request-too-complex':
     'The request exceeds the decoder’s work budget (call depth, decoded calls, bytes or values): refused without decoding it in full.',
+  'nonce-gap':
+    'This signer does not know what executed at every earlier nonce of this Safe: the request must carry each with owner signatures reaching the threshold.',
+  'receipt-invalid':
+    'A peer’s receipt in the request does not verify (bad signature, malformed, or for another Safe or chain).',
+  'receipt-unknown-key':
+    'A receipt in the request is signed by an audit key the policy bundle does not enroll.',
   'internal-error':
     'The signer hit an internal error while deciding this request; nothing was signed. Keep the log and the request for investigation.',
 } as const

@@ -1,4 +1,10 @@
-import { type AuditEntry, AuditLog, ClockRegressionError } from '@airlock/audit-log'
+import {
+  AuditEntry,
+  AuditLog,
+  type Signer as AuditSigner,
+  ClockRegressionError,
+  MerkleTree,
+} from '@airlock/audit-log'
 import {
   type Device,
   type Failure,
@@ -24,8 +30,10 @@ import * as DecisionLog from './DecisionLog.ts'
 import { BundleRejectedError, InstalledBundleMismatchError, InvalidKeystoneStateError } from './errors.ts'
 import * as Installed from './Installed.ts'
 import * as Keystone from './Keystone.ts'
+import * as Receipt from './Receipt.ts'
 import * as Refusal from './Refusal.ts'
 import { type Identity, type Review, refusedReview, review, type SignerState } from './review.ts'
+import * as SignerSet from './SignerSet.ts'
 
 /** The key that signs: a software key (tests and the demo, only if the policy allows) or a Ledger. */
 export type KeySource =
@@ -96,6 +104,8 @@ export type CreateParameters = {
   bundle?: unknown
   /** How long a Keystone request may wait for its signature (default `Keystone.defaultRequestTtlMs`). */
   keystoneRequestTtlMs?: number | undefined
+  /** The log's audit key: when given, every released response carries a receipt signed with it. */
+  auditKey?: AuditSigner | undefined
 }
 
 const SOFTWARE_PATH = "m/44'/60'/0'/0/0"
@@ -115,6 +125,7 @@ export class Signer {
   readonly #log: DecisionLog.DecisionLog
   readonly #clock: () => Date
   readonly #keystoneRequestTtlMs: number
+  #auditKey: AuditSigner | undefined
   #installed: Installed.Installed | undefined
 
   private constructor(
@@ -141,6 +152,7 @@ export class Signer {
     clock = () => new Date(),
     bundle,
     keystoneRequestTtlMs = Keystone.defaultRequestTtlMs,
+    auditKey,
   }: CreateParameters): Promise<Signer> {
     if (!Number.isSafeInteger(keystoneRequestTtlMs) || keystoneRequestTtlMs <= 0) {
       throw new InvalidKeystoneStateError('keystoneRequestTtlMs must be a positive number of milliseconds.', {
@@ -148,6 +160,7 @@ export class Signer {
       })
     }
     const signer = new Signer(cedar, log, clock, keystoneRequestTtlMs)
+    signer.#auditKey = auditKey
     const expected = DecisionLog.state(log.entries).installedBundleHash
     if (bundle !== undefined) {
       const parsed = Bundle.parse(bundle)
@@ -712,7 +725,12 @@ export class Signer {
     if ('status' in identified) return identified
     const { identity, device } = identified
 
-    const state: SignerState = { installed, log: logState, identity, nowMs }
+    // The signer set's limits: proven executions are logged (and charged), peers' receipts counted.
+    const set = SignerSet.check(request, { installed, log: logState, nowMs, requestId: request.requestId })
+    for (const input of set.entries) await this.#log.append(input, { time })
+    const setLog = set.entries.length > 0 ? DecisionLog.state(this.#log.entries) : logState
+    const log = set.peers.length > 0 ? { ...setLog, history: [...setLog.history, ...set.peers] } : setLog
+    const state: SignerState = { installed, log, identity, nowMs }
     const result = await review(request, { state, acknowledgeReplacement })
     const breaker = result.policy?.derived.breaker
     if (breaker?.byCandidate) {
@@ -727,7 +745,10 @@ export class Signer {
         { time },
       )
     }
-    if (!result.allowed) return refuse([...result.refusals], result, device)
+    // A nonce gap stops Safe signatures; an attestation (round 1) commits no nonce yet.
+    const setRefusals = set.refusals.filter((r) => r.code !== 'nonce-gap' || result.stage === 'signature')
+    if (!result.allowed || setRefusals.length > 0)
+      return refuse([...setRefusals, ...result.refusals], result, device)
 
     const respond = async (kind: SignatureResponse.Kind, signature: Hex) => {
       const entry = await this.#log.append(
@@ -748,6 +769,7 @@ export class Signer {
         signer: identity.address,
         signature,
         kind,
+        ...this.#receipt({ kind, result, owner: identity.address, time }),
       }
       return { status: 'released' as const, kind, response, review: result, entry }
     }
@@ -822,6 +844,38 @@ export class Signer {
       reasons: [`clock-rollback: ${Refusal.codes['clock-rollback']} Nothing was signed.`],
     })
     return this.#log.append(input, options)
+  }
+
+  // The receipt for a release just logged: what it released and the log's head including it.
+  #receipt({
+    kind,
+    result,
+    owner,
+    time,
+  }: {
+    kind: SignatureResponse.Kind
+    result: Review
+    owner: Address
+    time: string
+  }): { receipt?: Hex } {
+    if (!this.#auditKey) return {}
+    const leaves = this.#log.entries.map((e) => MerkleTree.leafHash(AuditEntry.toLine(e)))
+    const receipt = Receipt.sign({
+      body: {
+        owner,
+        chainId: Number(result.context.chainId),
+        safe: result.context.safe,
+        nonce: result.tx.nonce,
+        safeTxHash: result.hashes.safeTxHash,
+        kind,
+        tier: result.tier ?? 'unknown',
+        outflows: result.outflows.map(({ asset, amount, to }) => ({ asset, amount, to })),
+        time: Math.floor(Date.parse(time) / 1000),
+        head: { size: leaves.length, root: MerkleTree.toHex(MerkleTree.root(leaves)) },
+      },
+      signer: this.#auditKey,
+    })
+    return { receipt: Receipt.encode(receipt) }
   }
 
   #bundleHash(): { policyBundleHash?: Hex } {

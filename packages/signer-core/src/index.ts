@@ -4,7 +4,9 @@ import * as Installed from './Installed.ts'
 import * as Keys from './Keys.ts'
 import * as Keystone from './Keystone.ts'
 import * as KeystoneSession from './KeystoneSession.ts'
+import * as Receipt from './Receipt.ts'
 import * as Refusal from './Refusal.ts'
+import * as SignerSet from './SignerSet.ts'
 import * as Timelock from './Timelock.ts'
 
 export type { AttestedTier } from './Attestation.ts'
@@ -36,4 +38,15 @@ export type {
 export { leafCalls, refusedReview, review, text as reviewText } from './review.ts'
 export type { ApproveResult, CreateParameters, KeySource, KeystoneRequestResult } from './Signer.ts'
 export { Signer } from './Signer.ts'
-export { Attestation, DecisionLog, Installed, Keys, Keystone, KeystoneSession, Refusal, Timelock }
+export {
+  Attestation,
+  DecisionLog,
+  Installed,
+  Keys,
+  Keystone,
+  KeystoneSession,
+  Receipt,
+  Refusal,
+  SignerSet,
+  Timelock,
+}

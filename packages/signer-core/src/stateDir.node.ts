@@ -129,7 +129,7 @@ export async function openStateDir({
     }
     const bundlePath = join(dir, files.bundle)
     const stored = await storedBundle({ bundlePath, entries, restoreBundle, clock })
-    signer = await Signer.create({ cedar, log, clock, bundle: stored })
+    signer = await Signer.create({ cedar, log, clock, bundle: stored, auditKey: auditSigner })
     return {
       dir,
       signer,

@@ -35,6 +35,9 @@ export const limits = {
   titleChars: 120,
   descriptionChars: 2000,
   tierChars: 32,
+  receipts: 256,
+  receiptBytes: 1024,
+  history: 256,
 } as const
 
 /** A Safe signature collected so far (an owner's ECDSA signature, or a contract/approved-hash signature). */
@@ -58,7 +61,17 @@ export type SignRequest = {
   description: string
   /** The coordinator's claimed risk tier. Untrusted: kept only to show a mismatch with the signer's own. */
   claimedTier?: string | undefined
+  /** Peers' signed receipts (signer-core `Receipt`) in the velocity window: what the rest of the set released. */
+  receipts?: Hex[] | undefined
+  /**
+   * What executed at the Safe's earlier nonces: each SafeTx with owner signatures (packed, as
+   * `execTransaction` takes them) reaching the threshold. Signers check every nonce up to this one.
+   */
+  history?: ProvenTx[] | undefined
 }
+
+/** A Safe transaction with enough owner signatures to execute (nonce continuity). */
+export type ProvenTx = { tx: SafeTx.SafeTx; signatures: Hex }
 
 // 0 = CALL, 1 = DELEGATECALL; anything else is refused here so the error names tx.operation.
 const operation: Codec<0 | 1> = {
@@ -118,6 +131,22 @@ const fields = {
   title: { key: 9, codec: text({ max: limits.titleChars }) },
   description: { key: 10, codec: text({ max: limits.descriptionChars, multiline: true }) },
   claimedTier: { key: 11, codec: optional(tierText) },
+  receipts: {
+    key: 12,
+    codec: optional(list(hex({ min: 1, max: limits.receiptBytes }), { max: limits.receipts })),
+  },
+  history: {
+    key: 13,
+    codec: optional(
+      list(
+        struct({
+          tx: { key: 1, codec: struct(txFields) },
+          signatures: { key: 2, codec: hex({ min: 1, max: limits.signatureBytes * 8 }) },
+        }),
+        { max: limits.history },
+      ),
+    ),
+  },
 }
 
 type Wire = StructOf<typeof fields>
@@ -132,6 +161,8 @@ const modelKeys = [
   'title',
   'description',
   'claimedTier',
+  'receipts',
+  'history',
 ] as const satisfies readonly (keyof SignRequest)[]
 
 const codec = message({
@@ -156,6 +187,12 @@ const codec = message({
       description: wire.description,
     }
     if (wire.claimedTier !== undefined) request.claimedTier = wire.claimedTier
+    if (wire.receipts !== undefined) request.receipts = [...wire.receipts]
+    if (wire.history !== undefined)
+      request.history = wire.history.map((h, i) => ({
+        tx: viaSafe(`history[${i}].tx`, () => SafeTx.from(h.tx)),
+        signatures: h.signatures,
+      }))
     return request
   },
   fromModel(request: SignRequest): Wire {
@@ -175,23 +212,14 @@ const codec = message({
       chainId: context.chainId,
       safe: context.safe,
       safeVersion: context.version,
-      tx: {
-        to: tx.to,
-        value: tx.value,
-        data: tx.data,
-        operation: tx.operation,
-        safeTxGas: tx.safeTxGas,
-        baseGas: tx.baseGas,
-        gasPrice: tx.gasPrice,
-        gasToken: tx.gasToken,
-        refundReceiver: tx.refundReceiver,
-        nonce: tx.nonce,
-      },
+      tx: txWire(tx),
       signatures: request.signatures,
       attestations: request.attestations,
       title: request.title,
       description: request.description,
       claimedTier: request.claimedTier,
+      receipts: request.receipts,
+      history: request.history?.map(({ tx: proven, signatures }) => ({ tx: txWire(proven), signatures })),
     }
   },
 })
@@ -238,6 +266,21 @@ export const fromUr: (ur: TypedUr) => SignRequest = helpers.fromUr
  */
 export function newRequestId(): Hex {
   return bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(16)))
+}
+
+function txWire(tx: SafeTx.SafeTx): StructOf<typeof txFields> {
+  return {
+    to: tx.to,
+    value: tx.value,
+    data: tx.data,
+    operation: tx.operation,
+    safeTxGas: tx.safeTxGas,
+    baseGas: tx.baseGas,
+    gasPrice: tx.gasPrice,
+    gasToken: tx.gasToken,
+    refundReceiver: tx.refundReceiver,
+    nonce: tx.nonce,
+  }
 }
 
 // @airlock/safe throws its own typed errors; restate them as a field error of this format.

@@ -1,5 +1,5 @@
 import type { Address, Hex } from 'viem'
-import { address, hex, message, oneOf, type TypedUr, urHelpers } from './codec.ts'
+import { address, hex, message, oneOf, optional, type TypedUr, urHelpers } from './codec.ts'
 import * as names from './names.ts'
 
 /** UR type of a signature response (signer to coordinator). */
@@ -18,6 +18,11 @@ export type SignatureResponse = {
   signer: Address
   signature: Hex
   kind: Kind
+  /**
+   * The signer's receipt for what it released (signer-core `Receipt`, signed with its audit key).
+   * Optional: responses from before receipts existed still decode.
+   */
+  receipt?: Hex | undefined
 }
 
 const fields = {
@@ -26,13 +31,14 @@ const fields = {
   signer: { key: 3, codec: address },
   signature: { key: 4, codec: hex({ min: 1, max: 2048 }) },
   kind: { key: 5, codec: oneOf(kinds) },
+  receipt: { key: 6, codec: optional(hex({ min: 1, max: 1024 })) },
 }
 
 const codec = message({
   what: 'signature response',
   version: formatVersion,
   fields,
-  toModel: (wire): SignatureResponse => ({ ...wire }),
+  toModel: ({ receipt, ...wire }): SignatureResponse => ({ ...wire, ...(receipt ? { receipt } : {}) }),
   fromModel: (response: SignatureResponse) => response,
 })
 
