@@ -22,7 +22,7 @@ import {
   trustedSender,
   webPreferences,
 } from '@airlock/coordinator-app/security'
-import { Action, Chain, Predict, Timelock } from '@airlock/coordinator-core'
+import { Action, Chain, Config, Predict, Timelock } from '@airlock/coordinator-core'
 import { write } from '@airlock/devnet'
 import { openPgliteStore, type Store } from '@airlock/queue'
 import { SafeTxHash } from '@airlock/safe'
@@ -383,6 +383,35 @@ describe('coordinator app builders (the handlers the window calls)', () => {
         name: 'CoordinatorApp.InputError',
         message: '"lots" is not an amount of ETH.',
       })
+    // Drift: the org config says threshold 3 and lists an owner the chain does not have.
+    const drifted = createHandlers({
+      config: Config.parse({
+        ...world.configJson,
+        org: {
+          ...world.orgJson,
+          safes: (world.orgJson.safes as Record<string, unknown>[]).map((safe) =>
+            safe.name === 'treasury'
+              ? {
+                  ...safe,
+                  threshold: 3,
+                  owners: [...(safe.owners as string[]), world.executor.address.toLowerCase()],
+                }
+              : safe,
+          ),
+        },
+      }),
+      client: world.anvil.publicClient,
+      rpcUrl: world.anvil.rpcUrl,
+      store,
+      installed: await Predict.install({ bundle: world.bundle, cedar }),
+      operator: 'ops-1',
+    })
+    const safes = await drifted.safes()
+    if (!safes.ok) throw new Error(safes.error.message)
+    const treasury = safes.value.find((safe) => safe.role === 'treasury')!
+    expect(treasury.drift.join(' ')).toContain('threshold 3, the Safe has 2')
+    expect(treasury.drift.join(' ')).toContain(world.executor.address.toLowerCase())
+
     const nobody = await api.compose({
       form: { builder: 'transfer', transfer: { asset: 'ETH', to: 'Nobody', amount: '1' } },
       title: 'x',
@@ -490,10 +519,7 @@ describe('coordinator app: a Critical action through the timelock', () => {
     await expect
       .poll(() => page.getByTestId('countdown').textContent())
       .toMatch(/^Delay: (2d|1d 23h \d+m) left \(chain time\)$/)
-    await page.screenshot({
-      path: join(import.meta.dirname, '..', 'docs', 'screenshots', 'coordinator-queue-delay.png'),
-      fullPage: true,
-    })
+    await shoot(page, 'queue-delay')
 
     // 48 h later by the chain's clock and the signers' own: round 2.
     await travel(48 * 3600 + 120)
