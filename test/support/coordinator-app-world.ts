@@ -19,7 +19,16 @@ import {
 import { Bundle, OrgConfig } from '@airlock/policy'
 import { cedar } from '@airlock/policy/node'
 import { DecisionLog, Signer } from '@airlock/signer-core'
-import { type Address, getAddress, type HDAccount, type Hex, parseAbi, parseEther, toHex, zeroAddress } from 'viem'
+import {
+  type Address,
+  getAddress,
+  type HDAccount,
+  type Hex,
+  parseAbi,
+  parseEther,
+  toHex,
+  zeroAddress,
+} from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 
 export const CHAIN_ID = 31337
