@@ -14,21 +14,33 @@ beforeAll(async () => {
 }, 180_000)
 
 describe('npm run demo (airlock demo)', () => {
-  it('signs a payroll across the simulated air gap, executes it, refuses the Bybit shape and verifies the logs', async () => {
+  it('signs and executes one action of every tier across the QR air gap, refuses the attacks, checks the logs against their heads', () => {
     const { code, stdout, stderr } = demo
     expect(stderr).toBe('')
-    expect(code).toBe(0)
-    expect(stdout).toMatch(/one MultiSendCallOnly batch of 13 calls: tier routine, needs 2 signatures/)
-    expect(stdout).toContain('Verdict        SIGN')
-    expect(stdout).toMatch(/execTransaction 0x[0-9a-f]{64} in block \d+/)
-    expect(stdout).toContain('vendor balance +0.25 ETH')
-    expect(stdout).toContain(
-      'x tier-understated: The coordinator says "routine"; this signer computed "existential".',
-    )
+    expect(code, stdout).toBe(0)
+    for (const tier of ['routine', 'emergency', 'critical', 'existential'])
+      expect(stdout).toContain(`tier ${tier}\n`)
+    // On chain: four executions, the vault paused, the vendor paid 2 + 60 ETH.
+    expect(stdout.match(/ {5}executed: 0x[0-9a-f]{64} in block \d+/g)).toHaveLength(4)
+    expect(stdout).toContain('vault paused: true')
+    expect(stdout).toContain('the vendor received 62 ETH on chain')
+    // Critical and Existential took their attestations and delays on the chain's and signers' clocks.
+    expect(stdout.match(/attests \(round 1/g)).toHaveLength(4 + 5)
+    expect(stdout).toContain('… 48 h pass on the chain and on every signer')
+    expect(stdout).toContain('… 72 h pass on the chain and on every signer')
+    // The attacks, each refused with the codes the signer computed.
+    expect(stdout).toMatch(/Bybit: .*: refused — .*tier-understated/)
+    expect(stdout).toMatch(/Radiant: .*: refused — .*replacement-not-allowed/)
+    expect(stdout).toMatch(/Nested Safe drain: .*: refused — /)
+    for (const name of ['Alice', 'Bob', 'Carol', 'Dave', 'Erin']) {
+      expect(stdout).toMatch(
+        new RegExp(`${name}: verified, \\d+ entries; \\d+ witnessed heads: all contained in the log`),
+      )
+    }
     expect(stdout).toMatch(
-      /Alice: verified, 4 entries \(log-opened, policy-imported:installed, signed:signed, refused:refused\)/,
+      /4 tiers executed \(routine, emergency, critical, existential\), 3 of 3 attacks refused, 5 logs verified against their witnessed heads/,
     )
-    expect(stdout).toMatch(/Bob: verified, 3 entries/)
+    expect(stdout).toMatch(/Report for the security leads: \S+report\.html/)
   })
 })
 
@@ -37,22 +49,10 @@ describe('airlock audit report over the demo signers’ logs', () => {
     expect(kept).not.toBe('')
     const alice = join(kept, 'signer-alice')
     const bob = join(kept, 'signer-bob')
-    const heads: string[] = []
-    for (const dir of [alice, bob]) {
-      const head = await runCli([
-        'audit',
-        'head',
-        join(dir, 'decisions.jsonl'),
-        '--key-file',
-        join(dir, 'audit.key'),
-      ])
-      expect(head.code, head.stderr).toBe(0)
-      heads.push(head.stdout)
-    }
-    writeFileSync(join(kept, 'heads.jsonl'), heads.join(''))
-    const keys = [alice, bob].map(
-      (dir) => JSON.parse(readFileSync(join(dir, 'decisions.jsonl'), 'utf8').split('\n')[0]!).publicKey,
+    const logsOf = ['alice', 'bob', 'carol', 'dave', 'erin'].map((n) =>
+      join(kept, `signer-${n}`, 'decisions.jsonl'),
     )
+    const keys = logsOf.map((file) => JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!).publicKey)
     const common = [
       '--heads',
       join(kept, 'heads.jsonl'),
@@ -65,14 +65,13 @@ describe('airlock audit report over the demo signers’ logs', () => {
     const clean = await runCli([
       'audit',
       'report',
-      join(alice, 'decisions.jsonl'),
-      join(bob, 'decisions.jsonl'),
+      ...logsOf,
       ...common,
       '--out',
-      join(kept, 'report.html'),
+      join(kept, 'report-cli.html'),
     ])
     expect(clean.code, clean.stderr).toBe(0)
-    expect(clean.stdout).toMatch(/Report of 2 log\(s\), 7 verified entries, 0 anomalies \(0 critical\)/)
+    expect(clean.stdout).toMatch(/Report of 5 log\(s\), \d+ verified entries, 0 anomalies \(0 critical\)/)
 
     // Alice's copy loses its last entry (the refused Bybit request); Bob's has an entry edited.
     const aliceLines = readFileSync(join(alice, 'decisions.jsonl'), 'utf8').split('\n').slice(0, -1)
@@ -111,7 +110,7 @@ describe('airlock audit report over the demo signers’ logs', () => {
       page.on('request', (request) => {
         if (!request.url().startsWith('file:')) requests.push(request.url())
       })
-      await page.goto(`file://${join(kept, 'report.html')}`)
+      await page.goto(`file://${join(kept, 'report-cli.html')}`)
       await page.waitForFunction(() => document.querySelectorAll('canvas').length >= 3)
       expect(await page.locator('.banner').textContent()).toBe('Every log verified; no critical anomaly.')
       expect(await page.locator('#s-velocity + h3').textContent()).toMatch(
@@ -122,8 +121,8 @@ describe('airlock audit report over the demo signers’ logs', () => {
 
       await page.goto(`file://${join(kept, 'tampered.html')}`)
       const banner = await page.locator('.banner').textContent()
-      // Bob's edit breaks his chain and also the head witnessed for his log: both are named.
-      expect(banner).toMatch(/3 critical finding\(s\)/)
+      // Bob's edit breaks his chain and every head witnessed after it: all are named.
+      expect(banner).toMatch(/\d+ critical finding\(s\)/)
       const anomalies = (
         await page
           .locator('section[aria-labelledby="s-anomalies"] tbody tr')
@@ -134,10 +133,10 @@ describe('airlock audit report over the demo signers’ logs', () => {
           )
       ).join('\n')
       expect(anomalies).toMatch(
-        /alice-cut\.jsonl \| truncated \| The log has 3 entries but the head of 4 entries/,
+        /alice-cut\.jsonl \| truncated \| The log has (\d+) entries but the head of \d+ entries/,
       )
       expect(anomalies).toMatch(/bob-edited\.jsonl \| verify-failed \| Entry 2/)
-      expect(anomalies).toMatch(/bob-edited\.jsonl \| forked \| The first 3 entries have another root/)
+      expect(anomalies).toMatch(/bob-edited\.jsonl \| forked \| The first \d+ entries have another root/)
       await page.screenshot({ path: join(screenshots, 'report-tampered.png'), fullPage: false })
       expect(requests).toEqual([])
     } finally {

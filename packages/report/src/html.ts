@@ -77,7 +77,7 @@ code{font:12px ui-monospace,monospace;word-break:break-all}.kpis{display:flex;ga
 <main>
 ${status}
 <section aria-labelledby="s-summary"><h2 id="s-summary">Signers</h2>
-<div class="kpis"><div><b>${signed}</b>signatures released</div><div><b>${refused}</b>refusals</div><div><b>${model.anomalies.length}</b>anomalies</div></div>
+<div class="kpis"><div><b>${signed}</b>signatures and attestations released</div><div><b>${refused}</b>refusals</div><div><b>${model.anomalies.length}</b>anomalies</div></div>
 <table><thead><tr><th scope="col">Log</th><th scope="col">Key</th><th scope="col">Entries</th><th scope="col">Verified</th><th scope="col">Witnessed heads</th><th scope="col">From – to</th><th scope="col">Signed / refused</th><th scope="col">Policy versions</th><th scope="col">Device errors</th><th scope="col">Breaker trips</th></tr></thead><tbody>
 ${model.signers
   .map(

@@ -1,0 +1,4 @@
+import * as Ceremony from './Ceremony.ts'
+
+export type { CeremonyResult } from './Ceremony.ts'
+export { Ceremony }
