@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { Bundle } from '@airlock/policy'
 import { cedar } from '@airlock/policy/node'
 import { MultiSend, SafeTx } from '@airlock/safe'
+import { maliciousFixtures } from '@airlock/safe/fixtures/malicious'
 import { DecisionLog, review, Signer } from '@airlock/signer-core'
 import type { SignRequest } from '@airlock/transport'
 import { encodeFunctionData, erc20Abi, type Hex, toHex } from 'viem'
@@ -127,5 +128,57 @@ export async function runSignerBench(): Promise<BenchTable[]> {
         'Signing itself (device round trip) and the log append are not included.',
       ],
     },
+    await hostileTable(signer, identity),
   ]
+}
+
+// Worst case (slowest of several runs) from a hostile request to its logged refusal: the decoder's
+// oversized and aliasing fixtures, sent to the treasury. Target: at most 50 ms each.
+async function hostileTable(
+  signer: Signer,
+  identity: { address: `0x${string}`; keyKind: 'ledger' },
+): Promise<BenchTable> {
+  const context = SafeTx.context({ chainId: 1, safe: TREASURY, version: '1.4.1' })
+  const names = [
+    'batch-10000-calls',
+    'calldata-1mb',
+    'deep-nesting',
+    'deep-nested-safes',
+    'aliasing-offsets-8-pow-6',
+  ]
+  const rows: BenchTable['rows'] = []
+  for (const name of names) {
+    const fixture = maliciousFixtures.find((f) => f.name === name)
+    if (!fixture) throw new Error(`no malicious fixture ${name}`)
+    const tx = SafeTx.from(fixture.tx)
+    const req = { ...request(tx), context }
+    const times: number[] = []
+    let refusal = ''
+    for (let i = 0; i < 12; i++) {
+      const start = performance.now()
+      const result = await signer.review(req, { identity })
+      times.push(performance.now() - start)
+      if (result.allowed) throw new Error(`hostile request ${name} was allowed`)
+      refusal = result.refusals.map((r) => r.code).join(', ')
+      if (signer.log.entries.at(-1)?.decision !== 'would-refuse')
+        throw new Error(`${name}: refusal not logged last`)
+    }
+    const worst = Math.max(...times.slice(2))
+    rows.push({
+      case: `${name} (${Math.round((tx.data.length - 2) / 2 / 1024)} KiB)`,
+      'worst ms': worst,
+      'median ms': median(times),
+      'target ms': 50,
+      'within target': worst <= 50,
+      refusal,
+    })
+  }
+  return {
+    title: 'Signer engine: hostile request to a logged refusal (worst case)',
+    rows,
+    notes: [
+      'Signer.review() on the decoder’s oversized and aliasing fixtures: budget check, refusal and the log entry.',
+      'Worst of 10 runs after 2 warm-ups.',
+    ],
+  }
 }

@@ -807,7 +807,9 @@ describe("red team: the decoder's malicious fixtures through the signer", () => 
       }),
       code!,
     )
-    expect(result.review?.findings.map((f) => f.code)).toContain(fixture.code)
+    // Requests too large to hash are refused unread (no review); every other one was decoded.
+    if (result.review) expect(result.review.findings.map((f) => f.code)).toContain(fixture.code)
+    else expect(code).toBe('request-too-complex')
   })
 })
 
@@ -1166,6 +1168,18 @@ describe('red team: no exception escapes, and a clock that ran ahead', () => {
       'airlock.evaluation-error',
     )
     expect(result.review?.policy?.errors[0]?.message).toMatch(/RangeError/)
+  })
+
+  it('32h. a request too large to hash in time (1 MB of calldata) is refused before any work, and logged', async () => {
+    const p = await F.peer()
+    const huge = F.tokenCall(F.USDC, `0xa9059cbb${'00'.repeat(1024 * 1024)}`, 0)
+    const result = await expectRefused(p, F.request(huge), 'request-too-complex')
+    expect(result.entry.safeTxHash).toBeUndefined()
+    const review = await p.signer.review(F.request(huge), {
+      identity: { address: p.owner.address, keyKind: 'ledger' },
+    })
+    expect([review.read, review.allowed]).toEqual([false, false])
+    expect(p.signer.log.entries.at(-1)?.reasons?.[0]).toMatch(/^request-too-complex: /)
   })
 
   it('32g. a request no wire codec would carry (a missing tx) is refused and logged', async () => {

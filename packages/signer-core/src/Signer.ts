@@ -32,7 +32,7 @@ import * as Installed from './Installed.ts'
 import * as Keystone from './Keystone.ts'
 import * as Receipt from './Receipt.ts'
 import * as Refusal from './Refusal.ts'
-import { type Identity, type Review, refusedReview, review, type SignerState } from './review.ts'
+import { type Identity, oversized, type Review, refusedReview, review, type SignerState } from './review.ts'
 import * as SignerSet from './SignerSet.ts'
 
 /** The key that signs: a software key (tests and the demo, only if the policy allows) or a Ledger. */
@@ -295,19 +295,8 @@ export class Signer {
       return await this.#review(request, options)
     } catch (error) {
       const refusal = Refusal.internalError(error)
-      const state = this.state(options.identity)
-      await this.#log.append(
-        {
-          event: 'reviewed',
-          requestDigest: requestDigest(request),
-          ...safeTxHashOf(request),
-          decision: 'would-refuse',
-          reasons: [`${refusal.code}: ${refusal.message}`],
-          ...this.#bundleHash(),
-        },
-        { time: this.#monotonicTime() },
-      )
-      return refusedReview(request, { state, refusal })
+      await this.#refuseUnread(request, refusal, 'reviewed')
+      return refusedReview(request, { state: this.state(options.identity), refusal })
     }
   }
 
@@ -322,6 +311,10 @@ export class Signer {
     const result = await review(request, { state, acknowledgeReplacement })
     if (result.refusals.some((r) => r.code === 'clock-rollback')) {
       await this.#clockAnomaly(state)
+      return result
+    }
+    if (!result.read) {
+      await this.#refuseUnread(request, result.refusals[0]!, 'reviewed')
       return result
     }
     await this.#log.append(
@@ -792,22 +785,34 @@ export class Signer {
   // log) becomes a logged `internal-error` refusal, the last entry of the log.
   async #guarded<R>(request: SignRequest.SignRequest, run: () => Promise<R>): Promise<R | Refused> {
     try {
+      // Too large to even hash in time: refused before any work.
+      const tooLarge = oversized(request)
+      if (tooLarge) return await this.#refuseUnread(request, tooLarge, 'refused')
       return await run()
     } catch (error) {
-      const refusal = Refusal.internalError(error)
-      const entry = await this.#log.append(
-        {
-          event: 'refused',
-          requestDigest: requestDigest(request),
-          ...safeTxHashOf(request),
-          decision: 'refused',
-          reasons: [`${refusal.code}: ${refusal.message}`],
-          ...this.#bundleHash(),
-        },
-        { time: this.#monotonicTime() },
-      )
-      return { status: 'refused', refusals: [refusal], review: undefined, entry }
+      return this.#refuseUnread(request, Refusal.internalError(error), 'refused')
     }
+  }
+
+  // Logs a refusal of a request that was not (or could not be) reviewed: no decoded data, the
+  // safeTxHash only when the request can be hashed in time.
+  async #refuseUnread(
+    request: SignRequest.SignRequest,
+    refusal: Refusal.Refusal,
+    event: 'refused' | 'reviewed',
+  ): Promise<Refused> {
+    const entry = await this.#log.append(
+      {
+        event,
+        requestDigest: requestDigest(request),
+        ...(refusal.code === 'request-too-complex' ? {} : safeTxHashOf(request)),
+        decision: event === 'refused' ? 'refused' : 'would-refuse',
+        reasons: [`${refusal.code}: ${refusal.message}`],
+        ...this.#bundleHash(),
+      },
+      { time: this.#monotonicTime() },
+    )
+    return { status: 'refused', refusals: [refusal], review: undefined, entry }
   }
 
   // The time for an entry written after an error: the clock, or the last entry's time when the clock
@@ -930,6 +935,7 @@ function iso(ms: number): string {
 // built in memory that the wire format would refuse, e.g. with a duplicated attestation).
 function requestDigest(request: SignRequest.SignRequest): Hex {
   try {
+    if (oversized(request)) throw new RangeError('not encoded: too large')
     return keccak256(SignRequest.encode(request))
   } catch {
     const id: unknown = request.requestId

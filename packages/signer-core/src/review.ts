@@ -113,6 +113,8 @@ export type Review = {
   /** Every reason to refuse, the signer's own first; empty when allowed. */
   refusals: readonly Refusal.Refusal[]
   allowed: boolean
+  /** False when the request was refused before it could be hashed (then `hashes` are zero and mean nothing). */
+  read: boolean
   /**
    * Refused only because it is too early: the signer's own reasons are all "delay not elapsed" or
    * "not enough approvals", and the policy allows the same request once the tier's delay has passed
@@ -165,18 +167,31 @@ export async function review(
  */
 export function refusedReview(
   request: SignRequest.SignRequest,
-  { state, refusal }: { state: SignerState; refusal: Refusal.Refusal },
+  {
+    state,
+    refusal,
+    hash = true,
+  }: {
+    state: SignerState
+    refusal: Refusal.Refusal
+    /** False: do not even hash the request (too large to hash in time). */
+    hash?: boolean | undefined
+  },
 ): Review {
   let context = request.context
   let tx = request.tx
-  let hashes: SafeTxHashes
+  const zero = `0x${'00'.repeat(32)}` as Hex
+  let hashes: SafeTxHashes = { domainHash: zero, messageHash: zero, safeTxHash: zero }
+  let read = false
   try {
     context = SafeTx.context(request.context)
     tx = SafeTx.from(request.tx)
-    hashes = SafeTxHash.compute({ tx, context })
+    if (hash) {
+      hashes = SafeTxHash.compute({ tx, context })
+      read = true
+    }
   } catch {
-    const zero = `0x${'00'.repeat(32)}` as Hex
-    hashes = { domainHash: zero, messageHash: zero, safeTxHash: zero }
+    // Unreadable fields: the zero hashes stand, and `read` says they mean nothing.
   }
   const now = Math.floor(state.nowMs / 1000)
   const text = (value: unknown) => (typeof value === 'string' ? value : '')
@@ -205,6 +220,7 @@ export function refusedReview(
     policy: undefined,
     refusals: [refusal],
     allowed: false,
+    read,
     notYet: false,
     untrusted: {
       title: text(request.title),
@@ -217,10 +233,30 @@ export function refusedReview(
   }
 }
 
+/**
+ * The refusal for a request too large to even hash within the signer's time budget (calldata over
+ * the decoder's byte budget; the wire format refuses such requests too), checked before any work.
+ *
+ * @example
+ * oversized(request)?.code // 'request-too-complex'
+ */
+export function oversized(request: SignRequest.SignRequest): Refusal.Refusal | undefined {
+  const data: unknown = (request.tx as { data?: unknown } | undefined)?.data
+  const bytes = typeof data === 'string' ? Math.ceil((data.length - 2) / 2) : 0
+  const max = Calls.defaultBudget.maxBytes
+  if (bytes <= max) return undefined
+  return Refusal.signer(
+    'request-too-complex',
+    `${Refusal.codes['request-too-complex']} (${bytes} bytes of calldata, at most ${max}; not hashed or decoded)`,
+  )
+}
+
 async function reviewUnguarded(
   request: SignRequest.SignRequest,
   { state, acknowledgeReplacement = false }: ReviewParameters,
 ): Promise<Review> {
+  const tooLarge = oversized(request)
+  if (tooLarge) return refusedReview(request, { state, refusal: tooLarge, hash: false })
   const { installed, log, identity } = state
   const now = Math.floor(state.nowMs / 1000)
   const refusals: Refusal.Refusal[] = []
@@ -610,6 +646,7 @@ async function reviewUnguarded(
     policy,
     refusals,
     allowed,
+    read: true,
     notYet:
       !allowed &&
       stage === 'signature' &&
