@@ -1,5 +1,6 @@
 // QR out: the request full screen, density and speed adjustable, the auto-tuned plan by default.
 // Scan: the signers' answers from the webcam (progress per frame) or from files.
+import { type InvalidImageError, Png } from '@airlock/transport/images'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { ErrorView, QrView, ScanView } from '../api.ts'
 import { api, call, errorOf } from './api.dom.ts'
@@ -161,6 +162,15 @@ export function ScanScreen({ navigate, actionId }: { navigate: Navigate; actionI
   const importFiles = async (files: FileList | null) => {
     for (const file of Array.from(files ?? [])) {
       if (file.type.startsWith('image/')) {
+        try {
+          // Checked before the browser decodes it: a small file can declare a huge image or be a
+          // decompression bomb; only PNG is imported.
+          await Png.checkFile(file)
+        } catch (cause) {
+          const { name, shortMessage, hint } = cause as InvalidImageError
+          setError({ name, message: shortMessage ?? String(cause), hint })
+          continue
+        }
         const bitmap = await createImageBitmap(file)
         const image = canvas.current && pixels(canvas.current, bitmap, bitmap.width, bitmap.height)
         for (const text of image ? await readQr(image) : []) await receive(text)

@@ -117,3 +117,20 @@ describe('decodePng', () => {
     })
   })
 })
+
+describe('Png.checkFile', () => {
+  it('accepts a PNG file and refuses bombs and other formats before a browser decodes them', async () => {
+    const png = await Png.encodeBilevelPng({ width: 8, height: 8, dark: white })
+    expect(
+      (await Png.checkFile(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' }))).width,
+    ).toBe(8)
+    await expect(
+      Png.checkFile(
+        new Blob([declare(png, 100_000, 100_000) as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
+      ),
+    ).rejects.toMatchObject({ name: 'Transport.ImageTooLargeError' })
+    await expect(
+      Png.checkFile(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' })),
+    ).rejects.toThrowError('Only PNG images can be imported (this is image/jpeg).')
+  })
+})

@@ -292,3 +292,23 @@ export async function check(
     )
   return header
 }
+
+/**
+ * Checks an image file picked in a window (`<input type=file>`) before the browser decodes it: only
+ * PNG is accepted (the browser would decode any format with no size limit), then `check`.
+ *
+ * @example
+ * await Png.checkFile(input.files[0]) // throws Transport.ImageTooLargeError for a decompression bomb
+ * const bitmap = await createImageBitmap(input.files[0])
+ */
+export async function checkFile(file: Blob): Promise<PngHeader> {
+  if (file.type !== 'image/png') {
+    throw new InvalidImageError(
+      `Only PNG images can be imported (this is ${file.type || 'an unknown type'}).`,
+      {
+        hint: 'Save the QR frames as PNG (screenshots and Airlock frames are PNG).',
+      },
+    )
+  }
+  return check(new Uint8Array(await file.arrayBuffer()))
+}
