@@ -33,6 +33,7 @@ import { SignatureResponse, SignRequest } from '@airlock/transport'
 import { QrDensity } from '@airlock/transport/images'
 import {
   type Address,
+  bytesToHex,
   encodeFunctionData,
   formatEther,
   type HDAccount,
@@ -116,6 +117,12 @@ export type DrillParameters = {
   sentryDropBps?: number | undefined
   /** Seconds a person needs to react to an alert and approve the pause (on top of the QR transfers). */
   humanSeconds?: number | undefined
+  /**
+   * Limits for the whole signer set: the bundle enrolls the signers' audit keys and the treasury's
+   * start nonce, so every signer demands proof of each executed nonce (charging it to its velocity)
+   * and signs receipts. Off (default): each signer knows only its own log.
+   */
+  signerSet?: boolean | undefined
   onProgress?: ((line: string) => void) | undefined
 }
 
@@ -170,11 +177,12 @@ export async function run({
   perHour = 4,
   sentryDropBps = 50,
   humanSeconds = 45,
+  signerSet = false,
   onProgress = () => {},
 }: DrillParameters = {}): Promise<DrillReport> {
-  const world = await setUp({ onProgress })
+  const world = await setUp({ onProgress, signerSet })
   try {
-    return await attack(world, { hours, perHour, sentryDropBps, humanSeconds, onProgress })
+    return await attack(world, { hours, perHour, sentryDropBps, humanSeconds, signerSet, onProgress })
   } finally {
     await world.anvil.stop()
   }
@@ -184,7 +192,13 @@ const TVL = parseEther('100')
 const CAP = parseEther('1')
 const SLICE = parseEther('0.2')
 
-async function setUp({ onProgress }: { onProgress: (line: string) => void }): Promise<World> {
+async function setUp({
+  onProgress,
+  signerSet,
+}: {
+  onProgress: (line: string) => void
+  signerSet: boolean
+}): Promise<World> {
   const [deployer, o1, o2, o3, o4, o5, executor, attacker, marketMaker, payroll] = anvilAccounts(10) as Ten
   const owners = [o1, o2, o3, o4, o5]
   const admins = [0, 1, 2].map((addressIndex) => mnemonicToAccount(ADMIN_MNEMONIC, { addressIndex }))
@@ -224,6 +238,18 @@ async function setUp({ onProgress }: { onProgress: (line: string) => void }): Pr
   )
   onProgress(`guardian ${guardian}: Safe 1.4.1, 1-of-5, may pause the guard`)
 
+  // The simulated clock. The velocity day starts with the drill, so its 24 hours are one epoch.
+  let offset = 0
+  const startTime = Number((await anvil.publicClient.getBlock()).timestamp)
+  const now = () => startTime + offset
+  const advance = async (seconds: number) => {
+    offset += seconds
+    await anvil.testClient.setNextBlockTimestamp({ timestamp: BigInt(now()) })
+    await anvil.testClient.mine({ blocks: 1 })
+  }
+  // Each signer's audit (log) key; with the set's limits on, the bundle enrolls the public halves.
+  const auditKeys = owners.map(() => globalThis.crypto.getRandomValues(new Uint8Array(32)))
+  const auditPublic = auditKeys.map((privateKey) => bytesToHex(DecisionLog.memory({ privateKey }).publicKey))
   const base = {
     name: 'Drill treasury',
     safes: [
@@ -234,6 +260,8 @@ async function setUp({ onProgress }: { onProgress: (line: string) => void }): Pr
         version: '1.4.1',
         owners: owners.map((o) => o.address.toLowerCase()),
         threshold: 3,
+        // The guard was installed at nonce 0, before the bundle.
+        ...(signerSet ? { startNonce: '1' } : {}),
       },
       {
         name: 'guardian',
@@ -261,11 +289,14 @@ async function setUp({ onProgress }: { onProgress: (line: string) => void }): Pr
         policyDecimals: 3,
         treasury: TVL.toString(),
         large: parseEther('5').toString(),
-        epoch: { seconds: 86400, cap: CAP.toString() },
+        epoch: { seconds: 86400, cap: CAP.toString(), origin: startTime },
       },
     ],
     admins: { addresses: admins.map((a) => a.address), threshold: 2 },
     allowSoftwareKeys: true,
+    ...(signerSet
+      ? { signers: owners.map((o, i) => ({ owner: o.address, auditKey: auditPublic[i]! })) }
+      : {}),
   }
   const policyDir = join(import.meta.dirname, '..', '..', '..', 'policies', 'treasury-default')
   const defaults = JSON.parse(readFileSync(join(policyDir, 'org.json'), 'utf8')) as Record<string, unknown>
@@ -281,18 +312,11 @@ async function setUp({ onProgress }: { onProgress: (line: string) => void }): Pr
     `policy bundle v1 signed by 2 of 3 admins: ETH velocity ${CAP / 10n ** 18n} ETH per day per signer`,
   )
 
-  let offset = 0
-  const startTime = Number((await anvil.publicClient.getBlock()).timestamp)
-  const now = () => startTime + offset
-  const advance = async (seconds: number) => {
-    offset += seconds
-    await anvil.testClient.setNextBlockTimestamp({ timestamp: BigInt(now()) })
-    await anvil.testClient.mine({ blocks: 1 })
-  }
   const signers: Signer[] = []
-  for (const _ of owners) {
+  for (const privateKey of auditKeys) {
     const clock = () => new Date(now() * 1000)
-    const signer = await Signer.create({ cedar, log: DecisionLog.memory({ clock }), clock })
+    const log = DecisionLog.memory({ clock, privateKey })
+    const signer = await Signer.create({ cedar, log, clock, ...(signerSet ? { auditKey: log.signer } : {}) })
     await signer.installBundle(bundle)
     signers.push(signer)
   }
@@ -361,12 +385,14 @@ async function attack(
     perHour,
     sentryDropBps,
     humanSeconds,
+    signerSet,
     onProgress,
   }: {
     hours: number
     perHour: number
     sentryDropBps: number
     humanSeconds: number
+    signerSet: boolean
     onProgress: (line: string) => void
   },
 ): Promise<DrillReport> {
@@ -392,7 +418,7 @@ async function attack(
   let lostCriticalWei = 0n
   let rotation = 0
   let requestCounter = 0
-  const executed: { tx: SafeTx.SafeTx; signatures: Hex }[] = []
+  const executed: { safe: Address; tx: SafeTx.SafeTx; signatures: Hex }[] = []
   const stolenKey = owners[4]!
 
   /** Sends one request to `asked` signers; the attacker executes whatever reaches the threshold. */
@@ -431,6 +457,15 @@ async function attack(
       title,
       description: 'Prepared by the coordinator.',
       ...(claimedTier ? { claimedTier } : {}),
+      // With the set's limits on, a request must prove every executed nonce, so the attacker has to
+      // attach them; it keeps the receipts of what is still pending to itself (its best play).
+      ...(signerSet
+        ? {
+            history: executed
+              .filter((e) => e.safe === safe)
+              .map(({ tx: proven, signatures }) => ({ tx: proven, signatures })),
+          }
+        : {}),
     }
     const released = [...extraSignatures]
     const reasons = new Set<string>()
@@ -461,7 +496,7 @@ async function attack(
       const ok = await execute({ anvil, safe, tx, executor: world.executor, signatures })
       outcome = ok ? 'executed' : 'blocked'
       if (ok) {
-        executed.push({ tx, signatures })
+        executed.push({ safe, tx, signatures })
         lost = before - (await client.getBalance({ address: treasury }))
         if (lost < 0n) lost = 0n
         lostWei += lost
