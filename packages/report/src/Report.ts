@@ -7,6 +7,7 @@
  * too. Amounts stay in base units as decimal strings; the HTML adds units where the org config says.
  */
 import { type AuditEntry, AuditKey, type HeadCheck, TreeHead, verify } from '@airlock/audit-log'
+import { Json } from '@airlock/errors'
 
 /** One signer's log as handed to the report. */
 export type LogInput = {
@@ -313,7 +314,8 @@ function summarize(
 function declaredKey(text: string): Uint8Array | undefined {
   const first = text.slice(0, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n'))
   try {
-    const entry = JSON.parse(first) as { event?: unknown; publicKey?: unknown }
+    // A log line is outside input: bounded like every untrusted JSON.
+    const entry = Json.parse(first) as { event?: unknown; publicKey?: unknown }
     if (entry.event !== 'log-opened' || typeof entry.publicKey !== 'string') return undefined
     return AuditKey.fromHex(entry.publicKey)
   } catch {
