@@ -11,7 +11,7 @@ import {
   TargetWithoutCodeError,
 } from '@airlock/coordinator-core'
 import { OrgConfig } from '@airlock/policy'
-import { type Address, encodeFunctionData, erc20Abi, parseEther } from 'viem'
+import { type Address, createPublicClient, custom, encodeFunctionData, erc20Abi, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHAIN_ID, cedar, signerFor, startWorld, type World } from './support/coordinator-app-world.ts'
 
@@ -124,6 +124,50 @@ describe('simulation before signatures', () => {
     expect(simulation.failedCall?.path).toEqual([1])
     expect(simulation.failedCall?.revert.reason).toBe('TestToken: balance')
     expect(simulation.balanceChanges.every((c) => c.delta === 0n)).toBe(true)
+  })
+
+  it('falls back to eth_call with the same overrides on a node without eth_simulateV1', async () => {
+    // The same anvil, behind a transport that answers eth_simulateV1 as an old node does.
+    const oldNode = createPublicClient({
+      chain: client().chain,
+      transport: custom({
+        request: async ({ method, params }) => {
+          if (method === 'eth_simulateV1')
+            throw { code: -32601, message: 'the method eth_simulateV1 does not exist' }
+          return client().request({ method, params } as never)
+        },
+      }),
+    })
+    const safe = await state()
+    const calls = [
+      tusd(world.contributors[0]!, parseEther('1')),
+      tusd(world.contributors[1]!, parseEther('20000')),
+    ]
+    const failing = Action.prepare({ config: world.config, state: safe, calls, title: 'Too much' })
+    const simulation = await Simulate.transaction({
+      client: oldNode,
+      config: world.config,
+      tx: failing.tx,
+      context: failing.context,
+      state: safe,
+    })
+    expect(simulation).toMatchObject({ method: 'eth_call', ok: false, balanceChanges: [] })
+    expect(simulation.revert?.code).toBe('GS013')
+    expect(simulation.failedCall?.revert.reason).toBe('TestToken: balance')
+    const fine = Action.prepare({
+      config: world.config,
+      state: safe,
+      calls: calls.slice(0, 1),
+      title: 'Fine',
+    })
+    const ok = await Simulate.transaction({
+      client: oldNode,
+      config: world.config,
+      tx: fine.tx,
+      context: fine.context,
+      state: safe,
+    })
+    expect(ok).toMatchObject({ method: 'eth_call', ok: true })
   })
 
   it('refuses a batch through a MultiSendCallOnly address that has no code on this chain', async () => {

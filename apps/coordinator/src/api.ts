@@ -107,6 +107,8 @@ export type PredictionView = {
 export type SimulationView =
   | {
       status: 'ok' | 'reverted'
+      /** `eth_call` when the RPC lacks eth_simulateV1: no balance changes then. */
+      method: 'eth_simulateV1' | 'eth_call'
       blockNumber: string
       /** The revert of execTransaction (GS013 …) and the inner call's own reason. */
       revert: string | undefined

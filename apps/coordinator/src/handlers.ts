@@ -190,6 +190,7 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
   function simulationView(simulation: Simulation): SimulationView {
     return {
       status: simulation.ok ? 'ok' : 'reverted',
+      method: simulation.method,
       blockNumber: simulation.blockNumber.toString(),
       revert: simulation.revert?.message,
       failedCall: simulation.failedCall && {

@@ -11,6 +11,7 @@ import {
   pad,
   parseAbi,
   parseEventLogs,
+  BaseError as ViemBaseError,
 } from 'viem'
 import { type Client, readSafe, rpc, type SafeState, toRpcError } from './Chain.ts'
 import type * as Config from './Config.ts'
@@ -59,8 +60,13 @@ export type Simulation = {
   revert: Revert.Revert | undefined
   /** The inner call that failed and why (the reason behind GS013). */
   failedCall: FailedCall | undefined
-  /** The Safe's holdings of the org's assets on this chain, before and after. */
+  /** The Safe's holdings of the org's assets on this chain, before and after (empty with `eth_call`). */
   balanceChanges: readonly BalanceChange[]
+  /**
+   * `eth_simulateV1` (the transaction, then balances, in one simulated block), or `eth_call` with the
+   * same state overrides when the node lacks it: the verdict and revert reasons, no balance changes.
+   */
+  method: 'eth_simulateV1' | 'eth_call'
 }
 
 export type SimulateParameters = {
@@ -121,23 +127,25 @@ export async function transaction({
   )
   const sender = from ?? signers[0] ?? state.address
   const exec = { from: sender, to: state.address, data: calldata(tx, signatures), gas: 30_000_000n }
-  const results = await rpc(
-    () =>
-      client.simulateBlocks({
-        blockNumber,
-        validation: false,
-        blocks: [
-          {
-            stateOverrides: [
-              { address: state.address, stateDiff: overrides },
-              { address: balanceReader, code: balanceReaderCode },
-            ],
-            calls: [...reads, exec, ...reads].map((call) => ({ ...call, account: sender })),
-          },
-        ],
-      }),
-    { what: 'the execTransaction simulation' },
-  )
+  let results: Awaited<ReturnType<Client['simulateBlocks']>>
+  try {
+    results = await client.simulateBlocks({
+      blockNumber,
+      validation: false,
+      blocks: [
+        {
+          stateOverrides: [
+            { address: state.address, stateDiff: overrides },
+            { address: balanceReader, code: balanceReaderCode },
+          ],
+          calls: [...reads, exec, ...reads].map((call) => ({ ...call, account: sender })),
+        },
+      ],
+    })
+  } catch (error) {
+    if (!unsupported(error)) throw toRpcError(error, 'the execTransaction simulation')
+    return withCall({ client, state, exec, overrides, root: analysis.calls, blockNumber })
+  }
   const calls = results[0]?.calls ?? []
   const word = (index: number) => {
     const call = calls[index]
@@ -163,6 +171,7 @@ export async function transaction({
     parseEventLogs({ abi: execEvents, logs: result.logs ?? [], eventName: 'ExecutionFailure' }).length > 0
   if (result.status === 'success' && !failedInside) {
     return {
+      method: 'eth_simulateV1',
       ok: true,
       blockNumber,
       gasUsed: result.gasUsed,
@@ -174,6 +183,7 @@ export async function transaction({
   const revert = result.status === 'success' ? undefined : Revert.decode(result.data)
   const failedCall = await findFailedCall({ client, state, root: analysis.calls, blockNumber })
   return {
+    method: 'eth_simulateV1',
     ok: false,
     blockNumber,
     gasUsed: result.gasUsed,
@@ -278,4 +288,73 @@ async function findFailedCall({
   if (index === -1 || !step || !failed)
     return { path: root.path, to: root.to, revert: Revert.decode(undefined) }
   return { path: step.path, to: step.to, revert: Revert.decode(failed.data) }
+}
+
+// A node without eth_simulateV1 answers "method not found" (-32601) or "not supported" (-32004).
+function unsupported(error: unknown): boolean {
+  if (!(error instanceof ViemBaseError)) return false
+  return Boolean(
+    error.walk((e) => {
+      const code = (e as { code?: unknown }).code
+      return code === -32601 || code === -32004 || /eth_simulateV1/i.test((e as Error).message ?? '')
+    }),
+  )
+}
+
+// The same state overrides with plain eth_call (every node has it): whether execTransaction would
+// succeed, and the reason of the first of the Safe's own calls that reverts on today's state (each
+// run alone, so a batch's later calls do not see the effects of earlier ones).
+async function withCall({
+  client,
+  state,
+  exec,
+  overrides,
+  root,
+  blockNumber,
+}: {
+  client: Client
+  state: SafeState
+  exec: { from: Address; to: Address; data: Hex; gas: bigint }
+  overrides: { slot: Hex; value: Hex }[]
+  root: Calls.Call
+  blockNumber: bigint
+}): Promise<Simulation> {
+  const base = { method: 'eth_call' as const, blockNumber, gasUsed: 0n, balanceChanges: [] }
+  try {
+    await client.call({
+      account: exec.from,
+      to: exec.to,
+      data: exec.data,
+      gas: exec.gas,
+      blockNumber,
+      stateOverride: [{ address: state.address, stateDiff: overrides }],
+    })
+    return { ...base, ok: true, revert: undefined, failedCall: undefined }
+  } catch (error) {
+    if (!Revert.isRevert(error)) throw toRpcError(error, 'the execTransaction simulation')
+    const revert = Revert.decode(Revert.dataOf(error))
+    const steps =
+      root.operation === 0 ? [root] : root.children.filter((child) => child.origin === 'multisend')
+    for (const step of steps) {
+      if (step.operation !== 0) continue
+      try {
+        await client.call({
+          account: state.address,
+          to: step.to,
+          value: step.value,
+          data: step.data,
+          blockNumber,
+        })
+      } catch (inner) {
+        if (!Revert.isRevert(inner)) throw toRpcError(inner, 'the simulation of the inner calls')
+        return {
+          ...base,
+          ok: false,
+          revert,
+          failedCall: { path: step.path, to: step.to, revert: Revert.decode(Revert.dataOf(inner)) },
+        }
+      }
+    }
+    return { ...base, ok: false, revert, failedCall: undefined }
+  }
 }

@@ -351,6 +351,11 @@ export function Foresight({ view, navigate }: { view: ComposeView; navigate: Nav
               {s.failedCall.path} to {s.failedCall.to} reverts: {s.failedCall.reason}
             </p>
           )}
+          {s.method === 'eth_call' && (
+            <p className="note">
+              This RPC has no eth_simulateV1: the outcome is simulated, balance changes are not.
+            </p>
+          )}
           <table>
             <caption>The Safe’s balances</caption>
             <thead>
