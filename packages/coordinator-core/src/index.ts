@@ -13,6 +13,7 @@ import * as Simulate from './Simulate.ts'
 import * as Timelock from './Timelock.ts'
 import * as TransactionBuilder from './TransactionBuilder.ts'
 import * as TransactionService from './TransactionService.ts'
+import * as Witness from './Witness.ts'
 
 export type {
   Collected as CollectedItem,
@@ -56,6 +57,12 @@ export type {
   NonceComparison,
   Problem as ServiceProblem,
 } from './TransactionService.ts'
+export type {
+  Alert as WitnessAlert,
+  AlertCode as WitnessAlertCode,
+  Heads as WitnessedHeads,
+} from './Witness.ts'
+export { SignerLogAlertError } from './Witness.ts'
 export {
   Action,
   Args,
@@ -72,4 +79,5 @@ export {
   Timelock,
   TransactionBuilder,
   TransactionService,
+  Witness,
 }

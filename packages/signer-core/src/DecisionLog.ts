@@ -101,7 +101,15 @@ export type LogState = {
   nextNonce: ReadonlyMap<string, bigint>
   /** safeTxHashes whose outflows the history already counts (own signatures, proven executions). */
   counted: ReadonlySet<string>
+  /** The latest signed log head seen of each peer (by audit key id), from `peer-head` entries. */
+  peerHeads: ReadonlyMap<string, PeerHead>
 }
+
+/** A peer's signed tree head as this signer keeps it (audit-log `TreeHead` fields). */
+export type PeerHead = { size: number; root: string; time: string; keyId: string; sig: string }
+
+/** The `decision` of a `reviewed` entry keeping a peer's latest signed log head (in `data`). */
+export const peerHeadDecision = 'peer-head'
 
 /** The `decision` of a `reviewed` entry recording an execution proven by threshold owner signatures. */
 export const nonceProvenDecision = 'nonce-proven'
@@ -134,6 +142,7 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
   const scheduled = new Map<string, number>()
   const nextNonce = new Map<string, bigint>()
   const counted = new Set<string>()
+  const peerHeads = new Map<string, PeerHead>()
   let installedBundleHash: Hex | undefined
   let lastTimeMs: number | undefined
   let clockReset: LogState['clockReset']
@@ -144,6 +153,13 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
       const at = Date.parse(String((entry.data as Record<string, unknown> | undefined)?.resetAt))
       if (!Number.isFinite(at)) throw malformed(entry, 'resetAt')
       clockReset = { atMs: at, loggedAtMs: Date.parse(entry.time) }
+    }
+    if (entry.event === 'reviewed' && entry.decision === peerHeadDecision) {
+      const head = entry.data as PeerHead | undefined
+      if (!head || typeof head.keyId !== 'string' || typeof head.size !== 'number')
+        throw malformed(entry, 'data')
+      peerHeads.set(head.keyId, head)
+      continue
     }
     if (entry.event !== 'reviewed' && entry.event !== 'signed' && entry.event !== 'refused') continue
     if (entry.data === undefined || entry.safeTxHash === undefined) continue
@@ -197,6 +213,7 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
     clockReset,
     nextNonce,
     counted,
+    peerHeads,
   }
 }
 

@@ -42,6 +42,8 @@ export const codes = {
     'This signer does not know what executed at every earlier nonce of this Safe: the request must carry each with owner signatures reaching the threshold.',
   'receipt-invalid':
     'A peer’s receipt in the request does not verify (bad signature, malformed, or for another Safe or chain).',
+  'peer-log-inconsistent':
+    'A peer’s signed log head is behind, or beside, the one this signer kept of it: that log was cut or forked.',
   'receipt-unknown-key':
     'A receipt in the request is signed by an audit key the policy bundle does not enroll.',
   'internal-error':

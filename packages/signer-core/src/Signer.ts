@@ -1,9 +1,8 @@
 import {
-  AuditEntry,
+  type AuditEntry,
   AuditLog,
   type Signer as AuditSigner,
   ClockRegressionError,
-  MerkleTree,
 } from '@airlock/audit-log'
 import {
   type Device,
@@ -30,7 +29,6 @@ import * as DecisionLog from './DecisionLog.ts'
 import { BundleRejectedError, InstalledBundleMismatchError, InvalidKeystoneStateError } from './errors.ts'
 import * as Installed from './Installed.ts'
 import * as Keystone from './Keystone.ts'
-import * as Receipt from './Receipt.ts'
 import * as Refusal from './Refusal.ts'
 import { type Identity, oversized, type Review, refusedReview, review, type SignerState } from './review.ts'
 import * as SignerSet from './SignerSet.ts'
@@ -719,7 +717,13 @@ export class Signer {
     const { identity, device } = identified
 
     // The signer set's limits: proven executions are logged (and charged), peers' receipts counted.
-    const set = SignerSet.check(request, { installed, log: logState, nowMs, requestId: request.requestId })
+    const set = SignerSet.check(request, {
+      installed,
+      log: logState,
+      nowMs,
+      requestId: request.requestId,
+      ownKeyId: this.#auditKey?.keyId,
+    })
     for (const input of set.entries) await this.#log.append(input, { time })
     const setLog = set.entries.length > 0 ? DecisionLog.state(this.#log.entries) : logState
     const log = set.peers.length > 0 ? { ...setLog, history: [...setLog.history, ...set.peers] } : setLog
@@ -762,7 +766,7 @@ export class Signer {
         signer: identity.address,
         signature,
         kind,
-        ...this.#receipt({ kind, result, owner: identity.address, time }),
+        ...this.#witness({ kind, result, owner: identity.address, time, request }),
       }
       return { status: 'released' as const, kind, response, review: result, entry }
     }
@@ -851,22 +855,25 @@ export class Signer {
     return this.#log.append(input, options)
   }
 
-  // The receipt for a release just logged: what it released and the log's head including it.
-  #receipt({
+  // What a release carries for the set: its receipt, the log's new head and a consistency proof.
+  #witness({
     kind,
     result,
     owner,
     time,
+    request,
   }: {
     kind: SignatureResponse.Kind
     result: Review
     owner: Address
     time: string
-  }): { receipt?: Hex } {
-    if (!this.#auditKey) return {}
-    const leaves = this.#log.entries.map((e) => MerkleTree.leafHash(AuditEntry.toLine(e)))
-    const receipt = Receipt.sign({
-      body: {
+    request: SignRequest.SignRequest
+  }) {
+    return SignerSet.responseFields({
+      entries: this.#log.entries,
+      auditKey: this.#auditKey,
+      request,
+      release: {
         owner,
         chainId: Number(result.context.chainId),
         safe: result.context.safe,
@@ -876,11 +883,8 @@ export class Signer {
         tier: result.tier ?? 'unknown',
         outflows: result.outflows.map(({ asset, amount, to }) => ({ asset, amount, to })),
         time: Math.floor(Date.parse(time) / 1000),
-        head: { size: leaves.length, root: MerkleTree.toHex(MerkleTree.root(leaves)) },
       },
-      signer: this.#auditKey,
     })
-    return { receipt: Receipt.encode(receipt) }
   }
 
   #bundleHash(): { policyBundleHash?: Hex } {

@@ -7,12 +7,12 @@
  *   their outflows are charged to velocity and the breaker.
  * - Peers' receipts: what the other signers released in the window, counted here too.
  */
-import type { AuditEntry } from '@airlock/audit-log'
+import { AuditEntry, AuditKey, type Signer as AuditSigner, MerkleTree, TreeHead } from '@airlock/audit-log'
 import type { HistoryFact } from '@airlock/policy'
 import { OrgConfig } from '@airlock/policy'
 import { analyze, Effects, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
-import type { SignRequest } from '@airlock/transport'
-import type { Hex } from 'viem'
+import type { SignatureResponse, SignRequest } from '@airlock/transport'
+import { type Hex, hexToBytes } from 'viem'
 import * as DecisionLog from './DecisionLog.ts'
 import type * as Installed from './Installed.ts'
 import * as Receipt from './Receipt.ts'
@@ -20,9 +20,9 @@ import * as Refusal from './Refusal.ts'
 
 /** What the set's limits add to one decision. */
 export type Checked = {
-  /** `nonce-gap`, `receipt-invalid`, `receipt-unknown-key`: the request is refused with these. */
+  /** `nonce-gap`, `receipt-invalid`, `receipt-unknown-key`, `peer-log-inconsistent`: refused with these. */
   refusals: Refusal.Refusal[]
-  /** Entries to log before the review: proven executions and an acknowledged start nonce. */
+  /** Entries to log before the review: proven executions, an acknowledged start nonce, peers' new heads. */
   entries: AuditEntry.Input[]
   /** Peers' releases to count in velocity and the breaker for this decision (not logged). */
   peers: HistoryFact[]
@@ -56,11 +56,14 @@ export function check(
     log,
     nowMs,
     requestId,
+    ownKeyId,
   }: {
     installed: Installed.Installed
     log: DecisionLog.LogState
     nowMs: number
     requestId: Hex
+    /** This signer's audit key id: its own head in `request.heads` is not a peer's. */
+    ownKeyId?: string | undefined
   },
 ): Checked {
   const signers = installed.org.signers
@@ -197,8 +200,42 @@ export function check(
     seen.add(hash)
     peers.push(checked.fact)
   }
+  // Peers' heads: signed by an enrolled key, and never behind or beside the last one kept of that peer.
+  const headEntries: AuditEntry.Input[] = []
+  for (const [i, wire] of (request.heads ?? []).entries()) {
+    if (wire.keyId === ownKeyId) continue
+    const head = fromWire(wire)
+    const enrolled = signers.find((s) => AuditKey.id(hexToBytes(`0x${s.auditKey}`)) === head.keyId)
+    const publicKey = enrolled ? hexToBytes(`0x${enrolled.auditKey}`) : undefined
+    if (!publicKey || !TreeHead.verifySignature(head, { publicKey })) {
+      refusals.push(
+        Refusal.signer(
+          enrolled ? 'receipt-invalid' : 'receipt-unknown-key',
+          `${Refusal.codes[enrolled ? 'receipt-invalid' : 'receipt-unknown-key']} (heads[${i}]: the log head of ${head.keyId} ${enrolled ? 'is not signed by its key' : 'is from a key not enrolled'})`,
+        ),
+      )
+      continue
+    }
+    const kept = log.peerHeads.get(head.keyId)
+    if (kept && (head.size < kept.size || (head.size === kept.size && head.root !== kept.root))) {
+      refusals.push(
+        Refusal.signer(
+          'peer-log-inconsistent',
+          `${Refusal.codes['peer-log-inconsistent']} (${enrolled!.owner}: ${head.size < kept.size ? `${head.size} entries after ${kept.size}` : `another root at size ${head.size}`})`,
+        ),
+      )
+      continue
+    }
+    if (!kept || head.size > kept.size)
+      headEntries.push({
+        event: 'reviewed',
+        decision: DecisionLog.peerHeadDecision,
+        reasons: [`peer-head: ${enrolled!.owner} ${head.keyId} ${head.size} entries`],
+        data: { ...head },
+      })
+  }
   // A partial proof logs nothing: the log's next nonce only ever moves over a contiguous, proven run.
-  return { refusals, entries: refusals.length > 0 ? [] : entries, peers }
+  return { refusals, entries: refusals.length > 0 ? [] : [...entries, ...headEntries], peers }
 }
 
 // 3, 5–9, 12
@@ -215,4 +252,92 @@ function ranges(nonces: readonly bigint[]): string {
   }
   out.push(from === to ? `${from}` : `${from}–${to}`)
   return out.join(', ')
+}
+
+function fromWire(head: SignatureResponse.WireHead): TreeHead.TreeHead {
+  return { ...head, root: head.root.slice(2), sig: head.sig.slice(2) }
+}
+
+function toWire(head: TreeHead.TreeHead): SignatureResponse.WireHead {
+  return { ...head, root: `0x${head.root}`, sig: `0x${head.sig}` }
+}
+
+/**
+ * What a released response carries besides the signature: a receipt for what was released, the
+ * log's new signed head, and a consistency proof from the head the coordinator last saw (if the
+ * request says which, and the log still extends it).
+ *
+ * @example
+ * const extra = SignerSet.responseFields({ entries: log.entries, auditKey, request, release })
+ */
+export function responseFields({
+  entries,
+  auditKey,
+  request,
+  release,
+}: {
+  entries: readonly AuditEntry.Entry[]
+  auditKey: AuditSigner | undefined
+  request: SignRequest.SignRequest
+  release: Omit<Receipt.Receipt, 'keyId' | 'sig' | 'head'>
+}): Pick<SignatureResponse.SignatureResponse, 'receipt' | 'head' | 'consistency'> {
+  if (!auditKey) return {}
+  const leaves = entries.map((e) => MerkleTree.leafHash(AuditEntry.toLine(e)))
+  const head = TreeHead.sign({ leaves, signer: auditKey, time: new Date(release.time * 1000) })
+  const receipt = Receipt.sign({
+    body: { ...release, head: { size: head.size, root: head.root } },
+    signer: auditKey,
+  })
+  const seen = request.heads?.find((h) => h.keyId === auditKey.keyId)
+  const consistency =
+    seen && seen.size <= leaves.length
+      ? TreeHead.prove({ leaves, from: seen.size, to: leaves.length })
+      : undefined
+  return {
+    receipt: Receipt.encode(receipt),
+    head: toWire(head),
+    ...(consistency
+      ? {
+          consistency: {
+            from: consistency.from,
+            to: consistency.to,
+            proof: consistency.proof.map((h) => `0x${h}` as Hex),
+          },
+        }
+      : {}),
+  }
+}
+
+/** Converts wire heads (transport) to audit-log `TreeHead`s and back. */
+export const heads = { fromWire, toWire }
+
+/**
+ * A witness's check of a signer's new head (audit-log `TreeHead.checkUpdate` over wire heads): its
+ * signature by the enrolled key, and that it extends the previous head (no rollback, no fork).
+ *
+ * @example
+ * const problem = SignerSet.checkHeadUpdate({ previous, next: response.head, consistency: response.consistency, auditKey })
+ */
+export function checkHeadUpdate({
+  previous,
+  next,
+  consistency,
+  auditKey,
+}: {
+  previous: SignatureResponse.WireHead | undefined
+  next: SignatureResponse.WireHead
+  consistency: SignatureResponse.WireConsistency | undefined
+  /** The enrolled audit public key (64 hex). */
+  auditKey: string
+}): TreeHead.HeadUpdateProblem | undefined {
+  return TreeHead.checkUpdate({
+    previous: previous ? fromWire(previous) : undefined,
+    next: fromWire(next),
+    consistency: consistency && {
+      from: consistency.from,
+      to: consistency.to,
+      proof: consistency.proof.map((h) => h.slice(2)),
+    },
+    publicKey: hexToBytes(`0x${auditKey}`),
+  })
 }

@@ -20,6 +20,7 @@ import {
   urHelpers,
 } from './codec.ts'
 import * as names from './names.ts'
+import { headCodec, type WireHead } from './SignatureResponse.ts'
 
 /** UR type of a signing request (coordinator to signer). */
 export const urType = names.SIGN_REQUEST
@@ -68,6 +69,11 @@ export type SignRequest = {
    * `execTransaction` takes them) reaching the threshold. Signers check every nonce up to this one.
    */
   history?: ProvenTx[] | undefined
+  /**
+   * The latest head the coordinator witnessed of each signer's log: a signer proves its new head
+   * consistent with its own, and checks its peers'.
+   */
+  heads?: WireHead[] | undefined
 }
 
 /** A Safe transaction with enough owner signatures to execute (nonce continuity). */
@@ -147,6 +153,7 @@ const fields = {
       ),
     ),
   },
+  heads: { key: 14, codec: optional(list(headCodec, { max: 32 })) },
 }
 
 type Wire = StructOf<typeof fields>
@@ -163,6 +170,7 @@ const modelKeys = [
   'claimedTier',
   'receipts',
   'history',
+  'heads',
 ] as const satisfies readonly (keyof SignRequest)[]
 
 const codec = message({
@@ -188,6 +196,7 @@ const codec = message({
     }
     if (wire.claimedTier !== undefined) request.claimedTier = wire.claimedTier
     if (wire.receipts !== undefined) request.receipts = [...wire.receipts]
+    if (wire.heads !== undefined) request.heads = wire.heads.map((h) => ({ ...h }))
     if (wire.history !== undefined)
       request.history = wire.history.map((h, i) => ({
         tx: viaSafe(`history[${i}].tx`, () => SafeTx.from(h.tx)),
@@ -219,6 +228,7 @@ const codec = message({
       description: request.description,
       claimedTier: request.claimedTier,
       receipts: request.receipts,
+      heads: request.heads,
       history: request.history?.map(({ tx: proven, signatures }) => ({ tx: txWire(proven), signatures })),
     }
   },

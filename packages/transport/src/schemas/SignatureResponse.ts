@@ -1,5 +1,17 @@
 import type { Address, Hex } from 'viem'
-import { address, hex, message, oneOf, optional, type TypedUr, urHelpers } from './codec.ts'
+import {
+  address,
+  hex,
+  list,
+  message,
+  oneOf,
+  optional,
+  struct,
+  type TypedUr,
+  text,
+  uint,
+  urHelpers,
+} from './codec.ts'
 import * as names from './names.ts'
 
 /** UR type of a signature response (signer to coordinator). */
@@ -23,7 +35,25 @@ export type SignatureResponse = {
    * Optional: responses from before receipts existed still decode.
    */
   receipt?: Hex | undefined
+  /** The signer's signed log head after this response (witnessed by the coordinator). */
+  head?: WireHead | undefined
+  /** RFC 9162 consistency proof from the head the request said the coordinator last saw to `head`. */
+  consistency?: WireConsistency | undefined
 }
+
+/** A signed tree head (audit-log `TreeHead`) on the wire: root and signature as bytes. */
+export type WireHead = { size: number; root: Hex; time: string; keyId: string; sig: Hex }
+/** A consistency proof between two heads, hashes as bytes. */
+export type WireConsistency = { from: number; to: number; proof: Hex[] }
+
+/** The codec of a signed tree head, shared with the request's `heads`. */
+export const headCodec = struct({
+  size: { key: 1, codec: uint },
+  root: { key: 2, codec: hex({ length: 32 }) },
+  time: { key: 3, codec: text({ max: 40, pattern: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/ }) },
+  keyId: { key: 4, codec: text({ max: 64, pattern: /^[0-9a-f]{16}$/ }) },
+  sig: { key: 5, codec: hex({ length: 64 }) },
+})
 
 const fields = {
   requestId: { key: 1, codec: hex({ length: 16 }) },
@@ -32,13 +62,29 @@ const fields = {
   signature: { key: 4, codec: hex({ min: 1, max: 2048 }) },
   kind: { key: 5, codec: oneOf(kinds) },
   receipt: { key: 6, codec: optional(hex({ min: 1, max: 1024 })) },
+  head: { key: 7, codec: optional(headCodec) },
+  consistency: {
+    key: 8,
+    codec: optional(
+      struct({
+        from: { key: 1, codec: uint },
+        to: { key: 2, codec: uint },
+        proof: { key: 3, codec: list(hex({ length: 32 }), { max: 64 }) },
+      }),
+    ),
+  },
 }
 
 const codec = message({
   what: 'signature response',
   version: formatVersion,
   fields,
-  toModel: ({ receipt, ...wire }): SignatureResponse => ({ ...wire, ...(receipt ? { receipt } : {}) }),
+  toModel: ({ receipt, head, consistency, ...wire }): SignatureResponse => ({
+    ...wire,
+    ...(receipt ? { receipt } : {}),
+    ...(head ? { head } : {}),
+    ...(consistency ? { consistency } : {}),
+  }),
   fromModel: (response: SignatureResponse) => response,
 })
 
