@@ -5,7 +5,7 @@
 
 import { verify } from '@airlock/audit-log'
 import { Signature } from '@airlock/safe'
-import { Attestation, DecisionLog } from '@airlock/signer-core'
+import { Attestation, DecisionLog, reviewText } from '@airlock/signer-core'
 import { SignatureResponse } from '@airlock/transport'
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as F from './support/signer-fixtures.ts'
@@ -268,7 +268,14 @@ describe('benign treasury actions', () => {
       const result = await swapper.signer.approve(req, { key: swapper.key })
       // Another signer's log: counted in `refused`, not in `released` (the last test replays `me`'s log).
       if (result.status !== 'released') refused.push(`swap ${i}: ${result.status}`)
-      else expect(result.review.tier).toBe('routine')
+      else {
+        expect(result.review.tier).toBe('routine')
+        // The struct is shown in full: the recipient (labelled) and the amount in USDC next to base units.
+        const shown = reviewText(result.review)
+        expect(shown).toMatch(/params\.recipient: 0x0+a11ce \(this Safe\)/i)
+        expect(shown).toContain(`params.amountIn: ${BigInt(i + 1) * 1000n * F.USDC_UNIT}`)
+        expect(shown).toContain(`= ${(i + 1) * 1000} USDC`)
+      }
     }
     expect(refused).toEqual([])
   })

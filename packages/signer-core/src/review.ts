@@ -12,6 +12,7 @@ import {
   type AnalyzeReturnType,
   analyze,
   Calls,
+  type DecoderOrg,
   Describe,
   Effects,
   type Findings,
@@ -89,6 +90,8 @@ export type Review = {
   ledger: LedgerHashes
   /** Undefined when the calldata could not be decoded (then the request is refused). */
   analysis: AnalyzeReturnType | undefined
+  /** The decoder's view of the installed org config it was decoded with (labels, decimals). */
+  decoderOrg: DecoderOrg.OrgConfig | undefined
   /** Computed here from the decoded calls; undefined only when decoding failed. */
   tier: Tier | undefined
   stage: Stage
@@ -203,6 +206,7 @@ export function refusedReview(
     hashes,
     ledger: LedgerDisplay.fromHashes(hashes),
     analysis: undefined,
+    decoderOrg: undefined,
     tier: undefined,
     stage: 'signature',
     findings: [],
@@ -313,13 +317,10 @@ async function reviewUnguarded(
   }
 
   // Decode and classify with the signer's own org config.
+  const decoderOrg = installed && chainId !== undefined ? installed.decoderOrg(chainId) : undefined
   let analysis: AnalyzeReturnType | undefined
   try {
-    analysis = analyze({
-      tx,
-      context,
-      org: installed && chainId !== undefined ? installed.decoderOrg(chainId) : undefined,
-    })
+    analysis = analyze({ tx, context, org: decoderOrg })
   } catch (error) {
     if (!isBaseError(error)) throw error
     refusals.push(Refusal.signer('undecodable', `The calldata could not be decoded: ${error.shortMessage}`))
@@ -629,6 +630,7 @@ async function reviewUnguarded(
     hashes,
     ledger: LedgerDisplay.fromHashes(hashes),
     analysis,
+    decoderOrg,
     tier,
     stage,
     findings,
@@ -780,7 +782,14 @@ export function text(
     const where = f.path && f.path.length > 0 ? ` at ${Calls.formatPath(f.path)}` : ''
     lines.push(`  [${f.severity.toUpperCase()}] ${f.code}${where}: ${f.reason}`)
   }
-  if (result.analysis) lines.push('', 'Calls:', ...Describe.tree(result.analysis.calls).map((l) => `  ${l}`))
+  if (result.analysis) {
+    lines.push('', 'Calls:', ...Describe.tree(result.analysis.calls).map((l) => `  ${l}`))
+    // Every argument in full (struct fields included), with labels and amounts in the asset's units:
+    // the decoder's own text, from its effects section on.
+    const full = Describe.analysis(result.analysis, { org: result.decoderOrg })
+    const at = full.indexOf('Effects and arguments (in full):')
+    if (at >= 0) lines.push('', ...full.slice(at).trimEnd().split('\n'))
+  }
   if (result.outflows.length > 0) {
     lines.push('', 'Outflows:')
     for (const o of result.outflows) lines.push(`  ${o.amount} ${o.asset} -> ${o.to}`)
