@@ -38,6 +38,7 @@ describe('the compromise drill (24 simulated hours)', () => {
         'forged-policy-bundle',
         'guardian-abuse',
         'nested-safe-drain',
+        'red-team-suite',
         'owner-takeover',
         'replay-executed',
         'resubmission',

@@ -28,6 +28,7 @@ import {
 import { Bundle, OrgConfig } from '@airlock/policy'
 import { cedar } from '@airlock/policy/node'
 import { SafeTx, SafeTxHash, Signature } from '@airlock/safe'
+import { maliciousFixtures } from '@airlock/safe/fixtures/malicious'
 import { Attestation, DecisionLog, Signer } from '@airlock/signer-core'
 import { SignatureResponse, SignRequest } from '@airlock/transport'
 import { QrDensity } from '@airlock/transport/images'
@@ -63,6 +64,7 @@ export const attemptKinds = [
   'replay-executed',
   'forged-policy-bundle',
   'stolen-key-drain',
+  'red-team-suite',
   'rotation-drain',
 ] as const
 export type AttemptKind = (typeof attemptKinds)[number]
@@ -598,6 +600,7 @@ async function attack(
   ]
   const loud = attemptKinds.filter((kind) => kind !== 'rotation-drain')
   let next = 0
+  let redTeam = 0
   for (let hour = 0; hour < hours; hour++) {
     const phase: Phase =
       hour < hours / 3
@@ -850,6 +853,26 @@ async function attack(
           critical: true,
           extraSignatures: await stolen(tx),
         })
+        return
+      }
+      case 'red-team-suite': {
+        // The public red-team suite's requests, replayed at the treasury's next nonce, a batch each time.
+        for (let k = 0; k < 8; k++) {
+          const fixture = maliciousFixtures[redTeam++ % maliciousFixtures.length]!
+          let tx: SafeTx.SafeTx
+          try {
+            tx = { ...SafeTx.from(fixture.tx as SafeTx.SafeTxInput), nonce }
+          } catch {
+            continue
+          }
+          await send(hour, phase, kind, tx, {
+            asked,
+            title: fixture.description.slice(0, 120),
+            claimedTier: 'routine',
+            critical: true,
+            extraSignatures: await stolen(tx),
+          })
+        }
         return
       }
       case 'rotation-drain': {
