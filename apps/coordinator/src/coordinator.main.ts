@@ -42,6 +42,9 @@ app.whenReady().then(async () => {
   })
   // A teammate's change bumps the revision the window polls: it refreshes within a second.
   await context.watch?.(() => api.bump())
+  // The sentry watches every block-ish (12 s) whether or not its screen is open: alerts reach the
+  // desktop notification and the webhook either way.
+  setInterval(() => void api.sentryCheck(), 12_000)
   const ses = session.defaultSession
   const rpcOrigins = rpcOriginsOf([context.rpcUrl])
 
