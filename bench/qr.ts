@@ -1,11 +1,21 @@
 // QR transport benchmark: frames needed under loss (UR fountain decoder only), zxing decode time per
-// 640×480 camera frame, effective throughput at the auto-tuned frame rate, and the time to move a
-// realistic 50-transfer MultiSend signing request.
+// 640×480 camera frame, effective throughput at the auto-tuned frame rate, the time to move a
+// realistic 50-transfer MultiSend signing request, frames to completion per stream kind for the bc-ur
+// reference (peeling) decoder and Airlock's, and scans through the laptop-webcam model
+// (Degrade.webcam) at 640×480 and 720p.
 //   npm run bench qr            (through bench/run.ts)
 //   node --import tsx bench/qr.ts   (standalone: prints the tables)
 import { SafeTx } from '@airlock/safe'
-import { SignRequest, Ur, UrDecoder } from '@airlock/transport'
-import { Degrade, loadZxingReaderWasm, QrCode, QrDensity, QrReader } from '@airlock/transport/images'
+import { EthSignRequest, SignRequest, Ur, UrDecoder } from '@airlock/transport'
+import {
+  Degrade,
+  loadZxingReaderWasm,
+  QrCode,
+  QrDensity,
+  QrReader,
+  QrSender,
+} from '@airlock/transport/images'
+import { URDecoder as ReferenceDecoder } from '@ngraveio/bc-ur'
 import { concatHex, encodeFunctionData, encodePacked, parseAbi, size } from 'viem'
 import { type BenchTable, format, median } from './table.ts'
 
@@ -168,6 +178,8 @@ export async function runQrBench(): Promise<BenchTable[]> {
     await row('auto-tuned', request, SignRequest.urType, auto),
     await row('Keystone-like 200 B @ 5 fps', request, SignRequest.urType, keystone),
   ]
+  const kinds = streamKinds(request)
+  const webcamRows = await webcamScans(reader)
   return [
     {
       title:
@@ -185,7 +197,204 @@ export async function runQrBench(): Promise<BenchTable[]> {
       rows: multisend,
       notes: ['target: ≤ 4 s (s 10%: median frames at 10% loss / fps)'],
     },
+    {
+      title: `QR transport: frames to completion per stream kind (×fragment count, median of ${KIND_TRIALS} trials), bc-ur reference (peeling) decoder vs Airlock's`,
+      rows: kinds,
+      notes: [
+        'Keystone and ur:bytes streams use the standard schedule (a peeling decoder must finish); Airlock requests the airlock schedule',
+        'test/qr-third-party.test.ts asserts ≤ 1.3× / 1.8× at 10% / 30% for the reference decoder on typical sizes',
+      ],
+    },
+    {
+      title: `QR transport: scans through the laptop-webcam model (Degrade.webcam), share complete within ${SCAN_LIMIT_S} s and median time`,
+      rows: webcamRows,
+      notes: [
+        'camera 30 fps, every 2nd frame decoded (15 fps); the display switches frames at the sender fps; failed scans count as 30 s in the median',
+        'interleaved: QrSender, dense (720p) and sparse (640×480) sessions alternating; Keystone: 200 B @ 5 fps, one session',
+        'targets: ≥ 95% complete; 8 KB median ≤ 5 s at 720p and ≤ 8 s at 640×480',
+      ],
+    },
   ]
+}
+
+const KIND_TRIALS = 31
+
+/** Frames to completion per stream kind, for the reference decoder and Airlock's, at 0/10/30% loss. */
+export function streamKinds(request: Uint8Array): Row[] {
+  const keystone = (count: number) => {
+    const context = SafeTx.context({
+      chainId: 1,
+      safe: '0x1c694Fc3006D81ff4a56F97E1b99529066a23725',
+      version: '1.4.1',
+    })
+    const data = `0x8d80ff0a${'ab'.repeat(130 * count)}` as const
+    return EthSignRequest.encode(
+      EthSignRequest.fromSafeTx({
+        tx: SafeTx.from({ to: '0x9641d764fc13c8B624c04430C7356C1C7C8102e2', data, operation: 1, nonce: 1 }),
+        context,
+        path: "m/44'/60'/0'/0/0",
+        sourceFingerprint: '73c5da0a',
+        address: '0x00000000000000000000000000000000000000a1',
+        requestId: '9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d',
+      }),
+    )
+  }
+  const bytes = (size: number) => Degrade.randomBytes(Degrade.createRng(size), size)
+  const kinds: { kind: string; type: string; message: Uint8Array; plan: QrDensity.DensityPlan }[] = []
+  for (const [label, message] of [
+    ['transfer', keystone(1)],
+    ['20 transfers', keystone(20)],
+    ['50 transfers', keystone(50)],
+  ] as const) {
+    kinds.push({
+      kind: `Keystone eth-sign-request, ${label}`,
+      type: EthSignRequest.urType,
+      message,
+      plan: QrDensity.keystone({ messageBytes: message.length }),
+    })
+  }
+  for (const size of [2048, 8192, 32768]) {
+    const message = bytes(size)
+    kinds.push({
+      kind: `ur:bytes ${size / 1024} KB (qr encode)`,
+      type: 'bytes',
+      message,
+      plan: QrDensity.tune({ messageBytes: size, type: 'bytes' }),
+    })
+  }
+  kinds.push({
+    kind: 'airlock-sign-request (MultiSend)',
+    type: SignRequest.urType,
+    message: request,
+    plan: QrDensity.tune({ messageBytes: request.length }),
+  })
+  const rows: Row[] = []
+  for (const { kind, type, message, plan } of kinds) {
+    const encoder = Ur.encode({ type, payload: message, maxFragmentLength: plan.maxFragmentLength })
+    const n = encoder.fragmentCount
+    const parts = Array.from({ length: 12 * n + 50 }, () => encoder.nextPart())
+    const row: Row = { kind, schedule: Ur.scheduleFor(type), fragments: n }
+    for (const loss of LOSSES) {
+      for (const [name, make] of [
+        ['reference', () => referenceReceiver()],
+        ['airlock', () => airlockReceiver()],
+      ] as const) {
+        const rng = Degrade.createRng(7 * n + Math.round(loss * 100))
+        const counts = Array.from({ length: loss === 0 ? 1 : KIND_TRIALS }, () => {
+          const receive = make()
+          for (let shown = 1; shown <= parts.length; shown++) {
+            if (rng.next() < loss) continue
+            if (receive(parts[shown - 1]!)) return shown
+          }
+          return Number.POSITIVE_INFINITY
+        })
+        row[`${name} ${loss * 100}%`] = median(counts) / n
+      }
+    }
+    rows.push(row)
+    process.stderr.write(`qr bench: ${kind} done\n`)
+  }
+  return rows
+}
+
+function referenceReceiver(): (part: string) => boolean {
+  const decoder = new ReferenceDecoder()
+  return (part) => {
+    decoder.receivePart(part.toLowerCase())
+    return decoder.isComplete()
+  }
+}
+
+function airlockReceiver(): (part: string) => boolean {
+  const decoder = new UrDecoder()
+  return (part) => decoder.receive(part).status === 'complete'
+}
+
+const SCAN_LIMIT_S = 30
+/** Trials per scan row: small, since every camera frame is simulated and decoded (a few minutes in all). */
+const SCAN_TRIALS: Record<number, number> = { 8192: 10, 32768: 4 }
+
+/** Seconds until the decoder completes, filming `sender` with one webcam setup; undefined past the limit. */
+async function scan(
+  reader: QrReader.QrReader,
+  sender: QrSender.QrSender,
+  camera: Degrade.Webcam,
+): Promise<number | undefined> {
+  const images: Degrade.ScreenImage[] = []
+  const shown = (i: number) => {
+    while (images.length <= i) {
+      const frame = sender.next()
+      images.push(
+        Degrade.screenImage(QrCode.encode(frame.text, { version: frame.version, ecLevel: frame.ecLevel })),
+      )
+    }
+    return images[i]!
+  }
+  const decoder = new UrDecoder()
+  for (let index = 0; index <= SCAN_LIMIT_S * camera.fps; index += 2) {
+    for (const symbol of await reader.read(camera.capture({ index, displayFps: sender.fps, shown }))) {
+      if (decoder.receive(symbol.text).status === 'complete') return index / camera.fps
+    }
+  }
+  return undefined
+}
+
+/** Share complete and median time through the webcam model, per payload, resolution and sender. */
+export async function webcamScans(reader: QrReader.QrReader): Promise<Row[]> {
+  const rows: Row[] = []
+  const cases: { label: string; bytes: number; make: (payload: Uint8Array) => QrSender.QrSender }[] = [
+    {
+      label: 'interleaved (QrSender)',
+      bytes: 8192,
+      make: (payload) => QrSender.create({ type: SignRequest.urType, payload }),
+    },
+    {
+      label: 'interleaved (QrSender)',
+      bytes: 32768,
+      make: (payload) => QrSender.create({ type: SignRequest.urType, payload }),
+    },
+    {
+      label: 'Keystone 200 B @ 5 fps',
+      bytes: 8192,
+      make: (payload) => QrSender.create({ type: EthSignRequest.urType, payload }),
+    },
+  ]
+  for (const { label, bytes, make } of cases) {
+    const payload = Degrade.randomBytes(Degrade.createRng(bytes), bytes)
+    for (const [width, height] of [
+      [640, 480],
+      [1280, 720],
+    ] as const) {
+      const trials = SCAN_TRIALS[bytes]! / (label.startsWith('Keystone') ? 2 : 1)
+      const times: number[] = []
+      let complete = 0
+      let pixels = 0
+      for (let trial = 0; trial < trials; trial++) {
+        const sender = make(payload)
+        const camera = Degrade.webcam({ rng: Degrade.createRng(9000 + trial), width, height })
+        pixels += camera.pixelsPerModule(17 + 4 * sender.plans.sparse.version + 8) / trials
+        const seconds = await scan(reader, sender, camera)
+        if (seconds !== undefined) complete += 1
+        times.push(seconds ?? SCAN_LIMIT_S)
+      }
+      const sender = make(payload)
+      rows.push({
+        case: label,
+        'payload B': bytes,
+        camera: `${width}×${height}`,
+        QR: `v${sender.plans.sparse.version}${sender.plans.dense ? ` + v${sender.plans.dense.version}` : ''}`,
+        fragments: `${sender.plans.sparse.fragmentCount}${sender.plans.dense ? ` + ${sender.plans.dense.fragmentCount}` : ''}`,
+        'px/module (sparse)': pixels,
+        trials,
+        'complete %': (100 * complete) / trials,
+        'median s': median(times),
+      })
+      process.stderr.write(
+        `qr bench: webcam ${label} ${bytes} B ${width}×${height}: ${complete}/${trials} complete, median ${median(times).toFixed(1)} s\n`,
+      )
+    }
+  }
+  return rows
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
