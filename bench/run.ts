@@ -11,12 +11,14 @@ import { runQueueBench } from './queue.ts'
 import { runSafeBench } from './safe.ts'
 import { runSignerBench } from './signer.ts'
 import { runSignerAppBench } from './signer-app.ts'
+import { runSignerSetBench } from './signer-set.ts'
 import { type BenchTable, format } from './table.ts'
 
 const suites: { name: string; run: () => Promise<BenchTable[]> }[] = [
   { name: 'safe', run: runSafeBench },
   { name: 'signer', run: runSignerBench },
   { name: 'signer-app', run: runSignerAppBench },
+  { name: 'signer-set', run: runSignerSetBench },
   { name: 'qr', run: runQrBench },
   { name: 'audit-log', run: runAuditLogBench },
   { name: 'queue', run: runQueueBench },

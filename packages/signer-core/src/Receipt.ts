@@ -4,7 +4,13 @@
  * keys enrolled in the policy bundle and counts what its peers released in its own velocity and
  * breaker, so the limits hold for the set and not per laptop.
  */
-import { AuditKey, type Signer as AuditSigner, Canonical, nobleEd25519 } from '@airlock/audit-log'
+import {
+  AuditKey,
+  type Signer as AuditSigner,
+  Canonical,
+  type Ed25519,
+  nobleEd25519,
+} from '@airlock/audit-log'
 import { BaseError } from '@airlock/errors'
 import type { HistoryFact, OrgConfig } from '@airlock/policy'
 import { type Address, bytesToHex, getAddress, type Hex, hexToBytes, isAddressEqual } from 'viem'
@@ -182,7 +188,10 @@ export function verify(
     safe,
     nowSeconds,
     windowSeconds,
+    ed25519 = nobleEd25519,
   }: {
+    /** Node code passes the native implementation (`nodeEd25519`); the default is portable. */
+    ed25519?: Ed25519 | undefined
     signers: readonly OrgConfig.EnrolledSigner[]
     chainId: number
     safe: Address
@@ -213,7 +222,7 @@ export function verify(
       `key ${receipt.keyId} is enrolled for ${enrolled.owner}, not ${receipt.owner}`,
     )
   const { sig, ...body } = receipt
-  if (!nobleEd25519.verify(hexToBytes(`0x${sig}`), message(body), hexToBytes(`0x${enrolled.auditKey}`)))
+  if (!ed25519.verify(hexToBytes(`0x${sig}`), message(body), hexToBytes(`0x${enrolled.auditKey}`)))
     return fail('receipt-invalid', `the signature of ${receipt.owner}'s receipt does not verify`)
   if (receipt.chainId !== chainId || !isAddressEqual(receipt.safe, safe))
     return fail('receipt-invalid', `it is for Safe ${receipt.safe} on chain ${receipt.chainId}`)

@@ -723,6 +723,7 @@ export class Signer {
       nowMs,
       requestId: request.requestId,
       ownKeyId: this.#auditKey?.keyId,
+      ed25519: this.#auditKey?.ed25519,
     })
     for (const input of set.entries) await this.#log.append(input, { time })
     const setLog = set.entries.length > 0 ? DecisionLog.state(this.#log.entries) : logState

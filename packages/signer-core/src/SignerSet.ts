@@ -7,7 +7,14 @@
  *   their outflows are charged to velocity and the breaker.
  * - Peers' receipts: what the other signers released in the window, counted here too.
  */
-import { AuditEntry, AuditKey, type Signer as AuditSigner, MerkleTree, TreeHead } from '@airlock/audit-log'
+import {
+  AuditEntry,
+  AuditKey,
+  type Signer as AuditSigner,
+  type Ed25519,
+  MerkleTree,
+  TreeHead,
+} from '@airlock/audit-log'
 import type { HistoryFact } from '@airlock/policy'
 import { OrgConfig } from '@airlock/policy'
 import { analyze, Effects, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
@@ -57,6 +64,7 @@ export function check(
     nowMs,
     requestId,
     ownKeyId,
+    ed25519,
   }: {
     installed: Installed.Installed
     log: DecisionLog.LogState
@@ -64,6 +72,8 @@ export function check(
     requestId: Hex
     /** This signer's audit key id: its own head in `request.heads` is not a peer's. */
     ownKeyId?: string | undefined
+    /** The Ed25519 implementation for receipts and heads (the signer's audit key's: native on Node). */
+    ed25519?: Ed25519 | undefined
   },
 ): Checked {
   const signers = installed.org.signers
@@ -185,6 +195,7 @@ export function check(
       safe: context.safe,
       nowSeconds,
       windowSeconds: windowSeconds(installed.org),
+      ed25519,
     })
     if (!checked.ok) {
       refusals.push(
@@ -207,7 +218,7 @@ export function check(
     const head = fromWire(wire)
     const enrolled = signers.find((s) => AuditKey.id(hexToBytes(`0x${s.auditKey}`)) === head.keyId)
     const publicKey = enrolled ? hexToBytes(`0x${enrolled.auditKey}`) : undefined
-    if (!publicKey || !TreeHead.verifySignature(head, { publicKey })) {
+    if (!publicKey || !TreeHead.verifySignature(head, { publicKey, ed25519 })) {
       refusals.push(
         Refusal.signer(
           enrolled ? 'receipt-invalid' : 'receipt-unknown-key',
