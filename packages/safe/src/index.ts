@@ -7,6 +7,7 @@ import * as Describe from './decode/Describe.ts'
 import * as Effects from './decode/Effects.ts'
 import * as Findings from './decode/Findings.ts'
 import * as KnownContracts from './decode/KnownContracts.ts'
+import * as MessageEffects from './decode/MessageEffects.ts'
 import * as MultiSend from './decode/MultiSend.ts'
 // What the decoder knows about the org, built from the policy bundle's org config (`OrgConfig.toDecoder`
 // in @airlock/policy): one org-config format everywhere.
@@ -23,6 +24,7 @@ import * as Signature from './Signature.ts'
 
 export type { AnalyzeParameters, AnalyzeReturnType, NestedAnalysis } from './decode/analyze.ts'
 export { analysisToJson, analyze } from './decode/analyze.ts'
+export { InvalidMessageError } from './decode/MessageEffects.ts'
 export {
   AnalysisFailedError,
   InvalidAddressError,
@@ -58,6 +60,7 @@ export {
   Findings,
   KnownContracts,
   LedgerDisplay,
+  MessageEffects,
   MultiSend,
   NestedSafe,
   SafeMessage,
