@@ -105,6 +105,8 @@ const typeLabels: Record<string, string> = {
   [names.SIGNATURE]: 'an Airlock signature',
   [names.POLICY_BUNDLE]: 'an Airlock policy bundle',
   [names.AUDIT_LOG]: 'an Airlock audit-log export',
+  [names.MESSAGE_REQUEST]: 'an Airlock Safe message signing request',
+  [names.MESSAGE_SIGNATURE]: 'an Airlock Safe message signature',
   'eth-sign-request': 'a Keystone (ERC-4527) sign request',
   'eth-signature': 'a Keystone (ERC-4527) signature',
   'crypto-hdkey': 'a hardware-wallet key export',

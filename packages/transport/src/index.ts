@@ -3,6 +3,8 @@ import * as Crc32 from './Crc32.ts'
 import * as EthSignature from './keystone/EthSignature.ts'
 import * as EthSignRequest from './keystone/EthSignRequest.ts'
 import * as AuditLogExport from './schemas/AuditLogExport.ts'
+import * as MessageRequest from './schemas/MessageRequest.ts'
+import * as MessageSignature from './schemas/MessageSignature.ts'
 import * as UrTypes from './schemas/names.ts'
 import * as PolicyBundle from './schemas/PolicyBundle.ts'
 import * as SignatureResponse from './schemas/SignatureResponse.ts'
@@ -46,6 +48,8 @@ export {
   Crc32,
   EthSignature,
   EthSignRequest,
+  MessageRequest,
+  MessageSignature,
   PolicyBundle,
   SignatureResponse,
   SignRequest,
