@@ -4,6 +4,7 @@ import * as Installed from './Installed.ts'
 import * as Keys from './Keys.ts'
 import * as Keystone from './Keystone.ts'
 import * as KeystoneSession from './KeystoneSession.ts'
+import * as MessageSigner from './MessageSigner.ts'
 import * as Receipt from './Receipt.ts'
 import * as Refusal from './Refusal.ts'
 import * as SignerSet from './SignerSet.ts'
@@ -45,6 +46,7 @@ export {
   Keys,
   Keystone,
   KeystoneSession,
+  MessageSigner,
   Receipt,
   Refusal,
   SignerSet,
