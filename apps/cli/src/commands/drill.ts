@@ -8,13 +8,17 @@ export const drill: Command = {
   path: ['drill'],
   summary:
     'The compromise drill: an attacker owns the coordinator, then M−1 laptops’ inputs, then a key, for 24 simulated hours; what is lost.',
-  usage: 'drill [--hours N] [--per-hour N] [--without-sentry] [--json FILE] [--force]',
+  usage: 'drill [--hours N] [--per-hour N] [--without-sentry] [--signer-set] [--json FILE] [--force]',
   options: {
     hours: { type: 'string', help: 'simulated hours (default 24)' },
     'per-hour': { type: 'string', help: 'attack requests per simulated hour besides the drain (default 4)' },
     'without-sentry': {
       type: 'boolean',
       help: 'no sentry and no pause: what rotating owner subsets gets out on per-signer limits alone',
+    },
+    'signer-set': {
+      type: 'boolean',
+      help: 'limits for the whole signer set: enrolled audit keys, nonce continuity and receipts',
     },
     json: { type: 'string', help: 'also write the report as JSON to this file' },
     ...forceOption,
@@ -37,6 +41,7 @@ export const drill: Command = {
       hours,
       perHour,
       ...(values['without-sentry'] ? { sentryDropBps: 10_000 } : {}),
+      signerSet: values['signer-set'] === true,
       onProgress: (line) => io.stderr(`${line}\n`),
     })
     io.stdout(DrillReport.text(report))
