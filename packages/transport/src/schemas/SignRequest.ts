@@ -20,7 +20,7 @@ import {
   urHelpers,
 } from './codec.ts'
 import * as names from './names.ts'
-import { headCodec, type WireHead } from './SignatureResponse.ts'
+import { headCodec, receiptBytes, type WireHead } from './SignatureResponse.ts'
 
 /** UR type of a signing request (coordinator to signer). */
 export const urType = names.SIGN_REQUEST
@@ -37,7 +37,7 @@ export const limits = {
   descriptionChars: 2000,
   tierChars: 32,
   receipts: 256,
-  receiptBytes: 1024,
+  receiptBytes,
   history: 256,
 } as const
 

@@ -55,13 +55,19 @@ export const headCodec = struct({
   sig: { key: 5, codec: hex({ length: 64 }) },
 })
 
+/**
+ * Largest receipt, in bytes: a receipt lists up to 64 outflows (signer-core's Receipt), about 150 bytes
+ * each, so a payroll batch's receipt fits (1 KiB did not hold six transfers).
+ */
+export const receiptBytes = 12 * 1024
+
 const fields = {
   requestId: { key: 1, codec: hex({ length: 16 }) },
   safeTxHash: { key: 2, codec: hex({ length: 32 }) },
   signer: { key: 3, codec: address },
   signature: { key: 4, codec: hex({ min: 1, max: 2048 }) },
   kind: { key: 5, codec: oneOf(kinds) },
-  receipt: { key: 6, codec: optional(hex({ min: 1, max: 1024 })) },
+  receipt: { key: 6, codec: optional(hex({ min: 1, max: receiptBytes })) },
   head: { key: 7, codec: optional(headCodec) },
   consistency: {
     key: 8,
