@@ -1,7 +1,7 @@
 // The signer app's hardening, as data and as behaviour: window, session, CSP and permission settings
 // (what main applies), the IPC sender check, the air-gap refusal over the real engine,
 // electronegativity over the app's source, and the packaging config against electron-builder's schema.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +19,7 @@ import {
   autoUpdate,
   contentSecurityPolicy,
   grantedPermissions,
+  hardenWebContents,
   webPreferences,
   windowOpenAction,
 } from '@airlock/signer-app/security'
@@ -103,6 +104,25 @@ describe('signer app hardening (main-process settings as data)', () => {
     ])
       expect(allowRequest(url), url).toBe(false)
     expect(allowNavigation(`${appOrigin}/index.html`)).toBe(false)
+    // What main registers for every web contents: navigation and webviews prevented, windows denied.
+    const handlers = new Map<string, (...args: never[]) => unknown>()
+    const contents = {
+      on: (name: string, handler: (...args: never[]) => unknown) => handlers.set(name, handler),
+      setWindowOpenHandler: (handler: () => unknown) => handlers.set('window-open', handler),
+    }
+    hardenWebContents({
+      app: {
+        on: ((_name: string, created: (event: unknown, c: typeof contents) => void) =>
+          created({}, contents)) as never,
+      },
+    })
+    const prevented: string[] = []
+    for (const name of ['will-navigate', 'will-attach-webview']) {
+      const handler = handlers.get(name) as (event: { preventDefault: () => void }, url: string) => void
+      handler({ preventDefault: () => prevented.push(name) }, 'https://evil.example/')
+    }
+    expect(prevented).toEqual(['will-navigate', 'will-attach-webview'])
+    expect((handlers.get('window-open') as () => unknown)()).toEqual({ action: 'deny' })
     expect(windowOpenAction).toEqual({ action: 'deny' })
     expect(autoUpdate).toBe(false)
   })
@@ -255,8 +275,12 @@ describe('signer app static checks', () => {
       issues: { id: string; severity: { name: string }; file: string; location: { line: number } }[]
       errors: { file: string; message: string; tolerable: boolean }[]
     }>
+    // The app's source and the shared hardening its main runs (@airlock/desktop), scanned together.
+    const input = mkdtempSync(join(tmpdir(), 'airlock-eneg-'))
+    cpSync(join(root, 'apps/signer/src'), join(input, 'signer'), { recursive: true })
+    cpSync(join(root, 'packages/desktop/src'), join(input, 'desktop'), { recursive: true })
     const result = await run({
-      input: join(root, 'apps/signer/src'),
+      input,
       electronVersionOverride: '39.5.0',
       parserPlugins: ['typescript', 'jsx'],
     })
@@ -267,6 +291,7 @@ describe('signer app static checks', () => {
     expect(result.errors.filter((e) => !e.tolerable)).toEqual([])
     // It did look: every source file was parsed, and it reports the (low) CSP note for the page.
     expect(result.issues.some((i) => i.file.endsWith('index.html'))).toBe(true)
+    rmSync(input, { recursive: true, force: true })
   }, 60_000)
 
   it('electron-builder.yml for both apps (AppImage, deb, dmg, nsis) matches electron-builder’s schema', () => {

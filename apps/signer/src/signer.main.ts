@@ -11,15 +11,14 @@ import { openApp } from './openApp.node.ts'
 import {
   airGapOverrideFlag,
   allowHidDevice,
-  allowNavigation,
   allowPermission,
   allowRequest,
   appOrigin,
   appScheme,
+  hardenWebContents,
   responseHeaders,
   schemePrivileges,
   webPreferences,
-  windowOpenAction,
   windowOptions,
 } from './security.ts'
 
@@ -91,13 +90,7 @@ app.whenReady().then(async () => {
     )
   }
 
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-navigate', (event, url) => {
-      if (!allowNavigation(url)) event.preventDefault()
-    })
-    contents.on('will-attach-webview', (event) => event.preventDefault())
-    contents.setWindowOpenHandler(() => windowOpenAction)
-  })
+  hardenWebContents({ app })
 
   const window = new BrowserWindow({
     ...windowOptions,

@@ -1,0 +1,9 @@
+export {
+  allowNavigation,
+  contentSecurityPolicy,
+  hardenWebContents,
+  isAppUrl,
+  responseHeaders,
+  webPreferences,
+  windowOpenAction,
+} from './hardening.ts'
