@@ -15,7 +15,7 @@ describe('QrSender', () => {
   test('interleaves a dense and a sparse session of an Airlock message', () => {
     const sender = QrSender.create({ type: 'airlock-sign-request', payload })
     const frames = Array.from({ length: 6 }, () => sender.next())
-    expect(frames.map((f) => f.session)).toEqual(['sparse', 'dense', 'sparse', 'dense', 'sparse', 'dense'])
+    expect(frames.map((f) => f.session)).toEqual(['sparse', 'sparse', 'dense', 'sparse', 'sparse', 'dense'])
     const { dense, sparse } = sender.plans
     expect(dense!.version).toBeGreaterThan(sparse.version)
     const parts = frames.map((f) => Ur.parse(f.text))

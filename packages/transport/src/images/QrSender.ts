@@ -95,8 +95,9 @@ export function create({
     plans: { sparse, dense },
     next() {
       shown += 1
-      // Alternate: a camera that reads only one density still gets every other frame.
-      if (denseEncoder && dense && shown % 2 === 0) {
+      // Two sparse frames, then a dense one: a 640×480 camera reads only the sparse ones, and they carry
+      // 3–4× fewer bytes, so they get the larger share; a 720p camera reads all three.
+      if (denseEncoder && dense && shown % 3 === 0) {
         return {
           text: denseEncoder.nextPart(),
           version: dense.version,
