@@ -10,7 +10,9 @@ import { createServer, type Server } from 'node:http'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildRenderer } from '@airlock/coordinator-app/build'
+import { runInNewContext } from 'node:vm'
+import { channels } from '@airlock/coordinator-app/api'
+import { buildMain, buildRenderer, mainExternals } from '@airlock/coordinator-app/build'
 import { createHandlers } from '@airlock/coordinator-app/handlers'
 import {
   allowNavigation,
@@ -614,6 +616,43 @@ describe('coordinator app hardening', () => {
     const html = readFileSync(join(appSource, 'renderer', 'index.html'), 'utf8')
     expect(html).toContain(`content="${contentSecurityPolicy}"`)
   })
+
+  it('bundles main (externals only) and a sandboxed preload that requires only electron and exposes exactly the API', async () => {
+    const { main, preload } = await buildMain({ outDir: join(dir, 'electron') })
+    const imports = [...readFileSync(main, 'utf8').matchAll(/^import [^;]*?from ['"]([^'"]+)['"]/gm)].map(
+      (m) => m[1]!,
+    )
+    const allowed = (name: string) =>
+      name === 'buffer' || mainExternals.some((e) => (typeof e === 'string' ? name === e : e.test(name)))
+    expect(imports.filter((name) => !allowed(name))).toEqual([])
+    const exposed: Record<string, unknown> = {}
+    const invoked: unknown[][] = []
+    const electron = {
+      contextBridge: { exposeInMainWorld: (key: string, value: unknown) => (exposed[key] = value) },
+      ipcRenderer: { invoke: async (...args: unknown[]) => invoked.push(args) },
+    }
+    const required: string[] = []
+    const module = { exports: {} }
+    runInNewContext(readFileSync(preload, 'utf8'), {
+      module,
+      exports: module.exports,
+      require: (name: string) => {
+        required.push(name)
+        if (name !== 'electron') throw new Error(`the preload requires ${name}`)
+        return electron
+      },
+    })
+    expect(required).toEqual(['electron'])
+    expect(Object.keys(exposed)).toEqual(['airlock'])
+    const airlock = exposed.airlock as Record<string, (input?: unknown) => Promise<unknown>>
+    expect(Object.keys(airlock).sort()).toEqual([...channels].sort())
+    await airlock.queue!()
+    await airlock.execute!({ actionId: 'a' })
+    expect(invoked).toEqual([
+      ['queue', undefined],
+      ['execute', { actionId: 'a' }],
+    ])
+  }, 120_000)
 
   it('is clean under electronegativity (only the two manual-review notes: the CSP and the preload)', async () => {
     const { issues } = await audit
