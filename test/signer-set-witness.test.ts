@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type AuditEntry, AuditKey, AuditLog } from '@airlock/audit-log'
+import { AuditEntry, AuditKey, AuditLog, TreeHead } from '@airlock/audit-log'
 import { Witness } from '@airlock/coordinator-core'
 import { Bundle, OrgConfig } from '@airlock/policy'
 import { cedar } from '@airlock/policy/node'
@@ -159,6 +159,19 @@ describe('witnessed signer log heads', () => {
     w.tamper.truncate(2)
     const next = await w.round()
     expect(next.alert?.code).toBe('log-rollback')
+    // The kept heads survive the coordinator home's file, and `audit verify --heads` names the cut.
+    const kept = Witness.fromJson(Witness.toJson(w.heads()))
+    expect(kept).toEqual(w.heads())
+    const logText = w.signer.log.entries.map((e) => `${AuditEntry.toLine(e)}\n`).join('')
+    const checks = TreeHead.check({
+      log: logText,
+      heads: TreeHead.parseList(Witness.headsFile(kept, owners[0]!.address)),
+      publicKey: auditKeys[0]!.publicKey,
+    })
+    expect(checks.map((c) => c.status)).toEqual(['truncated'])
+    expect(() => Witness.fromJson('{"0xabc": 1}')).toThrowError(
+      expect.objectContaining({ name: 'Coordinator.InvalidWitnessedHeadsError' }),
+    )
     expect(() => Witness.assertConsistent({ heads: w.heads(), response: next.response, org })).toThrowError(
       expect.objectContaining({ name: 'Coordinator.SignerLogAlertError' }),
     )

@@ -118,3 +118,77 @@ export function assertConsistent(parameters: Parameters<typeof witness>[0]): Hea
 export function forRequest(heads: Heads): SignatureResponse.WireHead[] {
   return Object.values(heads)
 }
+
+/** The witnessed-heads file (kept in the coordinator home) cannot be read. */
+export class InvalidWitnessedHeadsError extends BaseError {
+  override name = 'Coordinator.InvalidWitnessedHeadsError'
+}
+
+/**
+ * The kept heads as the JSON file the coordinator stores (owner → head), one canonical form.
+ *
+ * @example
+ * writeFileSync(join(home, 'witnessed-heads.json'), Witness.toJson(heads))
+ */
+export function toJson(heads: Heads): string {
+  const sorted = Object.keys(heads)
+    .sort()
+    .map((owner) => [owner, heads[owner]])
+  return `${JSON.stringify(Object.fromEntries(sorted), null, 2)}\n`
+}
+
+/**
+ * Reads the witnessed-heads file strictly; throws `Coordinator.InvalidWitnessedHeadsError`.
+ *
+ * @example
+ * const heads = Witness.fromJson(readFileSync(join(home, 'witnessed-heads.json'), 'utf8'))
+ */
+export function fromJson(text: string): Heads {
+  const bad = (why: string) =>
+    new InvalidWitnessedHeadsError(`The witnessed-heads file is damaged: ${why}.`, {
+      hint: 'Restore it from a backup; without it the next response of each signer starts a new witness.',
+    })
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw bad('it is not JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('it is not an object')
+  const heads: Record<string, SignatureResponse.WireHead> = {}
+  for (const [owner, head] of Object.entries(value)) {
+    if (!/^0x[0-9a-f]{40}$/.test(owner))
+      throw bad(`${JSON.stringify(owner)} is not a lowercase owner address`)
+    const h = head as Record<string, unknown>
+    if (
+      typeof h !== 'object' ||
+      h === null ||
+      Object.keys(h).sort().join(',') !== 'keyId,root,sig,size,time' ||
+      typeof h.size !== 'number' ||
+      !Number.isSafeInteger(h.size) ||
+      h.size < 0 ||
+      typeof h.root !== 'string' ||
+      !/^0x[0-9a-f]{64}$/.test(h.root) ||
+      typeof h.sig !== 'string' ||
+      !/^0x[0-9a-f]{128}$/.test(h.sig) ||
+      typeof h.keyId !== 'string' ||
+      !/^[0-9a-f]{16}$/.test(h.keyId) ||
+      typeof h.time !== 'string' ||
+      Number.isNaN(Date.parse(h.time))
+    )
+      throw bad(`the head of ${owner} is malformed`)
+    heads[owner] = h as SignatureResponse.WireHead
+  }
+  return heads
+}
+
+/**
+ * One signer's kept head as the JSON Lines `airlock audit verify --heads FILE` reads.
+ *
+ * @example
+ * writeFileSync('heads.jsonl', Witness.headsFile(heads, owner))
+ */
+export function headsFile(heads: Heads, owner: Address): string {
+  const head = heads[owner.toLowerCase()]
+  return head ? `${JSON.stringify(SignerSet.heads.fromWire(head))}\n` : ''
+}

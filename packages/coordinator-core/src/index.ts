@@ -62,7 +62,7 @@ export type {
   AlertCode as WitnessAlertCode,
   Heads as WitnessedHeads,
 } from './Witness.ts'
-export { SignerLogAlertError } from './Witness.ts'
+export { InvalidWitnessedHeadsError, SignerLogAlertError } from './Witness.ts'
 export {
   Action,
   Args,
