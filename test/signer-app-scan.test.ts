@@ -7,10 +7,7 @@ import { join } from 'node:path'
 import { AuditKey, verify } from '@airlock/audit-log'
 import type { FrameMetrics } from '@airlock/signer-app/api'
 import type { Handlers } from '@airlock/signer-app/handlers'
-import { Keystone } from '@airlock/signer-core'
-import { openStateDir } from '@airlock/signer-core/node'
 import {
-  EthSignature,
   EthSignRequest,
   PolicyBundle,
   SignatureResponse,
@@ -18,9 +15,14 @@ import {
   Ur,
   UrDecoder,
 } from '@airlock/transport'
-import { hexToBytes, type TypedDataDefinition } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openTestApp, payrollRequest, signerState } from './support/signer-app.ts'
+import {
+  keystoneAnswers,
+  openTestApp,
+  payrollRequest,
+  signerState,
+  withKeystoneAccount,
+} from './support/signer-app.ts'
 import * as F from './support/signer-fixtures.ts'
 
 const clear: FrameMetrics = { glare: 0, inverted: false, codeShare: 0.6 }
@@ -117,16 +119,7 @@ describe('signer app scanning, policy and log handlers', () => {
   it('signs with a Keystone: its request shown as a code, its signature scanned back and checked', async () => {
     const keystoneDir = join(dir, 'keystone')
     await signerState(keystoneDir)
-    const keystoneOwner = F.owners[1]!
-    const stored = await openStateDir({ dir: keystoneDir, cedar: F.cedar })
-    await stored.saveKeystoneAccount(
-      Keystone.account({
-        address: keystoneOwner.address,
-        sourceFingerprint: '73c5da0a',
-        path: "m/44'/60'/0'/0/0",
-      }),
-    )
-    await stored.close()
+    const keystoneOwner = await withKeystoneAccount(keystoneDir)
     const keystoneApi = await openTestApp(keystoneDir)
     try {
       expect((await keystoneApi.status()).devices.find((d) => d.device === 'keystone')?.allowed).toBe(true)
@@ -145,24 +138,12 @@ describe('signer app scanning, policy and log handlers', () => {
         if (read.status === 'complete') break
       }
       if (read?.status !== 'complete') throw new Error('the Keystone could not read the request')
-      const ethRequest = EthSignRequest.decode(read.result.payload)
-      const typed = JSON.parse(new TextDecoder().decode(ethRequest.signData)) as TypedDataDefinition
-      const signature = await keystoneOwner.signTypedData(typed)
-      const answer = Ur.encode({
-        type: EthSignature.urType,
-        payload: EthSignature.encode({
-          requestId: ethRequest.requestId,
-          signature: hexToBytes(signature),
-          origin: 'Keystone 3 Pro',
-        }),
-        maxFragmentLength: 40,
-      })
+      const answer = await keystoneAnswers({ request: read.result, key: keystoneOwner })
 
       await keystoneApi.scanStart({ expect: 'keystone' })
       let view = await keystoneApi.scanFrame({ texts: [parts(request)[0]!], metrics: clear })
       expect(view.hints.map((h) => h.hint)).toContain('wrong-type')
-      for (const part of answer.firstParts())
-        view = await keystoneApi.scanFrame({ texts: [part], metrics: clear })
+      for (const part of answer) view = await keystoneApi.scanFrame({ texts: [part], metrics: clear })
       expect(view.complete).toBe(true)
       const signed = await keystoneApi.completeKeystone({ acknowledgeReplacement: false })
       expect(signed).toMatchObject({

@@ -12,15 +12,14 @@ import { type Action, verifySignature } from '@airlock/queue'
 import { SafeTx } from '@airlock/safe'
 import { buildRenderer } from '@airlock/signer-app/build'
 import type { Handlers } from '@airlock/signer-app/handlers'
-import { Keystone } from '@airlock/signer-core'
-import { openStateDir } from '@airlock/signer-core/node'
-import { EthSignature, EthSignRequest, SignatureResponse, SignRequest, Ur } from '@airlock/transport'
+import { EthSignRequest, SignatureResponse, SignRequest, Ur } from '@airlock/transport'
 import { AxeBuilder } from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { encodeFunctionData, erc20Abi, hexToBytes, type TypedDataDefinition } from 'viem'
+import { encodeFunctionData, erc20Abi } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AppPage,
+  keystoneAnswers,
   launchChromium,
   openAppPage,
   openTestApp,
@@ -28,6 +27,7 @@ import {
   readAnswerQr,
   requestVideo,
   signerState,
+  withKeystoneAccount,
 } from './support/signer-app.ts'
 import * as F from './support/signer-fixtures.ts'
 
@@ -209,16 +209,7 @@ describe('signer app in Chromium', () => {
   })
 
   it('signs with a Keystone: the request shown as a code the Keystone reads, its answer imported', async () => {
-    const keystoneOwner = F.owners[1]!
-    const stored = await openStateDir({ dir: join(dir, 'keystone-state'), cedar: F.cedar })
-    await stored.saveKeystoneAccount(
-      Keystone.account({
-        address: keystoneOwner.address,
-        sourceFingerprint: '73c5da0a',
-        path: "m/44'/60'/0'/0/0",
-      }),
-    )
-    await stored.close()
+    const keystoneOwner = await withKeystoneAccount(join(dir, 'keystone-state'))
     const keystoneApi = await openTestApp(join(dir, 'keystone-state'))
     const { page, context, external } = await openAppPage({ browser, rendererDir, api: keystoneApi })
     try {
@@ -230,23 +221,13 @@ describe('signer app in Chromium', () => {
       await page.getByRole('button', { name: /Sign with the Keystone/ }).click()
       // The Keystone reads the animated code off the screen, signs, and shows its answer.
       const asked = await readAnswerQr(page, { testId: 'keystone-qr', type: EthSignRequest.urType })
-      const ethRequest = EthSignRequest.decode(asked.payload)
-      const typed = JSON.parse(new TextDecoder().decode(ethRequest.signData)) as TypedDataDefinition
-      const answer = Ur.encode({
-        type: EthSignature.urType,
-        payload: EthSignature.encode({
-          requestId: ethRequest.requestId,
-          signature: hexToBytes(await keystoneOwner.signTypedData(typed)),
-          origin: 'Keystone 3 Pro',
-        }),
-        maxFragmentLength: 40,
-      })
+      const answer = await keystoneAnswers({ request: asked, key: keystoneOwner })
       await shoot(page, 'keystone')
       await expectAccessible(page, 'keystone')
       await page.locator('#import-keystone').setInputFiles({
         name: 'keystone.txt',
         mimeType: 'text/plain',
-        buffer: Buffer.from(answer.firstParts().join('\n')),
+        buffer: Buffer.from(answer.join('\n')),
       })
       await expect.poll(() => page.getByTestId('sign-outcome').textContent()).toContain('released')
       expect(await page.getByTestId('sign-outcome').textContent()).toContain(keystoneOwner.address)

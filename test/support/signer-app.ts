@@ -7,16 +7,27 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { extname, join, normalize, sep } from 'node:path'
 import { Action, Build, Config, type SafeCall, type SafeState } from '@airlock/coordinator-core'
 import type { Failure, LedgerDevice } from '@airlock/devices'
+import { Json } from '@airlock/errors'
 import { methods } from '@airlock/signer-app/api'
 import type { Handlers } from '@airlock/signer-app/handlers'
 import { dispatch } from '@airlock/signer-app/ipc'
 import { openApp } from '@airlock/signer-app/node'
 import { responseHeaders } from '@airlock/signer-app/security'
+import { Keystone } from '@airlock/signer-core'
 import { openStateDir } from '@airlock/signer-core/node'
-import { SignatureResponse, SignRequest, Ur, UrDecoder, type UrResult } from '@airlock/transport'
+import {
+  EthSignature,
+  EthSignRequest,
+  SignatureResponse,
+  SignRequest,
+  Ur,
+  UrDecoder,
+  type UrResult,
+} from '@airlock/transport'
 import { loadZxingReaderWasm, QrCode, QrDensity } from '@airlock/transport/images'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { zeroAddress } from 'viem'
+import { hexToBytes, type TypedDataDefinition, zeroAddress } from 'viem'
+import type { HDAccount } from 'viem/accounts'
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader'
 import * as F from './signer-fixtures.ts'
 
@@ -275,4 +286,45 @@ export async function readAnswerQr(
     }
   }
   throw new Error(`The answer QR did not complete in ${maxShots} screenshots.`)
+}
+
+/** Stores owner 1 as this state directory's Keystone account (the key a Keystone would hold). */
+export async function withKeystoneAccount(dir: string): Promise<HDAccount> {
+  const owner = F.owners[1]!
+  const state = await openStateDir({ dir, cedar: F.cedar })
+  try {
+    await state.saveKeystoneAccount(
+      Keystone.account({ address: owner.address, sourceFingerprint: '73c5da0a', path: "m/44'/60'/0'/0/0" }),
+    )
+  } finally {
+    await state.close()
+  }
+  return owner
+}
+
+/**
+ * What the Keystone does with an `eth-sign-request` it scanned: signs the typed data with its key and
+ * answers with an `eth-signature` for that request id (as UR parts, 40-byte fragments).
+ */
+export async function keystoneAnswers({
+  request,
+  key,
+}: {
+  request: UrResult
+  key: HDAccount
+}): Promise<string[]> {
+  const ethRequest = EthSignRequest.decode(request.payload)
+  const typed = Json.parse(new TextDecoder().decode(ethRequest.signData), {
+    what: 'typed data',
+  }) as TypedDataDefinition
+  const answer = Ur.encode({
+    type: EthSignature.urType,
+    payload: EthSignature.encode({
+      requestId: ethRequest.requestId,
+      signature: hexToBytes(await key.signTypedData(typed)),
+      origin: 'Keystone 3 Pro',
+    }),
+    maxFragmentLength: 40,
+  })
+  return answer.firstParts()
 }
