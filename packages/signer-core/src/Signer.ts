@@ -872,7 +872,9 @@ export class Signer {
   }) {
     return SignerSet.responseFields({
       entries: this.#log.entries,
-      auditKey: this.#auditKey,
+      // Only a bundle that enrolls the signer set has readers for receipts and heads: the answer
+      // QR code stays one short signature otherwise.
+      auditKey: this.#installed?.org.signers ? this.#auditKey : undefined,
       request,
       release: {
         owner,

@@ -203,6 +203,28 @@ describe('limits for the whole signer set', () => {
     expect(() => OrgConfig.parse(org)).toThrow(/signers\[0\]\.auditKey/)
   })
 
+  it('adds nothing to the answer when the bundle enrolls no signer set', async () => {
+    const { signers: _, ...org } = bundle.org as Record<string, unknown>
+    let plain = Bundle.create({ version: 1, policies: bundle.policies, org: org as Bundle.Json })
+    for (const admin of admins) plain = await Bundle.sign(plain, admin)
+    const s = await Signer.create({
+      cedar,
+      log: DecisionLog.memory({ clock: read }),
+      clock: read,
+      auditKey: auditKeys[0]!,
+    })
+    await s.installBundle(plain)
+    const result = await s.approve(request(pay('1', 5)), { key: key(0) })
+    expect(result.status).toBe('released')
+    expect(result.status === 'released' && Object.keys(result.response).sort()).toEqual([
+      'kind',
+      'requestId',
+      'safeTxHash',
+      'signature',
+      'signer',
+    ])
+  })
+
   it('takes the first nonce when neither log nor bundle gives a start, and logs it', async () => {
     const s = await signerOf(0)
     const guardian = SafeTx.context({
