@@ -124,6 +124,25 @@ describe('Tier', () => {
     expect(emergency.tierReasons).toEqual([expect.objectContaining({ tier: 'emergency', code: 'emergency' })])
   })
 
+  it('lets the guardian cancel a listed timelock’s pending operation as Emergency, and nothing else with it', () => {
+    const timelockAbi = parseAbi(['function cancel(bytes32 id)', 'function updateDelay(uint256 newDelay)'])
+    const TIMELOCK: Address = '0x5555555555555555555555555555555555555555'
+    const listed = OrgConfig.parse({ guardian: GUARDIAN, pausableContracts: [POOL, TIMELOCK] })
+    const cancel = encodeFunctionData({
+      abi: timelockAbi,
+      functionName: 'cancel',
+      args: [`0x${'ab'.repeat(32)}`],
+    })
+    expect(analyze({ tx: { to: TIMELOCK, data: cancel }, context, org: listed }).tier).toBe('emergency')
+    // Not listed, not the guardian, or with something else in the batch: not Emergency.
+    expect(analyze({ tx: { to: TIMELOCK, data: cancel }, context, org }).tier).not.toBe('emergency')
+    expect(
+      analyze({ tx: { to: TIMELOCK, data: cancel }, context: { ...context, safe: SAFE }, org: listed }).tier,
+    ).not.toBe('emergency')
+    const delay = encodeFunctionData({ abi: timelockAbi, functionName: 'updateDelay', args: [1n] })
+    expect(analyze({ tx: { to: TIMELOCK, data: delay }, context, org: listed }).tier).not.toBe('emergency')
+  })
+
   it('counts a large outflow split over many calls', () => {
     const thresholds = OrgConfig.parse({ largeThresholds: { [USDC]: '100' } })
     const small = encodeFunctionData({ abi, functionName: 'transfer', args: [TREASURY, 60n] })

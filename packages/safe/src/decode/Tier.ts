@@ -122,7 +122,8 @@ export function classify({
 
 /**
  * Emergency needs every effective call (batches are transparent) to pause a listed pausable contract,
- * with no value, as a plain call from the guardian Safe.
+ * or to cancel a pending operation of a listed timelock (listed under `pausable` too: cancelling moves
+ * nothing, it only stops), with no value, as a plain call from the guardian Safe.
  */
 function emergencyCheck(
   root: Calls.Call,
@@ -130,7 +131,10 @@ function emergencyCheck(
   org: OrgConfig.OrgConfig,
 ): { ok: boolean; why: string } {
   const leaves = [...Calls.walk(root)].filter((call) => call.action.type !== 'batch')
-  const pauses = leaves.filter((call) => call.action.type === 'pause' && call.action.paused)
+  const stops = (call: Calls.Call) =>
+    (call.action.type === 'pause' && call.action.paused) ||
+    (call.action.type === 'timelock' && call.action.op === 'cancel')
+  const pauses = leaves.filter(stops)
   if (pauses.length === 0) return { ok: false, why: 'It is not an emergency pause.' }
   if (org.guardian === undefined || org.guardian !== context.safe) {
     return {
@@ -141,8 +145,7 @@ function emergencyCheck(
   const stray = leaves.find(
     (call) =>
       !(
-        call.action.type === 'pause' &&
-        call.action.paused &&
+        stops(call) &&
         org.pausable.has(call.to) &&
         call.value === 0n &&
         call.operation === 0 &&
@@ -153,12 +156,12 @@ function emergencyCheck(
   if (stray) {
     return {
       ok: false,
-      why: `Call ${Calls.formatPath(stray.path)} is not a pause of a listed pausable contract, so it is not Emergency.`,
+      why: `Call ${Calls.formatPath(stray.path)} is not a pause (or timelock cancel) of a listed pausable contract, so it is not Emergency.`,
     }
   }
   const targets = [...new Set(pauses.map((call) => call.label || call.to))]
   return {
     ok: true,
-    why: `Every call pauses a listed pausable contract (${targets.join(', ')}) from the guardian Safe.`,
+    why: `Every call pauses (or cancels an operation of) a listed pausable contract (${targets.join(', ')}) from the guardian Safe.`,
   }
 }
