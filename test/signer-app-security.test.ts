@@ -10,6 +10,7 @@ import { airGapStatus } from '@airlock/signer-app/air-gap'
 import { methods } from '@airlock/signer-app/api'
 import { buildMain } from '@airlock/signer-app/build'
 import { dispatch } from '@airlock/signer-app/ipc'
+import { overrideLogFile } from '@airlock/signer-app/node'
 import {
   allowHidDevice,
   allowNavigation,
@@ -211,11 +212,15 @@ describe('signer app IPC and air gap, over the real engine', () => {
         const signed = await api.sign({ device: 'software', acknowledgeReplacement: false })
         const log = await api.log({ kind: 'signatures' })
         if (override) {
+          expect(readFileSync(join(state, overrideLogFile), 'utf8')).toMatch(
+            /^\S+Z started with --allow-network-interfaces; up: wlan0 192\.168\.1\.7\n$/,
+          )
           expect(signed.status).toBe('released')
           expect(log.entries).toHaveLength(1)
         } else {
           expect(signed).toMatchObject({ status: 'air-gap', message: expect.stringContaining('wlan0') })
           expect(log.entries).toHaveLength(0)
+          expect(() => readFileSync(join(state, overrideLogFile))).toThrow()
         }
       } finally {
         await api.close()
