@@ -4,6 +4,7 @@ import { constants } from 'node:fs'
 import { open, readFile, stat } from 'node:fs/promises'
 import { Json } from '@airlock/errors'
 import * as AuditKey from './AuditKey.ts'
+import { nodeEd25519 } from './ed25519.node.ts'
 import { KeyFileError } from './errors.ts'
 
 type KeyFileContent = { type: 'airlock-audit-key'; v: 1; privateKey: string; publicKey: string }
@@ -90,7 +91,8 @@ export async function loadKey({ path }: { path: string }): Promise<Uint8Array> {
   } catch (error) {
     throw bad(error instanceof Error ? error.message : 'bad privateKey')
   }
-  if (content.publicKey !== AuditKey.toHex(AuditKey.publicKey(privateKey)))
+  // OpenSSL derives the public key; @noble's first derivation builds tables that cost more than the command.
+  if (content.publicKey !== AuditKey.toHex(AuditKey.publicKey(privateKey, { ed25519: nodeEd25519 })))
     throw bad('publicKey does not match privateKey')
   return privateKey
 }

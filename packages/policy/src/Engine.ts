@@ -70,11 +70,7 @@ export function validate({ cedar, policies, schema = schemaText }: ValidateParam
     for (const error of parsedSchema.errors) diagnostics.push(fromCedar(error, '<schema>', schema, undefined))
     return { valid: false, diagnostics, policies: [] }
   }
-  const infos: PolicyInfo[] = []
-  const seen = new Set<string>()
-  const files = Object.keys(policies).sort()
-  for (const file of files) infos.push(...split(cedar, file, policies[file] ?? '', diagnostics, false, seen))
-  infos.push(...split(cedar, coreFile, corePolicies, diagnostics, true, seen))
+  const infos = parsePolicies(cedar, policies, diagnostics)
   if (diagnostics.some((d) => d.severity === 'error')) return { valid: false, diagnostics, policies: infos }
 
   const answer = cedar.validate({
@@ -173,6 +169,14 @@ export type CreateParameters = {
   cedar: CedarApi
   policies: Readonly<Record<string, string>>
   org: OrgConfig.OrgConfig
+  /**
+   * The policies already passed `validate` against Airlock's schema: a bundle `Bundle.verify` accepted,
+   * e.g. the signer's installed bundle, matched by hash against its signed log. Cedar's schema
+   * validation (most of the start-up cost) is then not repeated; the policies are still parsed (ids,
+   * `@reason`s, Airlock's own rules) and loaded, and every request is still validated against the
+   * schema when it is decided. Default false.
+   */
+  validated?: boolean | undefined
 }
 
 /**
@@ -183,8 +187,8 @@ export type CreateParameters = {
  * const engine = Engine.create({ cedar, policies: bundle.policies, org: OrgConfig.parse(bundle.org) })
  * const { decision, reasons } = engine.evaluate(facts)
  */
-export function create({ cedar, policies, org }: CreateParameters): Engine {
-  const validation = validate({ cedar, policies })
+export function create({ cedar, policies, org, validated = false }: CreateParameters): Engine {
+  const validation = validated ? parsed({ cedar, policies }) : validate({ cedar, policies })
   if (!validation.valid) {
     const errors = validation.diagnostics.filter((d) => d.severity === 'error')
     throw new InvalidPolicySetError(`The policy set has ${errors.length} error(s).`, {
@@ -634,6 +638,33 @@ export function schemaJson(cedar: CedarApi, text: string): ReturnType<CedarApi['
     cache.set(text, answer)
   }
   return answer
+}
+
+// The policies split and read without Cedar's schema validation (for `create` with `validated`).
+function parsed({
+  cedar,
+  policies,
+}: {
+  cedar: CedarApi
+  policies: Readonly<Record<string, string>>
+}): Validation {
+  const diagnostics: Diagnostic[] = []
+  const infos = parsePolicies(cedar, policies, diagnostics)
+  return { valid: !diagnostics.some((d) => d.severity === 'error'), diagnostics, policies: infos }
+}
+
+// Every file's policies in file order, then Airlock's own rules; problems go to `diagnostics`.
+function parsePolicies(
+  cedar: CedarApi,
+  policies: Readonly<Record<string, string>>,
+  diagnostics: Diagnostic[],
+): PolicyInfo[] {
+  const infos: PolicyInfo[] = []
+  const seen = new Set<string>()
+  const files = Object.keys(policies).sort()
+  for (const file of files) infos.push(...split(cedar, file, policies[file] ?? '', diagnostics, false, seen))
+  infos.push(...split(cedar, coreFile, corePolicies, diagnostics, true, seen))
+  return infos
 }
 
 function staticPolicies(infos: readonly PolicyInfo[]): Record<string, string> {

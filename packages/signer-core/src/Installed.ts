@@ -106,7 +106,10 @@ function clockReset(value: unknown): { at: number } {
 export function fromBundle(bundle: Bundle.Bundle, { cedar }: { cedar: CedarApi }): Installed {
   const org = OrgConfig.parse(bundle.org)
   const rules = signerRules(bundle.org)
-  const engine = Engine.create({ cedar, policies: bundle.policies, org })
+  // Every caller verified this bundle (`Bundle.verify` on install or prediction; on start the signer
+  // matched its hash against the signed log's last install), so Cedar's schema validation, most of
+  // the time it takes to open a state directory, is not repeated.
+  const engine = Engine.create({ cedar, policies: bundle.policies, org, validated: true })
   const cache = new Map<number, DecoderOrg.OrgConfig>()
   return {
     bundle,

@@ -226,7 +226,10 @@ async function checkKey({
     return { problem: keyProblem(keyPath, cause.shortMessage, cause) }
   }
   const logged = logExists ? await loggedPublicKey(logPath) : undefined
-  if (logged !== undefined && logged !== AuditKey.toHex(AuditKey.publicKey(privateKey))) {
+  if (
+    logged !== undefined &&
+    logged !== AuditKey.toHex(AuditKey.publicKey(privateKey, { ed25519: nodeEd25519 }))
+  ) {
     return {
       problem: keyProblem(
         keyPath,
