@@ -58,6 +58,20 @@ describe('Engine.validate', () => {
     )
   })
 
+  test('validated: an already verified bundle skips only the schema validation; it decides the same', () => {
+    const facts = baseFacts({ tx: { safe: org.safes[0]!.address, chainId: 1, to: usdc, gasPrice: '1' } })
+    const trusted = Engine.create({ cedar, policies, org, validated: true })
+    const full = Engine.create({ cedar, policies, org })
+    expect(trusted.policies).toEqual(full.policies)
+    expect(trusted.evaluate(facts)).toEqual(full.evaluate(facts))
+    expect(trusted.evaluate(baseFacts()).decision).toBe(full.evaluate(baseFacts()).decision)
+    // Airlock's own rules are still read: a policy without @id is refused even when marked validated.
+    const noId = '@reason("r") forbid (principal, action, resource);'
+    expect(() => Engine.create({ cedar, policies: { 'a.cedar': noId }, org, validated: true })).toThrow(
+      expect.objectContaining({ name: 'Policy.InvalidPolicySetError' }),
+    )
+  })
+
   test('unsafe tag access is a validation error (amounts must be guarded with hasTag)', () => {
     const text =
       '@id("x.tag") @reason("r") forbid (principal, action, resource) when { resource.getTag("USDC") > 5 };'
