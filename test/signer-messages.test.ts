@@ -1,38 +1,21 @@
 // Safe messages (EIP-1271) on the offline signer: a message that authorises an allowance or a
 // transfer is reviewed like a transaction. Each attack is refused with its stable code, and the
 // refusal is the last entry of the signer's log.
-import { MessageEffects, SafeMessage } from '@airlock/safe'
-import { MessageSigner } from '@airlock/signer-core'
+import { LedgerDevice } from '@airlock/devices/ledger'
+import { EthAppSimulator } from '@airlock/devices/testing'
+import { SafeMessage } from '@airlock/safe'
+import { DecisionLog, MessageSigner } from '@airlock/signer-core'
 import { MessageRequest } from '@airlock/transport'
 import { type Address, recoverAddress, toHex } from 'viem'
 import { describe, expect, it } from 'vitest'
+import { permitSingle as permit2 } from './support/messageFixtures.ts'
 import * as F from './support/signer-fixtures.ts'
 
 const ATTACKER = '0x00000000000000000000000000000000DeaDBeef' as Address
 const MAX_UINT160 = 2n ** 160n - 1n
 
-const permitSingle = (amount: bigint, spender: Address = F.MARKET_MAKER) => ({
-  types: {
-    PermitSingle: [
-      { name: 'details', type: 'PermitDetails' },
-      { name: 'spender', type: 'address' },
-      { name: 'sigDeadline', type: 'uint256' },
-    ],
-    PermitDetails: [
-      { name: 'token', type: 'address' },
-      { name: 'amount', type: 'uint160' },
-      { name: 'expiration', type: 'uint48' },
-      { name: 'nonce', type: 'uint48' },
-    ],
-  },
-  primaryType: 'PermitSingle',
-  domain: { name: 'Permit2', chainId: '1', verifyingContract: MessageEffects.PERMIT2 },
-  message: {
-    details: { token: F.USDC, amount: amount.toString(), expiration: '1800000000', nonce: '0' },
-    spender,
-    sigDeadline: '1800000000',
-  },
-})
+const permitSingle = (amount: bigint, spender: Address = F.MARKET_MAKER) =>
+  permit2({ amount, token: F.USDC, spender, chainId: 1 })
 
 const erc2612Permit = (spender: Address, value: bigint) => ({
   types: {
@@ -115,7 +98,7 @@ describe('red team: Safe messages', () => {
   it('a Permit2 look-alike with one more field is unknown, not a permit', async () => {
     const p = await F.peer()
     const lookalike = permitSingle(1n)
-    lookalike.types.PermitDetails.push({ name: 'extra', type: 'uint256' })
+    lookalike.types.PermitDetails!.push({ name: 'extra', type: 'uint256' })
     Object.assign(lookalike.message.details, { extra: '1' })
     await expectRefused(p, request(lookalike), 'airlock.core.unknown-effect')
   })
@@ -143,9 +126,9 @@ describe('red team: Safe messages', () => {
         ...reference,
         domain: { ...reference.domain, chainId: 1n },
         message: {
-          details: { token: F.USDC, amount: 400_000n * F.USDC_UNIT, expiration: 1_800_000_000n, nonce: 0n },
+          details: { token: F.USDC, amount: 400_000n * F.USDC_UNIT, expiration: 1_900_000_000n, nonce: 0n },
           spender: F.MARKET_MAKER,
-          sigDeadline: 1_800_000_000n,
+          sigDeadline: 1_900_000_000n,
         },
       } as never,
       context: F.context(),
@@ -155,7 +138,7 @@ describe('red team: Safe messages', () => {
       p.owner.address,
     )
     expect(p.signer.log.entries.at(-1)?.event).toBe('signed')
-    expect(MessageSigner.history(p.signer.log.entries)).toMatchObject([
+    expect(DecisionLog.state(p.signer.log.entries).history).toMatchObject([
       { signed: true, outflows: [{ amount: 400_000n * F.USDC_UNIT }] },
     ])
     // The same message again is a replay.
@@ -191,5 +174,23 @@ describe('red team: Safe messages', () => {
       request('hello'),
       'not-an-owner',
     )
+  })
+
+  it('a Ledger signs the SafeMessage typed data; the review shows its domain and message hashes', async () => {
+    const p = await F.peer()
+    const device = new LedgerDevice({ transport: new EthAppSimulator({ mnemonic: F.OWNER_MNEMONIC }) })
+    const result = await MessageSigner.approve({
+      signer: p.signer,
+      request: request(permitSingle(1_000n * F.USDC_UNIT)),
+      key: { kind: 'ledger', device, path: "m/44'/60'/0'/0/0" },
+    })
+    if (result.status !== 'released') expect.fail(result.status)
+    expect(result.response.signer).toBe(F.owners[0]!.address)
+    expect(
+      await recoverAddress({ hash: result.response.messageHash, signature: result.response.signature }),
+    ).toBe(F.owners[0]!.address)
+    const shown = MessageSigner.text(result.review)
+    expect(shown).toContain(`Domain hash   ${result.review.ledger!.domainHash}`)
+    expect(shown).toContain('Permit2 allowance: 1000000000 of')
   })
 })

@@ -116,6 +116,9 @@ export const nonceProvenDecision = 'nonce-proven'
 /** The `decision` of a `reviewed` entry acknowledging a Safe's first nonce (no start in log or bundle). */
 export const nonceStartDecision = 'nonce-start'
 
+/** The `data.kind` of a signed and of a refused Safe message (`MessageSigner`): counted in `history`. */
+export const messageKinds = { signed: 'message-signature', refused: 'message-refusal' } as const
+
 /**
  * The key of a Safe in `LogState.nextNonce`.
  *
@@ -162,6 +165,15 @@ export function state(entries: readonly AuditEntry.Entry[]): LogState {
       continue
     }
     if (entry.event !== 'reviewed' && entry.event !== 'signed' && entry.event !== 'refused') continue
+    // Safe messages (MessageSigner) have no safeTxHash; their allowances and transfers count all the same.
+    const kind = (entry.data as Record<string, unknown> | undefined)?.kind
+    if (entry.safeTxHash === undefined && (kind === messageKinds.signed || kind === messageKinds.refused)) {
+      const data = readData(entry)
+      const outflows = data.outflows.map(({ asset, amount }) => ({ asset, amount: BigInt(amount) }))
+      const signed = entry.event === 'signed' && kind === messageKinds.signed
+      history.push({ time: seconds(entry.time), chainId: data.chainId, signed, outflows })
+      continue
+    }
     if (entry.data === undefined || entry.safeTxHash === undefined) continue
     const data = readData(entry)
     const time = seconds(entry.time)

@@ -9,7 +9,7 @@
 import type { AuditEntry } from '@airlock/audit-log'
 import type { Failure } from '@airlock/devices'
 import { isBaseError, printable } from '@airlock/errors'
-import { type Evaluation, type Facts, type HistoryFact, OrgConfig, type OutflowFact } from '@airlock/policy'
+import { type Evaluation, type Facts, OrgConfig, type OutflowFact } from '@airlock/policy'
 import { MessageEffects, type SafeContext, SafeTx, SafeVersion } from '@airlock/safe'
 import { MessageRequest, type MessageSignature } from '@airlock/transport'
 import {
@@ -23,6 +23,7 @@ import {
   stringToHex,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import * as DecisionLog from './DecisionLog.ts'
 import * as Refusal from './Refusal.ts'
 import type { Identity } from './review.ts'
 import type { KeySource, Signer } from './Signer.ts'
@@ -37,8 +38,8 @@ export const codes = {
 
 export type MessageCode = keyof typeof codes
 
-/** Log `data.kind` of a signed message and of a refused one: their outflows feed velocity and the breaker. */
-export const dataKinds = { signed: 'message-signature', refused: 'message-refusal' } as const
+/** Log `data.kind` of a signed message and of a refused one: `DecisionLog.state` counts their outflows. */
+export const dataKinds = DecisionLog.messageKinds
 
 export type MessageReview = {
   requestId: Hex
@@ -324,7 +325,8 @@ export function reviewMessage({
             ],
       firstSeenAt: now,
       attestations: [],
-      history: [...log.history, ...history(signer.log.entries)],
+      // The log's history counts transactions and Safe messages alike (see DecisionLog.messageKinds).
+      history: log.history,
       replacement: { isReplacement: false, acknowledged: false },
     }
     try {
@@ -352,33 +354,6 @@ export function reviewMessage({
     refusals,
     allowed: refusals.length === 0 && policy?.decision === 'allow',
   }
-}
-
-/**
- * The velocity and breaker history of Safe messages in a log: signed messages' allowances and
- * transfers, and refused attempts (the transaction history of `DecisionLog.state` leaves them out).
- *
- * @example
- * MessageSigner.history(signer.log.entries) // [{ time, chainId, signed: true, outflows: [...] }]
- */
-export function history(entries: readonly AuditEntry.Entry[]): HistoryFact[] {
-  const out: HistoryFact[] = []
-  for (const entry of entries) {
-    const data = entry.data as Record<string, unknown> | undefined
-    if (!data || (data.kind !== dataKinds.signed && data.kind !== dataKinds.refused)) continue
-    if (entry.event !== 'signed' && entry.event !== 'refused') continue
-    const outflows = Array.isArray(data.outflows) ? (data.outflows as Record<string, unknown>[]) : []
-    out.push({
-      time: Math.floor(Date.parse(entry.time) / 1000),
-      chainId: Number(data.chainId),
-      signed: entry.event === 'signed',
-      outflows: outflows.map((o) => ({
-        asset: o.asset === 'native' ? 'native' : (String(o.asset) as Address),
-        amount: BigInt(String(o.amount)),
-      })),
-    })
-  }
-  return out
 }
 
 /**
@@ -451,6 +426,9 @@ function logData(kind: string, review: MessageReview) {
     requestId: review.requestId,
     chainId: chainId <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(chainId) : 0,
     safe: review.context.safe.toLowerCase(),
+    // No nonce: a message is not ordered; '0' keeps the entry readable as decision data.
+    nonce: '0',
+    tier: 'routine',
     ...(review.decoded ? { messageHash: review.decoded.hashes.messageHash } : {}),
     outflows: review.outflows.map((o) => ({ asset: o.asset, amount: o.amount.toString(), to: o.to })),
   }
