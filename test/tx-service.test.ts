@@ -25,10 +25,11 @@ import {
 import { openPgliteStore, type Store } from '@airlock/queue'
 import { SafeTx, SafeTxHash, Signature } from '@airlock/safe'
 import { DecisionLog, Signer } from '@airlock/signer-core'
-import { SignatureResponse, SignRequest, type TypedUr, Ur, UrDecoder } from '@airlock/transport'
-import { Degrade, loadZxingReaderWasm, QrCode, QrDensity, QrReader } from '@airlock/transport/images'
+import { SignatureResponse, SignRequest, type TypedUr } from '@airlock/transport'
+import { loadZxingReaderWasm, QrReader } from '@airlock/transport/images'
 import { type Address, getAddress, type Hex, keccak256, parseEther, toHex, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { airGap as scan } from './support/airGap.ts'
 import { bundle, cedar, orgJson, owners, privateKeyOf } from './support/signer-fixtures.ts'
 import { type StandIn, startStandIn } from './support/txServiceStandIn.ts'
 
@@ -114,21 +115,7 @@ async function propose(tx: SafeTx.SafeTx, proposer = safeOwners[0]!) {
 }
 
 /** Moves a UR across the air gap as QR frames through a simulated camera (every 5th frame missed). */
-async function airGap(ur: TypedUr, seed: number): Promise<TypedUr> {
-  const plan = QrDensity.tune({ messageBytes: ur.payload.length, type: ur.type })
-  const encoder = Ur.encode({ ...ur, maxFragmentLength: plan.maxFragmentLength })
-  const decoder = new UrDecoder({ expectedTypes: [ur.type] })
-  const rng = Degrade.createRng(seed)
-  for (let shown = 1; shown <= 20 * encoder.fragmentCount + 20; shown++) {
-    const qr = QrCode.encode(encoder.nextPart(), { ecLevel: plan.ecLevel, version: plan.version })
-    if (shown % 5 === 0) continue
-    for (const symbol of await reader.read(Degrade.camera(QrCode.toRgba(qr, { scale: 3 }), { rng }))) {
-      const status = decoder.receive(symbol.text)
-      if (status.status === 'complete') return status.result
-    }
-  }
-  throw new Error('the air gap did not converge')
-}
+const airGap = (ur: TypedUr, seed: number) => scan(reader, ur, seed)
 
 /** The org config naming this Safe, as the signers' bundle and the coordinator use it. */
 function treasuryOrg() {

@@ -15,7 +15,7 @@ import {
   type SafeInfo,
   type Store,
 } from '@airlock/queue'
-import { Calls, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
+import { Calls, MessageEffects, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
 import SafeApiKit from '@safe-global/api-kit'
 import { type Address, getAddress, type Hex, isAddress } from 'viem'
 import { ServiceRequestError, ServiceResponseError, ServiceTransactionRefusedError } from './errors.ts'
@@ -495,4 +495,187 @@ async function request<T>(what: string, call: () => Promise<T>): Promise<T> {
       throw new ServiceRequestError({ what, why: message, cause })
     }
   }
+}
+
+/** A Safe message (EIP-1271) from the service after our own checks. */
+export type CheckedMessage = {
+  /** The SafeMessage hash computed here from the message itself (the only one used). */
+  messageHash: Hex
+  claimedMessageHash: string
+  /** The message as the service holds it (text, or typed data as JSON). */
+  message: string | Record<string, unknown>
+  /** What the message authorises, decoded here; undefined when it is not a valid message for this Safe. */
+  decoded: MessageEffects.Decoded | undefined
+  proposedBy: string | undefined
+  /** Confirmations that recover to their owner over the computed hash. */
+  confirmations: Confirmation[]
+  problems: (Problem | { code: 'message-invalid'; reason: string })[]
+}
+
+/**
+ * Re-reads one message object from the service: the messageHash is recomputed from the message (a
+ * mismatch is a problem), the message decoded and validated for this Safe's chain, each confirmation
+ * checked to recover to its owner over the computed hash.
+ *
+ * @example
+ * const checked = TransactionService.checkMessage(raw, context)
+ */
+export function checkMessage(raw: unknown, context: SafeTx.SafeContext): CheckedMessage {
+  if (!isObject(raw)) throw new ServiceResponseError({ why: 'a message is not a JSON object' })
+  const message = raw.message
+  if (typeof message !== 'string' && !isObject(message))
+    throw new ServiceResponseError({ why: 'a message is neither text nor typed data' })
+  const problems: CheckedMessage['problems'] = []
+  if (
+    typeof raw.safe !== 'string' ||
+    !isAddress(raw.safe, { strict: false }) ||
+    getAddress(raw.safe) !== context.safe
+  )
+    problems.push({ code: 'wrong-safe', safe: String(raw.safe) })
+  let decoded: MessageEffects.Decoded | undefined
+  try {
+    decoded = MessageEffects.decode({ message, context })
+  } catch (cause) {
+    problems.push({
+      code: 'message-invalid',
+      reason: cause instanceof Error ? cause.message.split('\n')[0]! : 'invalid',
+    })
+  }
+  const claimed = typeof raw.messageHash === 'string' ? raw.messageHash : ''
+  const messageHash = decoded?.hashes.messageHash ?? ('0x' as Hex)
+  if (decoded && claimed.toLowerCase() !== messageHash)
+    problems.push({ code: 'hash-mismatch', claimed: claimed as Hex, computed: messageHash })
+  const confirmations: Confirmation[] = []
+  if (decoded) {
+    for (const c of Array.isArray(raw.confirmations) ? raw.confirmations.slice(0, 1000) : []) {
+      const result = checkConfirmation(c, messageHash)
+      if ('problem' in result) problems.push(result.problem)
+      else if (result.confirmation) confirmations.push(result.confirmation)
+    }
+  }
+  return {
+    messageHash,
+    claimedMessageHash: claimed,
+    message,
+    decoded,
+    proposedBy: typeof raw.proposedBy === 'string' ? raw.proposedBy : undefined,
+    confirmations,
+    problems,
+  }
+}
+
+/**
+ * The Safe's off-chain messages, every page, each checked (`checkMessage`).
+ *
+ * @example
+ * const list = await TransactionService.messages({ client, context })
+ * const usable = list.filter((m) => m.problems.length === 0)
+ */
+export async function messages({
+  client,
+  context,
+  pageSize = PAGE,
+}: {
+  client: Client
+  context: SafeTx.SafeContext
+  pageSize?: number | undefined
+}): Promise<CheckedMessage[]> {
+  const out: CheckedMessage[] = []
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const response: unknown = await request(`list the messages of ${context.safe}`, () =>
+      client.api.getMessages(context.safe, { limit: pageSize, offset: page * pageSize }),
+    )
+    if (!isObject(response) || !Array.isArray(response.results))
+      throw new ServiceResponseError({ why: 'the message list has no results array' })
+    for (const raw of response.results) out.push(checkMessage(raw, context))
+    if (response.next === null || response.next === undefined || response.results.length === 0) return out
+  }
+  throw new ServiceResponseError({ why: `the list goes on beyond ${MAX_PAGES * pageSize} messages` })
+}
+
+/**
+ * One message by its hash, checked; the hash asked for must be the one computed from the message.
+ *
+ * @example
+ * const checked = await TransactionService.message({ client, context, messageHash })
+ */
+export async function message({
+  client,
+  context,
+  messageHash,
+}: {
+  client: Client
+  context: SafeTx.SafeContext
+  messageHash: Hex
+}): Promise<CheckedMessage & { preparedSignature: Hex | undefined }> {
+  const raw: unknown = await request(`read message ${messageHash}`, () => client.api.getMessage(messageHash))
+  const checked = checkMessage(raw, context)
+  if (
+    checked.messageHash !== messageHash.toLowerCase() &&
+    !checked.problems.some((p) => p.code === 'hash-mismatch')
+  )
+    checked.problems.push({ code: 'hash-mismatch', claimed: messageHash, computed: checked.messageHash })
+  const prepared =
+    isObject(raw) && typeof raw.preparedSignature === 'string' ? (raw.preparedSignature as Hex) : undefined
+  return { ...checked, preparedSignature: prepared }
+}
+
+/**
+ * Posts an owner's signature of a Safe message: `addMessage` (with the message itself) when the
+ * service does not hold the message yet, `addMessageSignature` after. The hash is computed here.
+ *
+ * @example
+ * await TransactionService.postMessageSignature({ client, context, message, signature })
+ */
+export async function postMessageSignature({
+  client,
+  context,
+  message: body,
+  signer,
+  signature,
+}: {
+  client: Client
+  context: SafeTx.SafeContext
+  message: string | Record<string, unknown>
+  signer: Address
+  signature: Hex
+}): Promise<{ messageHash: Hex; posted: 'message' | 'signature' }> {
+  const { messageHash } = MessageEffects.decode({ message: body, context }).hashes
+  const { r, s, yParity } = Signature.normalize(signature)
+  const blob = `${r}${s.slice(2)}${(27 + yParity).toString(16)}` as Hex
+  let exists = true
+  try {
+    await client.api.getMessage(messageHash)
+  } catch (cause) {
+    if ((cause as { statusCode?: unknown } | undefined)?.statusCode !== 404)
+      throw new ServiceRequestError({ what: `read message ${messageHash}`, why: String(cause), cause })
+    exists = false
+  }
+  if (exists) {
+    await request(`post ${signer}'s signature of message ${messageHash}`, () =>
+      client.api.addMessageSignature(messageHash, blob),
+    )
+    return { messageHash, posted: 'signature' }
+  }
+  await request(`post message ${messageHash} with ${signer}'s signature`, () =>
+    client.api.addMessage(context.safe, {
+      message: typeof body === 'string' ? body : (body as never),
+      signature: blob,
+    }),
+  )
+  return { messageHash, posted: 'message' }
+}
+
+/**
+ * The owners' signatures of a message as the Safe checks them (`isValidSignature`): verified
+ * confirmations sorted by owner address and concatenated, built here rather than taken from the service.
+ *
+ * @example
+ * const blob = TransactionService.preparedMessageSignature(checked)
+ */
+export function preparedMessageSignature(checked: Pick<CheckedMessage, 'confirmations'>): Hex {
+  const sorted = [...checked.confirmations].sort((a, b) =>
+    a.owner.toLowerCase() < b.owner.toLowerCase() ? -1 : 1,
+  )
+  return `0x${sorted.map((c) => c.signature.slice(2)).join('')}` as Hex
 }
