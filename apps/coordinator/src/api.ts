@@ -18,6 +18,11 @@ export const channels = [
   'saveSentryRules',
   'sentryCheck',
   'pauseFromAlert',
+  'serviceConfig',
+  'serviceConfigure',
+  'servicePending',
+  'serviceImport',
+  'serviceConfirm',
 ] as const
 
 export type Channel = (typeof channels)[number]
@@ -208,6 +213,69 @@ export type AlertView = {
 
 export type SentryView = { rules: string; alerts: AlertView[] }
 
+/** The Transaction Service the coordinator reads from and posts to (none until configured). */
+export type ServiceConfigView = {
+  url: string | undefined
+  /** The origin the window's network allow-list admits for it. */
+  origin: string | undefined
+  /** Whether an API key (read from a file by main, never shown) is in use. */
+  apiKey: boolean
+}
+
+/** One pending service transaction after the coordinator's own checks (hash recomputed here). */
+export type ServiceTxView = {
+  /** Computed here from the raw fields. */
+  safeTxHash: string
+  /** The hash the service files it under (what an import asks the service for). */
+  claimedSafeTxHash: string
+  nonce: string
+  to: string
+  toLabel: string | undefined
+  /** Wei, as a decimal string. */
+  value: string
+  /** Owners whose confirmations recover over the recomputed hash. */
+  confirmations: string[]
+  /** What the checks found wrong, in words (`TransactionService.describe`). */
+  problems: string[]
+  /** The queued action with the same hash, when there is one. */
+  actionId: string | undefined
+}
+
+/** One nonce, service and queue side by side (`TransactionService.compare`). */
+export type ServiceNonceView = {
+  nonce: string
+  service: { safeTxHash: string; problems: string[] }[]
+  queue: { id: string; safeTxHash: string; title: string; signatures: number }[]
+  flags: (
+    | 'several-in-service'
+    | 'only-in-service'
+    | 'only-in-queue'
+    | 'payload-changed'
+    | 'service-problem'
+  )[]
+}
+
+export type ServiceView = {
+  url: string
+  safe: string
+  onchainNonce: string
+  transactions: ServiceTxView[]
+  nonces: ServiceNonceView[]
+}
+
+export type ServiceImportView = {
+  actionId: string
+  nonce: string
+  tier: string
+  /** Verified owner confirmations taken over from the service. */
+  signatures: number
+  problems: string[]
+  /** Confirmations by addresses that are not owners now: not imported. */
+  skipped: string[]
+}
+
+export type ServiceConfirmView = { safeTxHash: string; posted: string[] }
+
 export type Api = {
   status(): Promise<Result<StatusView>>
   safes(): Promise<Result<SafeView[]>>
@@ -225,6 +293,17 @@ export type Api = {
   saveSentryRules(input: { rules: string }): Promise<Result<SentryView>>
   sentryCheck(): Promise<Result<SentryView>>
   pauseFromAlert(input: { alertId: string }): Promise<Result<ComposeView>>
+  serviceConfig(): Promise<Result<ServiceConfigView>>
+  /** `apiKeyFile`: a file main reads the key from (the key never passes through the window). */
+  serviceConfigure(input: {
+    url: string
+    apiKeyFile?: string | undefined
+  }): Promise<Result<ServiceConfigView>>
+  /** The Safe's (default: the treasury) pending service transactions beside the queue. */
+  servicePending(input?: { safe?: string | undefined } | undefined): Promise<Result<ServiceView>>
+  serviceImport(input: { safeTxHash: string; safe?: string | undefined }): Promise<Result<ServiceImportView>>
+  /** Posts the queue's collected owner signatures of an action as service confirmations. */
+  serviceConfirm(input: { actionId: string }): Promise<Result<ServiceConfirmView>>
 }
 
 // Compile-time: the channel list and the API name the same operations.

@@ -21,6 +21,8 @@ export const environmentNames = [
   'AIRLOCK_OPERATOR',
   'AIRLOCK_SENTRY_RULES',
   'AIRLOCK_WEBHOOK_URL',
+  'AIRLOCK_SERVICE_URL',
+  'AIRLOCK_SERVICE_API_KEY_FILE',
 ] as const
 
 export type Environment = { readonly [name: string]: string | undefined }
@@ -64,6 +66,7 @@ export async function openContext({ env }: { env: Environment }): Promise<Handle
     : undefined
   const rulesFile = env.AIRLOCK_SENTRY_RULES
   const sentryRules = rulesFile ? await readFile(rulesFile, 'utf8').catch(() => undefined) : undefined
+  const serviceKeyFile = env.AIRLOCK_SERVICE_API_KEY_FILE
   return {
     config,
     client,
@@ -75,6 +78,9 @@ export async function openContext({ env }: { env: Environment }): Promise<Handle
     sentryRules,
     saveSentryRules: rulesFile ? (text) => writeFile(rulesFile, text) : undefined,
     webhook: env.AIRLOCK_WEBHOOK_URL,
+    serviceUrl: env.AIRLOCK_SERVICE_URL,
+    serviceApiKey: serviceKeyFile ? (await readFile(serviceKeyFile, 'utf8')).trim() : undefined,
+    readKeyFile: (path) => readFile(path, 'utf8'),
     watch: databaseUrl
       ? (onChange) => Changes.listen({ connectionString: databaseUrl, onChange: () => onChange() })
       : undefined,

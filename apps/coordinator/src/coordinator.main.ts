@@ -14,7 +14,6 @@ import {
   appOrigin,
   appScheme,
   responseHeaders,
-  rpcOriginsOf,
   schemePrivileges,
   trustedSender,
   webPreferences,
@@ -46,7 +45,6 @@ app.whenReady().then(async () => {
   // desktop notification and the webhook either way.
   setInterval(() => void api.sentryCheck(), 12_000)
   const ses = session.defaultSession
-  const rpcOrigins = rpcOriginsOf([context.rpcUrl])
 
   ses.protocol.handle(appScheme, async (request) => {
     const path = normalize(join(rendererDir, new URL(request.url).pathname))
@@ -60,7 +58,8 @@ app.whenReady().then(async () => {
     }
   })
   ses.webRequest.onBeforeRequest((details, callback) =>
-    callback({ cancel: !allowRequest(details.url, { rpcOrigins }) }),
+    // Read per request: the service's origin is admitted once it is configured, and only then.
+    callback({ cancel: !allowRequest(details.url, { rpcOrigins: api.networkOrigins() }) }),
   )
   ses.setPermissionRequestHandler((contents, permission, callback, details) =>
     callback(

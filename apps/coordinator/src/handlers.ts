@@ -20,6 +20,7 @@ import {
   type Simulation,
   Timelock,
   TransactionBuilder,
+  TransactionService,
 } from '@airlock/coordinator-core'
 import { BaseError, isBaseError } from '@airlock/errors'
 import type { Action as QueuedAction, Store, StoredSignature } from '@airlock/queue'
@@ -56,10 +57,15 @@ import type {
   SafeView,
   ScanView,
   SentryView,
+  ServiceConfigView,
+  ServiceConfirmView,
+  ServiceImportView,
+  ServiceView,
   SimulationView,
   StatusView,
   TransferLine,
 } from './api.ts'
+import { rpcOriginsOf } from './security.ts'
 
 /** The operator's input that the window got wrong: shown with what to do. */
 export class CoordinatorInputError extends BaseError {
@@ -91,6 +97,11 @@ export type HandlerContext = {
   confirmations?: bigint | undefined
   /** Team mode: calls `onChange` whenever any operator changes the shared queue (LISTEN/NOTIFY). */
   watch?: ((onChange: () => void) => Promise<{ close(): Promise<void> }>) | undefined
+  /** The Safe Transaction Service at start (AIRLOCK_SERVICE_URL); the Service screen can change it. */
+  serviceUrl?: string | undefined
+  serviceApiKey?: string | undefined
+  /** Reads the API key file the operator names on the Service screen (main: the file system). */
+  readKeyFile?: ((path: string) => Promise<string>) | undefined
 }
 
 /**
@@ -100,7 +111,12 @@ export type HandlerContext = {
  * const api = createHandlers({ config, client, rpcUrl, store, installed, operator: 'ops' })
  * const view = await api.compose({ form: { builder: 'transfer', transfer }, title: 'Pay Bob', queue: false })
  */
-export function createHandlers(ctx: HandlerContext): Api & { revision(): number; bump(): void } {
+export function createHandlers(ctx: HandlerContext): Api & {
+  revision(): number
+  bump(): void
+  /** The origins the window's session may reach: the RPC's, and the service's once configured. */
+  networkOrigins(): string[]
+} {
   const { config, client, store } = ctx
   let revision = 0
   let scan = new UrDecoder({ expectedTypes: Signatures.responseUrTypes })
@@ -108,6 +124,9 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
   let rulesText = ctx.sentryRules ?? '{ "rules": [] }'
   let sentry: Sentry.Sentry | undefined
   const alerts = new Map<string, { view: AlertView; alert: Sentry.Alert }>()
+  let service: { client: TransactionService.Client; apiKey: boolean } | undefined = ctx.serviceUrl
+    ? serviceOf(ctx.serviceUrl, ctx.serviceApiKey)
+    : undefined
 
   const labels = labelBook(config)
   const label = (address: string) => labels.get(address.toLowerCase())
@@ -850,6 +869,161 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
     )
   }
 
+  function serviceOf(url: string, apiKey: string | undefined) {
+    const client = TransactionService.client({ chainId: BigInt(config.chainId), url, apiKey })
+    return { client, apiKey: apiKey !== undefined && apiKey !== '' }
+  }
+
+  function serviceConfigView(): ServiceConfigView {
+    return {
+      url: service?.client.url,
+      origin: service ? new URL(service.client.url).origin : undefined,
+      apiKey: service?.apiKey ?? false,
+    }
+  }
+
+  async function serviceConfigure({
+    url,
+    apiKeyFile,
+  }: {
+    url: string
+    apiKeyFile?: string | undefined
+  }): Promise<ServiceConfigView> {
+    if (url.trim() === '') {
+      service = undefined
+      return serviceConfigView()
+    }
+    let apiKey: string | undefined
+    if (apiKeyFile !== undefined && apiKeyFile.trim() !== '') {
+      if (!ctx.readKeyFile)
+        throw new CoordinatorInputError('This window cannot read key files.', {
+          hint: 'Set AIRLOCK_SERVICE_API_KEY_FILE before starting the app.',
+        })
+      try {
+        apiKey = (await ctx.readKeyFile(apiKeyFile.trim())).trim()
+      } catch (cause) {
+        throw new CoordinatorInputError(`Could not read the API key file ${apiKeyFile}.`, {
+          hint: 'Give the path of a file holding only the key.',
+          cause,
+        })
+      }
+    }
+    service = serviceOf(url.trim(), apiKey)
+    return serviceConfigView()
+  }
+
+  function serviceClient(): TransactionService.Client {
+    if (!service)
+      throw new CoordinatorInputError('No Transaction Service is configured.', {
+        hint: 'Give its URL (ending in /api) on the Service screen, or set AIRLOCK_SERVICE_URL.',
+      })
+    return service.client
+  }
+
+  async function serviceSafe(safe: string | undefined) {
+    const state = await readSafe(safe ? resolveName(safe) : config.treasury.address)
+    const context = { chainId: BigInt(state.chainId), safe: state.address, version: state.version }
+    return { state, context }
+  }
+
+  async function servicePending(input: { safe?: string | undefined } | undefined): Promise<ServiceView> {
+    const serviceClientNow = serviceClient()
+    const { state, context } = await serviceSafe(input?.safe)
+    const pending = await TransactionService.pending({
+      client: serviceClientNow,
+      context,
+      onchainNonce: state.nonce,
+    })
+    const queued = await store.listActions({
+      safe: { chainId: context.chainId, address: context.safe },
+      live: true,
+    })
+    const rows = TransactionService.compare({
+      service: pending,
+      queue: queued.map((a) => ({ id: a.id, nonce: a.nonce, safeTxHash: a.safeTxHash })),
+    })
+    const byId = new Map(queued.map((a) => [a.id, a]))
+    return {
+      url: serviceClientNow.url,
+      safe: context.safe,
+      onchainNonce: state.nonce.toString(),
+      transactions: pending.map((p) => ({
+        safeTxHash: p.safeTxHash,
+        claimedSafeTxHash: p.claimedSafeTxHash,
+        nonce: p.tx.nonce.toString(),
+        to: p.tx.to,
+        toLabel: label(p.tx.to),
+        value: p.tx.value.toString(),
+        confirmations: p.confirmations.map((c) => c.owner),
+        problems: p.problems.map(TransactionService.describe),
+        actionId: queued.find((a) => a.safeTxHash === p.safeTxHash)?.id,
+      })),
+      nonces: rows.map((row) => ({
+        nonce: row.nonce.toString(),
+        service: row.service.map((x) => ({ safeTxHash: x.safeTxHash, problems: x.problems })),
+        queue: row.queue.map((q) => ({
+          id: q.id,
+          safeTxHash: q.safeTxHash,
+          title: byId.get(q.id)?.title ?? '',
+          signatures: byId.get(q.id)?.collected.signatures ?? 0,
+        })),
+        flags: row.flags,
+      })),
+    }
+  }
+
+  async function serviceImport({
+    safeTxHash,
+    safe,
+  }: {
+    safeTxHash: string
+    safe?: string | undefined
+  }): Promise<ServiceImportView> {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(safeTxHash))
+      throw new CoordinatorInputError('That is not a safeTxHash.', {
+        hint: 'Pick a transaction from the list (0x and 64 hex characters).',
+      })
+    const serviceClientNow = serviceClient()
+    const { state, context } = await serviceSafe(safe)
+    const checked = await TransactionService.get({
+      client: serviceClientNow,
+      context,
+      safeTxHash: safeTxHash as Hex,
+    })
+    const { action, skipped } = await TransactionService.importTransaction({
+      store,
+      checked,
+      safe: { chainId: context.chainId, address: context.safe, version: context.version },
+      owners: state.owners,
+      requirements: (analysis) =>
+        Requirements.forQueue(Requirements.of({ config, state, tier: analysis.tier })),
+      actor: ctx.operator,
+      analyze: { org: config.decoder },
+      onchainNonce: state.nonce,
+    })
+    revision += 1
+    return {
+      actionId: action.id,
+      nonce: action.nonce.toString(),
+      tier: action.tier,
+      signatures: action.collected.signatures,
+      problems: checked.problems.map(TransactionService.describe),
+      skipped: skipped.map((s) => s.owner),
+    }
+  }
+
+  async function serviceConfirm({ actionId }: { actionId: string }): Promise<ServiceConfirmView> {
+    const serviceClientNow = serviceClient()
+    const action = await store.getAction(actionId)
+    const signatures = await store.signatures(action.id, { kind: 'safe-signature' })
+    const { posted } = await TransactionService.confirm({
+      client: serviceClientNow,
+      safeTxHash: action.safeTxHash,
+      signatures: signatures.map((s) => ({ signer: s.signer, signature: s.signature })),
+    })
+    return { safeTxHash: action.safeTxHash, posted }
+  }
+
   async function status(): Promise<StatusView> {
     const block = await Chain.rpc(() => client.getBlock({ blockTag: 'latest' }), { what: 'the latest block' })
     return {
@@ -901,6 +1075,12 @@ export function createHandlers(ctx: HandlerContext): Api & { revision(): number;
       }),
     sentryCheck: () => guard(sentryCheck),
     pauseFromAlert: (input) => guard(() => pauseFromAlert(input)),
+    networkOrigins: () => rpcOriginsOf([ctx.rpcUrl, ...(service ? [service.client.url] : [])]),
+    serviceConfig: () => guard(async () => serviceConfigView()),
+    serviceConfigure: (input) => guard(() => serviceConfigure(input)),
+    servicePending: (input) => guard(() => servicePending(input)),
+    serviceImport: (input) => guard(() => serviceImport(input)),
+    serviceConfirm: (input) => guard(() => serviceConfirm(input)),
   }
 }
 

@@ -1,7 +1,7 @@
 // The window's hardening as data, so tests check exactly what main applies. Same posture as the
 // signer (sandboxed renderer, context isolation, no Node, no navigation, no new windows, strict CSP,
 // a sender check on every IPC message), except the network: the coordinator's session may reach its
-// configured RPC origins, and nothing else.
+// configured RPC origins and, once configured, its Transaction Service's origin, and nothing else.
 
 /** The renderer is served from this privileged custom scheme, never from file:// or http://. */
 export const appScheme = 'app'

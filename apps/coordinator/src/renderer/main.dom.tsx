@@ -1,4 +1,4 @@
-// The coordinator window: Safes, Compose, Queue, QR (out and in), Sentry over the preload API. It
+// The coordinator window: Safes, Compose, Queue, QR (out and in), Sentry, Service over the preload API. It
 // holds view models only; every check and every number shown was computed by the engines in main.
 import { StrictMode, useCallback, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
@@ -9,9 +9,10 @@ import { QrScreen, ScanScreen } from './qr.dom.tsx'
 import { QueueScreen } from './queue.dom.tsx'
 import { SafesScreen } from './safes.dom.tsx'
 import { SentryScreen } from './sentry.dom.tsx'
+import { ServiceScreen } from './service.dom.tsx'
 import './styles.css'
 
-export type Screen = 'safes' | 'compose' | 'queue' | 'qr' | 'scan' | 'sentry'
+export type Screen = 'safes' | 'compose' | 'queue' | 'qr' | 'scan' | 'sentry' | 'service'
 
 const screens: readonly { id: Screen; label: string }[] = [
   { id: 'safes', label: 'Safes' },
@@ -20,6 +21,7 @@ const screens: readonly { id: Screen; label: string }[] = [
   { id: 'qr', label: 'QR out' },
   { id: 'scan', label: 'Scan answers' },
   { id: 'sentry', label: 'Sentry' },
+  { id: 'service', label: 'Service' },
 ]
 
 export type Navigate = (screen: Screen, actionId?: string | undefined) => void
@@ -94,6 +96,7 @@ function App() {
         {screen === 'qr' && <QrScreen actionId={actionId} navigate={navigate} />}
         {screen === 'scan' && <ScanScreen navigate={navigate} actionId={actionId} />}
         {screen === 'sentry' && <SentryScreen navigate={navigate} />}
+        {screen === 'service' && <ServiceScreen navigate={navigate} revision={status?.revision} />}
       </main>
     </>
   )

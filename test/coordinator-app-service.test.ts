@@ -1,0 +1,215 @@
+// The coordinator app's Service screen in Debian Chromium against the real engines and Safe's own client
+// (api-kit) talking to the local Transaction Service stand-in, on anvil with the official Safe contracts:
+// a Safe{Wallet}-style proposal listed beside the queue → imported (hash recomputed) → a second owner's
+// Airlock signer answers → the collected signatures posted back as confirmations → executed. A lying
+// service (fields that do not hash to the claimed hash, two payloads at one nonce) is flagged in red and
+// its transaction refused. The window's network allow-list admits the service origin only once set.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildRenderer } from '@airlock/coordinator-app/build'
+import { createHandlers } from '@airlock/coordinator-app/handlers'
+import { allowRequest } from '@airlock/coordinator-app/security'
+import { Action, Chain, Predict, TransactionService } from '@airlock/coordinator-core'
+import { openPgliteStore, type Store } from '@airlock/queue'
+import { SafeTx, SafeTxHash } from '@airlock/safe'
+import { SignatureResponse, Ur } from '@airlock/transport'
+import AxeBuilder from '@axe-core/playwright'
+import type { Browser, Page } from 'playwright-core'
+import { type HDAccount, type Hex, parseEther } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, openAppPage } from './support/coordinator-app-browser.ts'
+import { CHAIN_ID, cedar, signerFor, startWorld, type World } from './support/coordinator-app-world.ts'
+import { type StandIn, startStandIn } from './support/txServiceStandIn.ts'
+
+const screenshots = join(import.meta.dirname, '..', 'docs', 'screenshots')
+const dir = mkdtempSync(join(tmpdir(), 'airlock-coordinator-service-'))
+const nonceAbi = [
+  { type: 'function', name: 'nonce', inputs: [], outputs: [{ type: 'uint256' }], stateMutability: 'view' },
+] as const
+
+let world: World
+let store: Store
+let service: StandIn
+let api: ReturnType<typeof createHandlers>
+let rendererDir: string
+let browser: Browser
+let page: Page
+
+beforeAll(async () => {
+  const [w, built] = await Promise.all([startWorld(), buildRenderer({ outDir: join(dir, 'renderer') })])
+  world = w
+  rendererDir = built
+  store = await openPgliteStore({ dataDir: 'memory' })
+  service = await startStandIn({
+    // Like the real service, owners and nonce come from the chain at request time.
+    safeState: async (address) =>
+      address === world.treasury
+        ? {
+            chainId: BigInt(CHAIN_ID),
+            version: '1.4.1',
+            owners: world.owners.map((o) => o.address),
+            threshold: 2,
+            nonce: await world.anvil.publicClient.readContract({
+              address,
+              abi: nonceAbi,
+              functionName: 'nonce',
+            }),
+          }
+        : undefined,
+  })
+  api = createHandlers({
+    config: world.config,
+    client: Chain.client({ rpcUrl: world.anvil.rpcUrl, chainId: CHAIN_ID, pollingIntervalMs: 50 }),
+    rpcUrl: world.anvil.rpcUrl,
+    store,
+    installed: await Predict.install({ bundle: world.bundle, cedar }),
+    executor: world.anvil.walletFor(world.executor),
+    operator: 'ops-1',
+    pollingIntervalMs: 50,
+    readKeyFile: (path) => readFile(path, 'utf8'),
+  })
+  browser = await launchChromium()
+  page = (await openAppPage({ browser, rendererDir, api })).page
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await store?.close()
+  await service?.close()
+  await world?.anvil.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const context = () => SafeTx.context({ chainId: CHAIN_ID, safe: world.treasury, version: '1.4.1' })
+
+/** Proposes the way Safe{Wallet} does: api-kit, the proposer's own signature over the hash. */
+async function propose(tx: SafeTx.SafeTx, proposer: HDAccount): Promise<Hex> {
+  const kit = TransactionService.client({ chainId: BigInt(CHAIN_ID), url: service.url }).api
+  const safeTxHash = SafeTxHash.compute({ tx, context: context() }).safeTxHash
+  await kit.proposeTransaction({
+    safeAddress: world.treasury,
+    safeTransactionData: {
+      to: tx.to,
+      value: tx.value.toString(),
+      data: tx.data,
+      operation: tx.operation,
+      safeTxGas: tx.safeTxGas.toString(),
+      baseGas: tx.baseGas.toString(),
+      gasPrice: tx.gasPrice.toString(),
+      gasToken: tx.gasToken,
+      refundReceiver: tx.refundReceiver,
+      nonce: Number(tx.nonce),
+    },
+    safeTxHash,
+    senderAddress: proposer.address,
+    senderSignature: await proposer.sign({ hash: safeTxHash }),
+    origin: JSON.stringify({ url: 'https://app.safe.global', name: 'Safe{Wallet}' }),
+  })
+  return safeTxHash
+}
+
+const pay = (nonce: bigint, to: number, eth: string) =>
+  SafeTx.from({ to: world.contributors[to]!, value: parseEther(eth), data: '0x', nonce })
+const row = (nonce: number) => page.getByRole('row', { name: `Nonce ${nonce}` })
+const serviceTx = (hash: Hex) => page.getByTestId('service-tx').filter({ hasText: hash })
+
+describe('coordinator app: Transaction Service screen', () => {
+  it('lists a proposal beside the queue, imports it, posts the collected signatures back, executes', async () => {
+    const rpcOrigin = new URL(world.anvil.rpcUrl).origin
+    const serviceOrigin = new URL(service.url).origin
+    // Not configured: the window's session reaches the RPC only.
+    expect(api.networkOrigins()).toEqual([rpcOrigin])
+    expect(allowRequest(`${service.url}/v1/about/`, { rpcOrigins: api.networkOrigins() })).toBe(false)
+
+    const hash = await propose(pay(0n, 0, '0.5'), world.owners[0]!)
+    const keyFile = join(dir, 'service-api-key')
+    writeFileSync(keyFile, 'test-key\n')
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Service' }).click()
+    await page.getByLabel('Service URL').fill(service.url)
+    await page.getByLabel('API key file').fill(keyFile)
+    await page.getByRole('button', { name: 'Use this service' }).click()
+    await expect
+      .poll(() => page.getByTestId('service-done').textContent())
+      .toBe(`Using ${service.url} with an API key.`)
+    // Configured: its origin, and only that, is admitted besides the RPC.
+    expect(api.networkOrigins()).toEqual([rpcOrigin, serviceOrigin])
+    expect(allowRequest(`${service.url}/v1/about/`, { rpcOrigins: api.networkOrigins() })).toBe(true)
+    expect(allowRequest('https://safe-client.safe.global/v1/', { rpcOrigins: api.networkOrigins() })).toBe(
+      false,
+    )
+
+    await expect.poll(() => row(0).textContent()).toContain('only in the service')
+    await expect(serviceTx(hash).textContent()).resolves.toContain(
+      `1 verified confirmation(s): ${world.owners[0]!.address}`,
+    )
+    await serviceTx(hash).getByRole('button', { name: 'Import into the queue' }).click()
+    await expect
+      .poll(() => page.getByTestId('imported').textContent())
+      .toContain('1 verified signature(s) from the service')
+    await expect.poll(() => row(0).textContent()).not.toContain('only in the service')
+    const [action] = await store.listActions({ live: true })
+    expect(action?.safeTxHash).toBe(hash)
+
+    // The second owner's Airlock signer answers (over the request with the imported signature).
+    const { signer, key } = await signerFor(world, world.owners[1]!)
+    const answer = await signer.approve(
+      Action.signRequest(action!, { collected: await store.signatures(action!.id) }),
+      { key },
+    )
+    if (answer.status !== 'released') throw new Error(`refused: ${JSON.stringify(answer)}`)
+    const part = Ur.encode({ ...SignatureResponse.toUr(answer.response), maxFragmentLength: 2000 }).nextPart()
+    const scanned = await api.scanPart({ part })
+    expect(scanned.ok && scanned.value.status).toBe('added')
+
+    await row(0).getByRole('button', { name: 'Post signatures to the service' }).click()
+    await expect
+      .poll(() => page.getByTestId('service-done').textContent())
+      .toContain(`Posted 2 confirmation(s) of ${hash}`)
+    const held = await TransactionService.confirmations({
+      client: TransactionService.client({ chainId: BigInt(CHAIN_ID), url: service.url }),
+      safeTxHash: hash,
+    })
+    expect(held.problems).toEqual([])
+    expect(held.confirmations.map((c) => c.owner).sort()).toEqual(
+      world.owners
+        .slice(0, 2)
+        .map((o) => o.address)
+        .sort(),
+    )
+    const executed = await api.execute({ actionId: action!.id })
+    expect(executed.ok && executed.value.status).toBe('confirmed')
+  })
+
+  it('flags a lying service in red and refuses its transaction; the screen passes axe-core', async () => {
+    const honest = await propose(pay(1n, 1, '0.25'), world.owners[0]!)
+    const liar = await propose(pay(1n, 2, '0.25'), world.owners[1]!)
+    // The service now serves other fields under the liar's hash.
+    service.lie(liar, { value: parseEther('90').toString() })
+    await page.getByRole('button', { name: 'List pending' }).click()
+    await expect.poll(() => row(1).textContent()).toContain('several transactions at this nonce')
+    await expect(serviceTx(liar).getByRole('alert').textContent()).resolves.toContain(
+      `not to the ${liar} the service claims`,
+    )
+    await serviceTx(liar).getByRole('button', { name: 'Import into the queue' }).click()
+    await expect
+      .poll(() => serviceTx(liar).getByTestId('refusal').textContent())
+      .toContain('The transaction from the Transaction Service is refused: its fields hash to')
+    expect((await store.listActions({ live: true })).map((a) => a.safeTxHash)).toEqual([])
+
+    await serviceTx(honest).getByRole('button', { name: 'Import into the queue' }).click()
+    await expect.poll(() => row(1).textContent()).toContain('payload changed')
+    expect((await store.listActions({ live: true })).map((a) => a.safeTxHash)).toEqual([honest])
+
+    const { violations } = await new AxeBuilder({ page }).analyze()
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+    await page.screenshot({ path: join(screenshots, 'coordinator-service.png'), fullPage: true })
+
+    // Cleared: the service origin leaves the allow-list again.
+    await page.getByLabel('Service URL').fill('')
+    await page.getByRole('button', { name: 'Use this service' }).click()
+    await expect.poll(() => api.networkOrigins()).toEqual([new URL(world.anvil.rpcUrl).origin])
+  })
+})
