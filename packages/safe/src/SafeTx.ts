@@ -2,6 +2,9 @@ import { type Address, getAddress, type Hex, isAddress, maxUint256, zeroAddress 
 import { InvalidAddressError, InvalidFieldError, InvalidHexError, InvalidNumberError } from './errors.ts'
 import * as SafeVersion from './SafeVersion.ts'
 
+// The address and hex types every Airlock package speaks, so front ends need no viem import for them.
+export type { Address, Hex }
+
 export type Operation = 0 | 1
 
 /** The ten fields a Safe's `execTransaction` hashes and executes. */
@@ -114,9 +117,20 @@ export function execTransactionArgs(tx: SafeTx, signatures: Hex) {
   ] as const
 }
 
+/**
+ * True when `value` has the shape of an address (0x and 40 hex digits, any case). Says nothing about the
+ * EIP-55 checksum: `parseAddress` checks that. For telling an address from a name before parsing it.
+ *
+ * @example
+ * SafeTx.looksLikeAddress('treasury') // false
+ */
+export function looksLikeAddress(value: unknown): value is string {
+  return typeof value === 'string' && /^0x[0-9a-fA-F]{40}$/.test(value)
+}
+
 /** Parses an address; accepts any case but refuses a mixed-case string with a wrong EIP-55 checksum. */
 export function parseAddress(value: unknown, field: string): Address {
-  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
+  if (!looksLikeAddress(value)) {
     throw new InvalidAddressError(`${field} is not an address: ${describe(value)}.`, {
       hint: 'Give a 0x-prefixed, 20-byte hex address.',
     })

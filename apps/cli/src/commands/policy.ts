@@ -12,11 +12,12 @@ import {
   PolicyTest,
 } from '@airlock/policy'
 import { cedar, loadPolicyDir, runPolicyTests } from '@airlock/policy/node'
+import { SafeTx } from '@airlock/safe'
 import { PolicyBundle, Ur } from '@airlock/transport'
-import { type Address, getAddress, type Hex, isAddress, isHex } from 'viem'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { readJsonFile, toJson } from '../io.ts'
+import { checksummed } from '../print.ts'
 import { forceOption, readInputFile, writeFileAtomic, writeOutputFile } from './atomicFile.ts'
 
 /** `airlock policy check` found errors in a policy set (the diagnostics are printed above it). */
@@ -212,14 +213,18 @@ export const policyAddSignature: Command = {
   run: async ({ values, positionals, io }) => {
     const usage = policyAddSignature.usage
     const file = onePositional(positionals, usage, 'bundle')
-    const signer = requiredString(values.signer, '--signer', usage)
-    const signature = requiredString(values.signature, '--signature', usage)
-    if (!isAddress(signer, { strict: false })) {
-      throw new UsageError(`--signer ${signer} is not an address.`, {
+    const signerText = requiredString(values.signer, '--signer', usage)
+    const signatureText = requiredString(values.signature, '--signature', usage)
+    if (!SafeTx.looksLikeAddress(signerText)) {
+      throw new UsageError(`--signer ${signerText} is not an address.`, {
         hint: 'Pass the 0x-prefixed 20-byte address of the admin who signed.',
       })
     }
-    if (!isHex(signature, { strict: true }) || signature.length !== 132) {
+    const signer = SafeTx.parseAddress(signerText, '--signer')
+    let signature: SafeTx.Hex
+    try {
+      signature = SafeTx.parseHex(signatureText, '--signature', { bytes: 65 })
+    } catch {
       throw new UsageError('--signature is not a 65-byte hex signature.', {
         hint: 'Pass the 0x-prefixed 130-hex-character signature the wallet returned.',
       })
@@ -229,18 +234,16 @@ export const policyAddSignature: Command = {
     const recovered = await Bundle.signerOf(bundle, signature)
     if (recovered?.toLowerCase() !== signer.toLowerCase()) {
       throw new SignatureMismatchError(
-        `The signature does not verify for ${getAddress(signer)} over bundle ${Bundle.hash(bundle)}.`,
+        `The signature does not verify for ${signer} over bundle ${Bundle.hash(bundle)}.`,
         {
           hint: 'Have the admin sign exactly the text `airlock policy sign <bundle> --print-message` prints.',
           details: recovered ? `recovered ${recovered}` : 'the signature does not recover',
         },
       )
     }
-    const updated = Bundle.addSignature(bundle, { signer: signer as Address, signature: signature as Hex })
+    const updated = Bundle.addSignature(bundle, { signer, signature })
     writeBundle(file, updated)
-    io.stdout(
-      `Added the signature of ${getAddress(signer)} to ${file} (${updated.signatures.length} in all)\n`,
-    )
+    io.stdout(`Added the signature of ${signer} to ${file} (${updated.signatures.length} in all)\n`)
     return 0
   },
 }
@@ -334,7 +337,7 @@ function describeVerification(result: BundleVerification, installed: Bundle.Bund
         ? "genesis: the bundle's own admins (confirm this hash out of band before the first install)"
         : `installed bundle version ${installed?.version} and its admins`
     }`,
-    `Signers     ${result.signers.length === 0 ? 'none valid' : result.signers.map((s) => getAddress(s)).join(', ')}`,
+    `Signers     ${result.signers.length === 0 ? 'none valid' : result.signers.map((s) => checksummed(s)).join(', ')}`,
   ]
   if (result.issues.length === 0) lines.push('Issues      none')
   else {

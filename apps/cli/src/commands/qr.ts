@@ -12,13 +12,19 @@ import {
   UrDecoder,
   UrTypes,
 } from '@airlock/transport'
-import { decodePng, loadZxingReaderWasm, QrCode, QrDensity, QrReader } from '@airlock/transport/images'
+import type { DensityPlan } from '@airlock/transport/images'
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
-import { bytesToHex } from 'viem'
 import type { Command, OptionSpec } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { type Io, toJson } from '../io.ts'
+import { hex } from '../print.ts'
 import { forceOption, readInputFile, writeOutputDir, writeOutputFile } from './atomicFile.ts'
+
+// The QR code (qrcode, pngjs, zxing) loads only when frames are drawn or read: commands that merely
+// import this module (`sign review` of a UR file) start without it.
+function images() {
+  return import('@airlock/transport/images')
+}
 
 export const densityOptions: Record<string, OptionSpec> = {
   type: {
@@ -105,12 +111,17 @@ async function readInput(path: string, io: Io): Promise<Uint8Array> {
  * The QR density for a message: auto-tuned, or the --fragment / --fps the user gave.
  *
  * @example
- * const density = plan(values, message, 'airlock-sign-request')
+ * const density = await plan(values, message, 'airlock-sign-request')
  */
-export function plan(values: Record<string, unknown>, message: Uint8Array, type: string) {
+export async function plan(
+  values: Record<string, unknown>,
+  message: Uint8Array,
+  type: string,
+): Promise<DensityPlan> {
   const fragmentBytes = positiveInt(values.fragment, 'fragment')
   const fps = positiveInt(values.fps, 'fps')
   const step = densityStep(values['density-step'])
+  const { QrDensity } = await images()
   // A Keystone reads what it shows itself (200 B @ 5 fps), whatever suits Airlock's own scanner.
   if (type === EthSignRequest.urType && fragmentBytes === undefined && fps === undefined) {
     return QrDensity.keystone({ messageBytes: message.length, type, step })
@@ -159,7 +170,7 @@ export const qrEncode: Command = {
     if (typeof values.out !== 'string')
       throw new UsageError('--out DIR is required.', { hint: `Usage: airlock ${qrEncode.usage}` })
     const { type, message } = messageOf(await readInput(input, io), values.type)
-    const density = plan(values, message, type)
+    const density = await plan(values, message, type)
     const encoder = Ur.encode({ type, payload: message, maxFragmentLength: density.maxFragmentLength })
     const count =
       positiveInt(values.frames, 'frames') ?? (encoder.isSinglePart ? 1 : 2 * encoder.fragmentCount)
@@ -191,13 +202,14 @@ export async function writeFrames({
 }: {
   out: string
   parts: readonly string[]
-  density: Pick<ReturnType<typeof plan>, 'ecLevel' | 'version' | 'fps'>
+  density: Pick<DensityPlan, 'ecLevel' | 'version' | 'fps'>
   io: Io
   force?: boolean | undefined
 }): Promise<void> {
   const out = resolve(io.cwd, outArg)
   const files: [string, string | Uint8Array][] = []
   const svgs: string[] = []
+  const { QrCode } = await images()
   for (const [i, part] of parts.entries()) {
     const qr = QrCode.encode(part, { ecLevel: density.ecLevel, version: density.version })
     files.push([frameName(i + 1), await QrCode.toPng(qr, { scale: 6 })])
@@ -263,7 +275,7 @@ async function readPng(file: string): Promise<{ data: Uint8ClampedArray; width: 
   const bytes = readInputFile(file, 'image')
   try {
     // Dimensions and inflated size are bounded before pngjs allocates or inflates anything.
-    return await decodePng(bytes)
+    return await (await images()).decodePng(bytes)
   } catch (cause) {
     if (!isBaseError(cause)) throw cause
     throw new InputFileError(`${file}: ${cause.shortMessage}`, {
@@ -291,9 +303,9 @@ export function describeUr(type: string, payload: Uint8Array): Record<string, un
     case EthSignature.urType:
       return { type, ethSignature: EthSignature.decode(payload) }
     case 'bytes':
-      return { type, length: unwrapBytes(payload).length, hex: bytesToHex(unwrapBytes(payload)) }
+      return { type, length: unwrapBytes(payload).length, hex: hex(unwrapBytes(payload)) }
     default:
-      return { type, length: payload.length, cbor: bytesToHex(payload) }
+      return { type, length: payload.length, cbor: hex(payload) }
   }
 }
 
@@ -330,6 +342,7 @@ export async function decodeImages({
   expectedTypes?: string[] | undefined
 }): Promise<{ type: string; payload: Uint8Array }> {
   const files = listImages(inputs, io)
+  const { QrReader, loadZxingReaderWasm } = await images()
   const reader = await QrReader.create({ wasmBinary: await loadZxingReaderWasm() })
   const decoder = new UrDecoder(expectedTypes ? { expectedTypes } : {})
   let problems = 0
@@ -420,11 +433,12 @@ export const qrShow: Command = {
         hint: `Usage: airlock ${qrShow.usage}`,
       })
     const { type, message } = messageOf(await readInput(input, io), values.type)
-    const density = plan(values, message, type)
+    const density = await plan(values, message, type)
     const encoder = Ur.encode({ type, payload: message, maxFragmentLength: density.maxFragmentLength })
     const loops = positiveInt(values.loops, 'loops') ?? (io.isTty ? Number.POSITIVE_INFINITY : 1)
     const background = values.light ? 'light' : 'dark'
     const total = encoder.isSinglePart ? 1 : Math.min(loops * encoder.fragmentCount, Number.MAX_SAFE_INTEGER)
+    const { QrCode } = await images()
     for (let shown = 0; shown < total; shown++) {
       const part = encoder.nextPart()
       const qr = QrCode.encode(part, { ecLevel: density.ecLevel, version: density.version })

@@ -1,6 +1,5 @@
 import { OrgConfig } from '@airlock/policy'
 import { AbiJson, Abis, analyze, Describe, NestedSafe, SafeTx, SafeTxHash } from '@airlock/safe'
-import { type Abi, isAddress } from 'viem'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { readJsonFile, toJson } from '../io.ts'
@@ -132,6 +131,8 @@ export const safeDecode: Command = {
   },
 }
 
+type Abi = ReturnType<typeof AbiJson.parse>
+
 function readAbis(files: string[]): Abis.Registry | undefined {
   if (files.length === 0) return undefined
   const global: Abi[] = []
@@ -142,12 +143,15 @@ function readAbis(files: string[]): Abis.Registry | undefined {
     const what = `The ABI file ${file}`
     if (Array.isArray(json)) global.push(AbiJson.parse(json, { what }))
     else if (json && typeof json === 'object' && 'abi' in json && 'address' in json) {
-      if (typeof json.address !== 'string' || !isAddress(json.address)) {
+      let address: SafeTx.Address
+      try {
+        address = SafeTx.parseAddress(json.address, 'address')
+      } catch {
         throw new InputFileError(`${what}: address is not a contract address.`, {
           hint: 'Give "address" as a 0x-prefixed 20-byte address (EIP-55 checksum if mixed case).',
         })
       }
-      byAddress[json.address] = AbiJson.parse(json.abi, { what })
+      byAddress[address] = AbiJson.parse(json.abi, { what })
     } else {
       throw new UsageError(`The ABI file ${file} is neither an ABI array nor {"address", "abi"}.`, {
         hint: 'Export the ABI as a JSON array, or wrap it as {"address": "0x…", "abi": [...]}.',

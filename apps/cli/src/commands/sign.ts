@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { type Failure, type LedgerDevice, PrivateKey } from '@airlock/devices'
 import { type BaseError, isBaseError, Json } from '@airlock/errors'
 import { cedar } from '@airlock/policy/node'
+import type { SafeTx } from '@airlock/safe'
 import {
   type ApproveResult,
   type KeySource,
@@ -31,12 +32,15 @@ import {
   Ur,
   type UrResult,
 } from '@airlock/transport'
-import { type Address, bytesToHex, type Hex } from 'viem'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { type Io, readJsonFile, toJson } from '../io.ts'
+import { hex } from '../print.ts'
 import { readUrInput } from '../urInput.ts'
 import { densityStepOption, plan, writeFrames } from './qr.ts'
+
+type Address = SafeTx.Address
+type Hex = SafeTx.Hex
 
 const DEFAULT_PATH = "m/44'/60'/0'/0/0"
 
@@ -108,7 +112,7 @@ export const signInit: Command = {
       )
       if (recover.newAuditKey) {
         io.stdout(
-          `New audit key ${bytesToHex(state.log.publicKey)}: the policy admins must enrol it; the old log is kept in ${state.dir}.\n`,
+          `New audit key ${hex(state.log.publicKey)}: the policy admins must enrol it; the old log is kept in ${state.dir}.\n`,
         )
       }
       return 0
@@ -255,7 +259,7 @@ export const signApprove: Command = {
         if (answer) return report(await KeystoneSession.complete({ ...given, answer }), values, io)
         const asked = await KeystoneSession.request(given)
         if (asked.status !== 'keystone-requested') return report(asked, values, io)
-        const density = plan(values, asked.ur.payload, asked.ur.type)
+        const density = await plan(values, asked.ur.payload, asked.ur.type)
         const encoder = Ur.encode({ ...asked.ur, maxFragmentLength: density.maxFragmentLength })
         const parts = encoder.firstParts(encoder.isSinglePart ? 1 : 2 * encoder.fragmentCount)
         await writeFrames({ out: values.out as string, parts, density, io })
@@ -283,7 +287,7 @@ export const signApprove: Command = {
         // The response as QR frames for the coordinator's camera (`airlock sig add DIR` reads them).
         if (result.status === 'released' && typeof values.out === 'string') {
           const ur = SignatureResponse.toUr(result.response)
-          const density = plan(values, ur.payload, ur.type)
+          const density = await plan(values, ur.payload, ur.type)
           const encoder = Ur.encode({ ...ur, maxFragmentLength: density.maxFragmentLength })
           const parts = encoder.firstParts(encoder.isSinglePart ? 1 : 2 * encoder.fragmentCount)
           await writeFrames({ out: values.out, parts, density, io })

@@ -2,16 +2,19 @@
 import { Action as Actions, Chain, Execution, Requirements } from '@airlock/coordinator-core'
 import { type Action, type ActionState, StateMachine, type Store } from '@airlock/queue'
 import { SignRequest, Ur } from '@airlock/transport'
-import { getAddress, type Hash, zeroHash } from 'viem'
 import type { Command } from '../../command.ts'
 import { UsageError } from '../../errors.ts'
 import { toJson } from '../../io.ts'
+import { checksummed } from '../../print.ts'
 import { forceOption } from '../atomicFile.ts'
 import { densityOptions, plan, positiveInt, writeFrames } from '../qr.ts'
 import { ExecutionFailedError, NotExecutableError, NothingToConfirmError } from './errors.ts'
 import { executorClient } from './executor.ts'
 import { type Coordinator, homeOption, resolveSafe, safeName, uintFlag, withCoordinator } from './home.ts'
 import { actionText, actionView } from './view.ts'
+
+// No block at the recorded height: a hash no block has, so the confirmation reads as a reorg.
+const noBlock = `0x${'0'.repeat(64)}` as const
 
 // Recorded when execTransaction succeeded but the Safe's own call failed.
 const safeCallFailedReason = 'the Safe’s call failed (ExecutionFailure); the nonce is used'
@@ -163,7 +166,7 @@ export const actionQr: Command = {
       }
       const request = Actions.signRequest(action, { collected: await store.signatures(id) })
       const ur = SignRequest.toUr(request)
-      const density = plan(values, ur.payload, ur.type)
+      const density = await plan(values, ur.payload, ur.type)
       const encoder = Ur.encode({ ...ur, maxFragmentLength: density.maxFragmentLength })
       const fragments = encoder.isSinglePart ? 1 : encoder.fragmentCount
       const frames = positiveInt(values.frames, 'frames')
@@ -341,7 +344,7 @@ export const actionExec: Command = {
         blockHash: result.blockHash,
         gasUsed: result.receipt.gasUsed,
         effectiveGasPrice: result.receipt.effectiveGasPrice,
-        from: getAddress(result.receipt.from),
+        from: checksummed(result.receipt.from),
       }
       if (values.json) io.stdout(`${toJson(summary)}\n`)
       else {
@@ -413,12 +416,12 @@ export const actionConfirm: Command = {
             { what: `block ${recorded.blockNumber}` },
           )
         )?.hash ??
-        zeroHash
+        noBlock
       const outcome = await Execution.confirm({
         client: c.client,
         hash: recorded.txHash,
         blockNumber: recorded.blockNumber,
-        blockHash: blockHash as Hash,
+        blockHash,
         confirmations,
         // Report now rather than wait: the operator runs it again later.
         timeoutMs: 0,

@@ -12,12 +12,14 @@ import {
   TransactionBuilder,
 } from '@airlock/coordinator-core'
 import { SafeTx } from '@airlock/safe'
-import type { Address, Hex } from 'viem'
 import type { Command, OptionSpec } from '../../command.ts'
 import { InputFileError, UsageError } from '../../errors.ts'
 import { type Io, readJsonFile, toJson } from '../../io.ts'
 import { addressFlag, type Coordinator, homeOption, resolveSafe, uintFlag, withCoordinator } from './home.ts'
 import { actionText, actionView } from './view.ts'
+
+type Address = SafeTx.Address
+type Hex = SafeTx.Hex
 
 type Values = Record<string, unknown>
 

@@ -7,12 +7,13 @@ import { join, resolve } from 'node:path'
 import { Chain, type Client, Config, type CoordinatorConfig } from '@airlock/coordinator-core'
 import { openStore, type Store } from '@airlock/queue'
 import { SafeTx } from '@airlock/safe'
-import { type Address, getAddress, isAddress } from 'viem'
 import type { OptionSpec } from '../../command.ts'
 import { UsageError } from '../../errors.ts'
 import { readJsonFile } from '../../io.ts'
 import { writeFileAtomic } from '../atomicFile.ts'
 import { ConfigFileError, NotInitializedError } from './errors.ts'
+
+type Address = SafeTx.Address
 
 /** config.json as written by `coordinator init` (the org is a path, relative to the home, or inline). */
 export type HomeConfig = {
@@ -195,7 +196,11 @@ export function rememberSafe(home: string, safe: KnownSafe): void {
  * safeName(c, treasury) // 'treasury'
  */
 export function safeName(c: Coordinator, address: Address): string {
-  return Config.safe(c.config, address)?.name ?? knownSafes(c.home)[getAddress(address)]?.name ?? ''
+  return (
+    Config.safe(c.config, address)?.name ??
+    knownSafes(c.home)[SafeTx.parseAddress(address, 'safe')]?.name ??
+    ''
+  )
 }
 
 /**
@@ -205,15 +210,15 @@ export function safeName(c: Coordinator, address: Address): string {
  * resolveSafe(c, 'guardian') // '0x…'
  */
 export function resolveSafe(c: Coordinator, value: unknown, fallback?: Address | undefined): Address {
-  if (value === undefined) return fallback ?? getAddress(c.config.treasury.address)
+  if (value === undefined) return fallback ?? SafeTx.parseAddress(c.config.treasury.address, 'treasury')
   if (typeof value !== 'string' || value === '') {
     throw new UsageError('--safe needs an address or a Safe name.', { hint: 'Example: --safe treasury' })
   }
-  if (isAddress(value, { strict: false })) return addressFlag(value, 'safe')
+  if (SafeTx.looksLikeAddress(value)) return addressFlag(value, 'safe')
   const fromOrg = c.config.org.safes.find((s) => s.chainId === c.config.chainId && s.name === value)
-  if (fromOrg) return getAddress(fromOrg.address)
+  if (fromOrg) return SafeTx.parseAddress(fromOrg.address, 'safe')
   const known = Object.values(knownSafes(c.home)).find((s) => s.name === value)
-  if (known) return getAddress(known.address)
+  if (known) return SafeTx.parseAddress(known.address, 'safe')
   throw new UsageError(`No Safe named "${value}".`, {
     hint: 'Give the address, or a name from the org config or from airlock safe add --name.',
   })
@@ -226,7 +231,7 @@ export function resolveSafe(c: Coordinator, value: unknown, fallback?: Address |
  * addressFlag(values.to, 'to') // '0x…'
  */
 export function addressFlag(value: unknown, flag: string): Address {
-  if (typeof value !== 'string' || !isAddress(value, { strict: false })) {
+  if (!SafeTx.looksLikeAddress(value)) {
     throw new UsageError(
       `--${flag} needs a 0x-prefixed, 20-byte address${value === undefined ? '' : `, got "${String(value)}"`}.`,
       {

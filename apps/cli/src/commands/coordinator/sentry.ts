@@ -13,13 +13,14 @@ import { FileSystemError, isBaseError } from '@airlock/errors'
 import { DuplicateActionError } from '@airlock/queue'
 import { SafeTx } from '@airlock/safe'
 import { SignRequest, Ur } from '@airlock/transport'
-import { type Address, isAddress } from 'viem'
 import type { Command } from '../../command.ts'
 import { OutputExistsError, UsageError } from '../../errors.ts'
 import { readJsonFile, toJson } from '../../io.ts'
 import { writeFileAtomic } from '../atomicFile.ts'
 import { positiveInt } from '../qr.ts'
 import { homeOption, withCoordinator } from './home.ts'
+
+type Address = SafeTx.Address
 
 function fail(message: string): never {
   throw new InvalidSentryRuleError(message, {
@@ -28,7 +29,7 @@ function fail(message: string): never {
 }
 
 function address(value: unknown, where: string): Address {
-  if (typeof value !== 'string' || !isAddress(value, { strict: false })) fail(`${where} is not an address.`)
+  if (!SafeTx.looksLikeAddress(value)) fail(`${where} is not an address.`)
   try {
     // A mixed-case address must carry a correct EIP-55 checksum: a wrong one is a typo.
     return SafeTx.parseAddress(value, where)

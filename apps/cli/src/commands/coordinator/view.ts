@@ -2,7 +2,7 @@
 import { Action as Actions, Requirements } from '@airlock/coordinator-core'
 import type { Action, ActionEvent, NonceGroup, StoredSignature } from '@airlock/queue'
 import { analyze, Describe } from '@airlock/safe'
-import { formatUnits } from 'viem'
+import { units } from '../../print.ts'
 import { type Coordinator, safeName } from './home.ts'
 
 export type ActionView = ReturnType<typeof actionView>
@@ -45,7 +45,7 @@ export function actionView(
     tx: action.tx,
     calls,
     // The value in units of the chain's coin (printing only; the transaction keeps wei).
-    valueInUnits: `${formatUnits(action.tx.value, native?.decimals ?? 18)} ${native?.id ?? 'native'}`,
+    valueInUnits: `${units(action.tx.value, native?.decimals ?? 18)} ${native?.id ?? 'native'}`,
     safeTxHash: action.safeTxHash,
     domainHash: hashes.domainHash,
     messageHash: hashes.messageHash,
