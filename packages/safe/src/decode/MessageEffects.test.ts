@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as SafeMessage from '../SafeMessage.ts'
 import * as MessageEffects from './MessageEffects.ts'
@@ -152,5 +153,68 @@ describe('MessageEffects.decode', () => {
       context,
     })
     expect(again.hashes).toEqual(decoded.hashes)
+  })
+})
+
+describe('MessageEffects.decode on hostile input', () => {
+  it('returns a decoded message or throws Safe.InvalidMessageError, never anything else', () => {
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.string(),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constantFrom(
+          '0x',
+          USDC,
+          SPENDER,
+          '11155111',
+          '-1',
+          '1e3',
+          'uint256',
+          'PermitSingle',
+          'EIP712Domain',
+        ),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(
+          fc.constantFrom(
+            'types',
+            'primaryType',
+            'domain',
+            'message',
+            'name',
+            'type',
+            'chainId',
+            'details',
+            'amount',
+          ),
+          tie('value'),
+          { maxKeys: 5 },
+        ),
+      ),
+    })).value
+    // Start from a valid permit and replace one part with arbitrary JSON.
+    const mutated = fc
+      .tuple(fc.constantFrom('types', 'primaryType', 'domain', 'message', 'details', 'amount', 'field'), json)
+      .map(([where, value]) => {
+        const m = permitSingle('1') as Record<string, unknown> & ReturnType<typeof permitSingle>
+        if (where === 'details') (m.message as Record<string, unknown>).details = value
+        else if (where === 'amount') (m.message.details as Record<string, unknown>).amount = value
+        else if (where === 'field') (m.types.PermitDetails as unknown[])[1] = value
+        else (m as Record<string, unknown>)[where] = value
+        return m
+      })
+    fc.assert(
+      fc.property(fc.oneof(json, mutated), (message) => {
+        try {
+          const decoded = MessageEffects.decode({ message, context })
+          expect(decoded.hashes.messageHash).toMatch(/^0x[0-9a-f]{64}$/)
+        } catch (error) {
+          expect((error as Error).name).toBe('Safe.InvalidMessageError')
+        }
+      }),
+      { numRuns: 500, seed: 15 },
+    )
   })
 })
