@@ -13,7 +13,7 @@ import { createHandlers } from '@airlock/coordinator-app/handlers'
 import { allowRequest } from '@airlock/coordinator-app/security'
 import { Action, Chain, Predict, TransactionService } from '@airlock/coordinator-core'
 import { openPgliteStore, type Store } from '@airlock/queue'
-import { SafeTx, SafeTxHash } from '@airlock/safe'
+import { SafeTx } from '@airlock/safe'
 import { SignatureResponse, Ur } from '@airlock/transport'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
@@ -21,7 +21,7 @@ import { type HDAccount, type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, openAppPage } from './support/coordinator-app-browser.ts'
 import { CHAIN_ID, cedar, signerFor, startWorld, type World } from './support/coordinator-app-world.ts'
-import { type StandIn, startStandIn } from './support/txServiceStandIn.ts'
+import { proposeAsSafeWallet, type StandIn, startStandIn } from './support/txServiceStandIn.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'docs', 'screenshots')
 const dir = mkdtempSync(join(tmpdir(), 'airlock-coordinator-service-'))
@@ -84,31 +84,8 @@ afterAll(async () => {
 
 const context = () => SafeTx.context({ chainId: CHAIN_ID, safe: world.treasury, version: '1.4.1' })
 
-/** Proposes the way Safe{Wallet} does: api-kit, the proposer's own signature over the hash. */
-async function propose(tx: SafeTx.SafeTx, proposer: HDAccount): Promise<Hex> {
-  const kit = TransactionService.client({ chainId: BigInt(CHAIN_ID), url: service.url }).api
-  const safeTxHash = SafeTxHash.compute({ tx, context: context() }).safeTxHash
-  await kit.proposeTransaction({
-    safeAddress: world.treasury,
-    safeTransactionData: {
-      to: tx.to,
-      value: tx.value.toString(),
-      data: tx.data,
-      operation: tx.operation,
-      safeTxGas: tx.safeTxGas.toString(),
-      baseGas: tx.baseGas.toString(),
-      gasPrice: tx.gasPrice.toString(),
-      gasToken: tx.gasToken,
-      refundReceiver: tx.refundReceiver,
-      nonce: Number(tx.nonce),
-    },
-    safeTxHash,
-    senderAddress: proposer.address,
-    senderSignature: await proposer.sign({ hash: safeTxHash }),
-    origin: JSON.stringify({ url: 'https://app.safe.global', name: 'Safe{Wallet}' }),
-  })
-  return safeTxHash
-}
+const propose = (tx: SafeTx.SafeTx, proposer: HDAccount) =>
+  proposeAsSafeWallet({ url: service.url, context: context(), tx, proposer })
 
 const pay = (nonce: bigint, to: number, eth: string) =>
   SafeTx.from({ to: world.contributors[to]!, value: parseEther(eth), data: '0x', nonce })

@@ -31,7 +31,7 @@ import { type Address, getAddress, type Hex, keccak256, parseEther, toHex, zeroA
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { airGap as scan } from './support/airGap.ts'
 import { bundle, cedar, orgJson, owners, privateKeyOf } from './support/signer-fixtures.ts'
-import { type StandIn, startStandIn } from './support/txServiceStandIn.ts'
+import { proposeAsSafeWallet, type StandIn, startStandIn } from './support/txServiceStandIn.ts'
 
 const CHAIN_ID = 31337
 const [deployer] = anvilAccounts(1)
@@ -89,30 +89,8 @@ const txAt = (nonce: bigint, fields: Partial<SafeTx.SafeTxInput> = {}) =>
   SafeTx.from({ to: payee, value: parseEther('1'), data: '0x', nonce, ...fields })
 
 /** Proposes the way Safe{Wallet} does: api-kit, the proposer's own signature over the hash. */
-async function propose(tx: SafeTx.SafeTx, proposer = safeOwners[0]!) {
-  const api = TransactionService.client({ chainId: BigInt(CHAIN_ID), url: service.url }).api
-  const safeTxHash = SafeTxHash.compute({ tx, context: context() }).safeTxHash
-  await api.proposeTransaction({
-    safeAddress: safe,
-    safeTransactionData: {
-      to: tx.to,
-      value: tx.value.toString(),
-      data: tx.data,
-      operation: tx.operation,
-      safeTxGas: tx.safeTxGas.toString(),
-      baseGas: tx.baseGas.toString(),
-      gasPrice: tx.gasPrice.toString(),
-      gasToken: tx.gasToken,
-      refundReceiver: tx.refundReceiver,
-      nonce: Number(tx.nonce),
-    },
-    safeTxHash,
-    senderAddress: proposer.address,
-    senderSignature: await proposer.sign({ hash: safeTxHash }),
-    origin: JSON.stringify({ url: 'https://app.safe.global', name: 'Safe{Wallet}' }),
-  })
-  return safeTxHash
-}
+const propose = (tx: SafeTx.SafeTx, proposer = safeOwners[0]!) =>
+  proposeAsSafeWallet({ url: service.url, context: context(), tx, proposer })
 
 /** Moves a UR across the air gap as QR frames through a simulated camera (every 5th frame missed). */
 const airGap = (ur: TypedUr, seed: number) => scan(reader, ur, seed)

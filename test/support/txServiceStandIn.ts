@@ -5,6 +5,7 @@
 // or buggy service would.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { TransactionService } from '@airlock/coordinator-core'
 import { SafeMessage, SafeTx, SafeTxHash, type SafeVersion, Signature } from '@airlock/safe'
 import { type Address, getAddress, type Hex, isAddress } from 'viem'
 
@@ -495,4 +496,45 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   if (text === '') return {}
   const parsed = JSON.parse(text) as unknown
   return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {}
+}
+
+/**
+ * Proposes the way Safe{Wallet} does: api-kit against `url`, the proposer's own signature over the hash.
+ *
+ * @example
+ * const safeTxHash = await proposeAsSafeWallet({ url: service.url, context, tx, proposer: alice })
+ */
+export async function proposeAsSafeWallet({
+  url,
+  context,
+  tx,
+  proposer,
+}: {
+  url: string
+  context: SafeTx.SafeContext
+  tx: SafeTx.SafeTx
+  proposer: { address: Address; sign(input: { hash: Hex }): Promise<Hex> }
+}): Promise<Hex> {
+  const api = TransactionService.client({ chainId: context.chainId, url }).api
+  const safeTxHash = SafeTxHash.compute({ tx, context }).safeTxHash
+  await api.proposeTransaction({
+    safeAddress: context.safe,
+    safeTransactionData: {
+      to: tx.to,
+      value: tx.value.toString(),
+      data: tx.data,
+      operation: tx.operation,
+      safeTxGas: tx.safeTxGas.toString(),
+      baseGas: tx.baseGas.toString(),
+      gasPrice: tx.gasPrice.toString(),
+      gasToken: tx.gasToken,
+      refundReceiver: tx.refundReceiver,
+      nonce: Number(tx.nonce),
+    },
+    safeTxHash,
+    senderAddress: proposer.address,
+    senderSignature: await proposer.sign({ hash: safeTxHash }),
+    origin: JSON.stringify({ url: 'https://app.safe.global', name: 'Safe{Wallet}' }),
+  })
+  return safeTxHash
 }

@@ -2,6 +2,8 @@
 // models (amounts as decimal strings in units, addresses checksummed). Process-free: the preload,
 // main's IPC registration, the handlers and the renderer all import it.
 
+import type { NonceComparison } from '@airlock/coordinator-core'
+
 /** Every IPC channel, in one list: main registers exactly these and checks the sender of each. */
 export const channels = [
   'status',
@@ -246,13 +248,8 @@ export type ServiceNonceView = {
   nonce: string
   service: { safeTxHash: string; problems: string[] }[]
   queue: { id: string; safeTxHash: string; title: string; signatures: number }[]
-  flags: (
-    | 'several-in-service'
-    | 'only-in-service'
-    | 'only-in-queue'
-    | 'payload-changed'
-    | 'service-problem'
-  )[]
+  /** As `TransactionService.compare` flags them. */
+  flags: NonceComparison['flags']
 }
 
 export type ServiceView = {

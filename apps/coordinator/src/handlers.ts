@@ -929,18 +929,11 @@ export function createHandlers(ctx: HandlerContext): Api & {
   async function servicePending(input: { safe?: string | undefined } | undefined): Promise<ServiceView> {
     const serviceClientNow = serviceClient()
     const { state, context } = await serviceSafe(input?.safe)
-    const pending = await TransactionService.pending({
+    const { pending, queued, rows } = await TransactionService.sideBySide({
       client: serviceClientNow,
       context,
       onchainNonce: state.nonce,
-    })
-    const queued = await store.listActions({
-      safe: { chainId: context.chainId, address: context.safe },
-      live: true,
-    })
-    const rows = TransactionService.compare({
-      service: pending,
-      queue: queued.map((a) => ({ id: a.id, nonce: a.nonce, safeTxHash: a.safeTxHash })),
+      store,
     })
     const byId = new Map(queued.map((a) => [a.id, a]))
     return {

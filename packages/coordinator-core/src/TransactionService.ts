@@ -480,6 +480,36 @@ export function compare({
 }
 
 /**
+ * The Safe's pending service transactions (`pending`) beside its live queued actions, compared by nonce
+ * (`compare`): what the CLI's `service pending` and the coordinator app's Service screen show.
+ *
+ * @example
+ * const { pending, queued, rows } = await TransactionService.sideBySide({ client, context, onchainNonce, store })
+ */
+export async function sideBySide({
+  client,
+  context,
+  onchainNonce,
+  store,
+}: {
+  client: Client
+  context: SafeTx.SafeContext
+  onchainNonce: bigint
+  store: Pick<Store, 'listActions'>
+}): Promise<{ pending: Checked[]; queued: Action[]; rows: NonceComparison[] }> {
+  const listed = await pending({ client, context, onchainNonce })
+  const queued = await store.listActions({
+    safe: { chainId: context.chainId, address: context.safe },
+    live: true,
+  })
+  const rows = compare({
+    service: listed,
+    queue: queued.map((a) => ({ id: a.id, nonce: a.nonce, safeTxHash: a.safeTxHash })),
+  })
+  return { pending: listed, queued, rows }
+}
+
+/**
  * Runs one service call and turns any failure into a typed error naming what was attempted. api-kit's
  * errors carry the service's own message (e.g. "Signer=0x… is not an owner").
  */

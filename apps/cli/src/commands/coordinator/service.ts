@@ -51,15 +51,11 @@ export const servicePending: Command = {
     withCoordinator(values, io.cwd, async (c) => {
       const client = clientOf(c, values, io.cwd)
       const { state, context } = await safeContext(c, values)
-      const pending = await TransactionService.pending({ client, context, onchainNonce: state.nonce })
-      const store = await c.store()
-      const queued = await store.listActions({
-        safe: { chainId: context.chainId, address: context.safe },
-        live: true,
-      })
-      const rows = TransactionService.compare({
-        service: pending,
-        queue: queued.map((a) => ({ id: a.id, nonce: a.nonce, safeTxHash: a.safeTxHash })),
+      const { pending, rows } = await TransactionService.sideBySide({
+        client,
+        context,
+        onchainNonce: state.nonce,
+        store: await c.store(),
       })
       if (values.json) {
         io.stdout(
