@@ -99,6 +99,11 @@ describe('coordinator app: Transaction Service screen', () => {
     // Not configured: the window's session reaches the RPC only.
     expect(api.networkOrigins()).toEqual([rpcOrigin])
     expect(allowRequest(`${service.url}/v1/about/`, { rpcOrigins: api.networkOrigins() })).toBe(false)
+    const unset = await api.servicePending()
+    expect(!unset.ok && unset.error.message).toBe('No Transaction Service is configured.')
+    const noKey = await api.serviceConfigure({ url: service.url, apiKeyFile: join(dir, 'missing') })
+    expect(!noKey.ok && noKey.error.name).toBe('CoordinatorApp.InputError')
+    expect(api.networkOrigins()).toEqual([rpcOrigin])
 
     const hash = await propose(pay(0n, 0, '0.5'), world.owners[0]!)
     const keyFile = join(dir, 'service-api-key')
