@@ -1,6 +1,9 @@
 // The coordinator's chain side end to end on anvil with the official Safe 1.4.1 contracts, OpenZeppelin's
 // TimelockController and a pausable test vault: build → sign request over the air gap (UR encode/decode)
 // → signatures by real keys over the hash the "signer" recomputes → execute → on-chain state changed.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   Action,
   Build,
@@ -10,6 +13,7 @@ import {
   type CoordinatorConfig,
   Execution,
   type PreparedAction,
+  Requirements,
   Revert,
   Sentry,
   Timelock,
@@ -29,6 +33,13 @@ import {
   write,
 } from '@airlock/devnet'
 import { OrgConfig as PolicyOrg } from '@airlock/policy'
+import {
+  openPgliteStore,
+  ownerVerifier,
+  type Action as QueuedAction,
+  type Store,
+  type TimelockTier,
+} from '@airlock/queue'
 import { analyze, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
 import { Attestation } from '@airlock/signer-core'
 import { SignRequest, type TypedUr, Ur, UrDecoder } from '@airlock/transport'
@@ -584,6 +595,20 @@ describe('critical actions through the TimelockController', () => {
     return { operation, action, parameters, attesters }
   }
 
+  /** The treasury's `execute` of a timelock operation, judged with the schedules the queue knows. */
+  async function prepareExecute(
+    operation: Timelock.Operation,
+    scheduled: readonly TimelockTier.OperationRef[],
+  ) {
+    return Action.prepare({
+      config,
+      state: await readState(treasury),
+      calls: Timelock.execute(operation),
+      title: 'Execute a timelock operation',
+      scheduled,
+    })
+  }
+
   const handOver = () => [
     Build.contractCall({ to: vault, signature: 'transferOwnership(address)', args: [treasury] }),
   ]
@@ -624,6 +649,179 @@ describe('critical actions through the TimelockController', () => {
     expect((await client().waitForTransactionReceipt({ hash, pollingInterval: 20 })).status).toBe('success')
     expect(await read<Address>(vault, vaultAbi, 'owner')).toBe(treasury)
     expect((await Timelock.read({ client: client(), timelock, id })).status).toBe('done')
+  })
+
+  it('queues and executes the execute of an operation the Safe scheduled as Routine: threshold signatures after the timelock delay, no attestations', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-e2e-queue-'))
+    // The queue's clock is the chain's here, so its attestation delay follows anvil's time travel.
+    let clock = new Date((await now()) * 1000)
+    const recoverAttestation = ({ action, signature }: { action: QueuedAction; signature: Hex }) =>
+      Attestation.recover(
+        Attestation.forRequest({
+          context: Action.contextOf(action),
+          safeTxHash: action.safeTxHash,
+          tier: action.tier as 'critical' | 'existential',
+        }),
+        signature,
+      )
+    const store: Store = await openPgliteStore({
+      dataDir: join(dir, 'queue'),
+      now: () => clock,
+      verify: ownerVerifier({ owners: owners.map((o) => o.address), recoverAttestation }),
+    })
+    const actor = 'ops'
+    const tick = async () => {
+      clock = new Date((await now()) * 1000)
+    }
+    async function enqueue(tx: SafeTx.SafeTx) {
+      const state = await readState(treasury)
+      return store.createAction({
+        safe: { chainId: BigInt(CHAIN_ID), address: treasury, version: state.version },
+        tx,
+        title: 'timelock',
+        requirements: (analysis) =>
+          Requirements.forQueue(Requirements.of({ config, state, tier: analysis.tier })),
+        actor,
+        analyze: { org: config.decoder },
+        onchainNonce: state.nonce,
+        submit: true,
+        chainTime: clock,
+      })
+    }
+    try {
+      const { TestVault } = testContracts()
+      const target = await deploy({ anvil, deployer, artifact: TestVault, args: [token, timelock, guardian] })
+      const calls = [
+        Build.contractCall({ to: target, signature: 'transferOwnership(address)', args: [treasury] }),
+      ]
+      const { operation, action, parameters } = await scheduleThroughTreasury(calls, `0x${'03'.repeat(32)}`)
+
+      // The schedule in the queue: four attestations, the org's delay by chain time, three signatures.
+      const queued = await enqueue(action.tx)
+      expect(queued).toMatchObject({
+        tier: 'critical',
+        requirements: { signatures: 3, attestations: 4, delaySeconds: CRITICAL_DELAY },
+      })
+      const attestation = Attestation.forRequest({
+        context: action.context,
+        safeTxHash: action.hashes.safeTxHash,
+        tier: 'critical',
+      })
+      for (const owner of [o1, o2, o3, o4]) {
+        const signature = await Attestation.sign(attestation, owner)
+        await store.addSignature(
+          queued.id,
+          { signer: owner.address, signature, kind: 'approval-attestation' },
+          { actor },
+        )
+      }
+      await timeTravel(CRITICAL_DELAY)
+      await tick()
+      expect((await store.advance(queued.id, { actor })).state).toBe('collecting-signatures')
+      for (const signature of parameters.signatures) {
+        await store.addSignature(queued.id, { ...signature, kind: 'safe-signature' }, { actor })
+      }
+      expect((await store.getAction(queued.id)).state).toBe('ready')
+      const scheduled = await executeExpectingSuccess(parameters)
+      await store.recordExecution(queued.id, {
+        txHash: scheduled.hash,
+        blockNumber: scheduled.blockNumber,
+        blockHash: scheduled.blockHash,
+        status: 'success',
+        revertReason: null,
+        actor,
+      })
+      const ref = { chainId: BigInt(CHAIN_ID), address: treasury }
+      const id = Timelock.operationId(operation)
+      const known = await store.scheduledOperations(ref)
+      expect(known).toContainEqual({ timelock: timelock.toLowerCase(), operationId: id })
+
+      // The execute through the Safe: Routine's requirements, by what is left to check.
+      const execute = await prepareExecute(operation, known)
+      expect(execute.requirements).toMatchObject({
+        tier: 'routine',
+        signatures: 3,
+        attestations: 0,
+        delaySeconds: 0,
+      })
+      await tick()
+      const queuedExecute = await enqueue(execute.tx)
+      expect(queuedExecute).toMatchObject({
+        tier: 'routine',
+        requirements: { signatures: 3, attestations: 0, delaySeconds: 0 },
+        state: 'collecting-signatures',
+        createdChainAt: clock,
+      })
+      // The queue takes no attestation for a Routine action (its verifier refuses it).
+      await expect(
+        store.addSignature(
+          queuedExecute.id,
+          {
+            signer: o1.address,
+            signature: await Attestation.sign(attestation, o1),
+            kind: 'approval-attestation',
+          },
+          { actor },
+        ),
+      ).rejects.toMatchObject({ name: 'Queue.SignatureRejectedError' })
+      const signatures = await Promise.all(
+        [o1, o2, o3].map((owner) => signWith(owner, execute.hashes.safeTxHash)),
+      )
+      for (const signature of signatures) {
+        await store.addSignature(queuedExecute.id, { ...signature, kind: 'safe-signature' }, { actor })
+      }
+      expect((await store.getAction(queuedExecute.id)).state).toBe('ready')
+      const base = {
+        tx: execute.tx,
+        context: execute.context,
+        signatures,
+        createdAt: Math.floor((queuedExecute.createdChainAt as Date).getTime() / 1000),
+      }
+      // Without what the queue knows, the engine re-derives Critical from the calldata alone.
+      await expect(
+        Execution.execute({ client: client(), executor: executor(), config, ...base }),
+      ).rejects.toMatchObject({
+        name: 'Coordinator.RequirementsNotMetError',
+        shortMessage: expect.stringMatching(/critical/),
+      })
+      // With it, only the timelock holds the operation back, until its delay has passed on chain.
+      const early = await Execution.execute({
+        client: client(),
+        executor: executor(),
+        config,
+        ...base,
+        scheduled: known,
+      })
+      expect(early).toMatchObject({ ok: false, status: 'simulation-reverted' })
+      expect((await Timelock.read({ client: client(), timelock, id })).status).toBe('pending')
+      expect(await read<Address>(target, vaultAbi, 'owner')).toBe(timelock)
+      await timeTravel(Number(TIMELOCK_DELAY))
+      await executeExpectingSuccess({ ...base, scheduled: known })
+      expect(await read<Address>(target, vaultAbi, 'owner')).toBe(treasury)
+      expect((await Timelock.read({ client: client(), timelock, id })).status).toBe('done')
+    } finally {
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('keeps Critical for the execute of an operation whose schedule is not in the queue', async () => {
+    const calls = [
+      Build.contractCall({ to: watchedVault, signature: 'transferOwnership(address)', args: [treasury] }),
+    ]
+    const operation = { timelock, calls, salt: `0x${'04'.repeat(32)}` as Hex }
+    const execute = await prepareExecute(operation, [])
+    expect(execute.requirements).toMatchObject({
+      tier: 'critical',
+      attestations: 4,
+      delaySeconds: CRITICAL_DELAY,
+    })
+    // A schedule of another operation does not count for this one.
+    const other = Timelock.operationId({ ...operation, salt: `0x${'05'.repeat(32)}` })
+    const elsewhere = await prepareExecute(operation, [
+      { timelock: timelock.toLowerCase() as Address, operationId: other },
+    ])
+    expect(elsewhere.requirements.tier).toBe('critical')
   })
 
   it('lets the guardian Safe cancel a scheduled operation with one signature', async () => {

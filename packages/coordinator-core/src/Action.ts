@@ -1,4 +1,4 @@
-import type { Store } from '@airlock/queue'
+import { type Store, TimelockTier } from '@airlock/queue'
 import {
   type AnalyzeReturnType,
   analyze,
@@ -42,6 +42,11 @@ export type PrepareParameters = {
   description?: string | undefined
   /** Defaults to the Safe's current nonce; give a higher one to queue behind pending actions. */
   nonce?: bigint | undefined
+  /**
+   * Timelock operations this Safe already scheduled (the queue's `scheduledOperations`): executing one
+   * needs only what is left to check (`TimelockTier.leftToCheck`), as the signers judge it.
+   */
+  scheduled?: readonly TimelockTier.OperationRef[] | undefined
 }
 
 /**
@@ -52,7 +57,15 @@ export type PrepareParameters = {
  * const action = Action.prepare({ config, state, calls: Build.nativeTransfer({ to, amount }), title: 'Pay Bob' })
  * action.requirements // { tier: 'routine', signatures: 3, approvals: 3, attestations: 0, delaySeconds: 0, drift: [] }
  */
-export function prepare({ config, state, calls, title, description, nonce }: PrepareParameters): Prepared {
+export function prepare({
+  config,
+  state,
+  calls,
+  title,
+  description,
+  nonce,
+  scheduled = [],
+}: PrepareParameters): Prepared {
   if (state.chainId !== config.chainId) {
     throw new InvalidActionError(
       `The Safe was read on chain ${state.chainId}, but the config is for ${config.chainId}.`,
@@ -89,7 +102,8 @@ export function prepare({ config, state, calls, title, description, nonce }: Pre
     version: state.version,
   })
   const analysis = analyze({ tx, context, org: config.decoder })
-  const requirements = Requirements.of({ config, state, tier: analysis.tier })
+  const { tier } = TimelockTier.leftToCheck({ analysis, org: config.decoder, scheduled })
+  const requirements = Requirements.of({ config, state, tier })
   return {
     title: clip(title, SignRequest.limits.titleChars),
     description: clip(

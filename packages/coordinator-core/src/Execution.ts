@@ -1,3 +1,4 @@
+import { TimelockTier } from '@airlock/queue'
 import { analyze, type SafeContext, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
 import {
   type Account,
@@ -201,10 +202,19 @@ export type ExecuteParameters = {
   signatures: readonly CollectedSignature[]
   /** Owners whose approval attestations the queue has verified. */
   attesters?: readonly Address[] | undefined
-  /** Unix seconds when the action was created (the delay runs from here). */
+  /**
+   * Unix seconds by the chain's clock when the action was created (the latest block's timestamp then:
+   * the queue's `createdChainAt`); the delay runs from here and is judged against `now`, also chain time.
+   */
   createdAt: number
   /** Unix seconds; defaults to the latest block's timestamp (the chain's clock). */
   now?: number | undefined
+  /**
+   * Timelock operations whose `schedule` this Safe already executed or fully signed (the queue's
+   * `scheduledOperations`): an `execute` of one of them needs only what is left to check (Routine for a
+   * lone execute), not a second Critical round. The timelock enforces its own delay by block time.
+   */
+  scheduled?: readonly TimelockTier.OperationRef[] | undefined
   /** How long to wait for the receipt. */
   timeoutMs?: number | undefined
   pollingIntervalMs?: number | undefined
@@ -243,8 +253,9 @@ export type ExecuteResult =
 
 /**
  * Executes a signed Safe transaction once its tier's requirements are met: re-reads the Safe, checks
- * the nonce, verifies every collected signature, re-derives the tier (never trusting a stored one)
- * and checks signatures, approvals and delay; then builds the signatures blob (sorted by owner),
+ * the nonce, verifies every collected signature, re-derives the tier (never trusting a stored one;
+ * by what is left to check when it executes timelock operations in `scheduled`) and checks
+ * signatures, approvals and the delay, all by chain time; then builds the signatures blob (sorted by owner),
  * simulates `execTransaction` with `eth_call` on the exact bytes, sends them and waits for the receipt.
  * Precondition failures throw typed errors; reverts are returned as retryable failures with the reason.
  *
@@ -262,6 +273,7 @@ export async function execute({
   attesters = [],
   createdAt,
   now,
+  scheduled = [],
   timeoutMs = 60_000,
   pollingIntervalMs = 1000,
 }: ExecuteParameters): Promise<ExecuteResult> {
@@ -293,7 +305,8 @@ export async function execute({
     signatures,
     executor: executorAddress,
   })
-  const { tier } = analyze({ tx, context, org: config.decoder })
+  const analysis = analyze({ tx, context, org: config.decoder })
+  const { tier } = TimelockTier.leftToCheck({ analysis, org: config.decoder, scheduled })
   const requirements = Requirements.of({ config, state, tier })
   const clock =
     now ??

@@ -92,6 +92,36 @@ describe('Requirements', () => {
       Requirements.progress({ requirements: never, owners, signers: owners, createdAt: 0, now: 0 }).missing,
     ).toEqual(['The Safe is not in the org config: no number of approvals is enough.'])
   })
+
+  it('judges a queued action’s delay like with like: chain time on both ends when it was recorded', () => {
+    const critical = Requirements.of({ config, state, tier: 'critical' })
+    const action = {
+      safe: { address: state.address },
+      tier: 'critical' as const,
+      // The coordinator's clock and the chain's disagree (a devnet after time travel, a skewed laptop).
+      createdAt: new Date(5_000_000 * 1000),
+      createdChainAt: new Date(1_000 * 1000),
+      requirements: Requirements.forQueue(critical),
+    }
+    const collected = owners.slice(0, 4).map((signer) => ({ signer, kind: 'approval-attestation' as const }))
+    const byChain = Requirements.progressOf({
+      config,
+      action,
+      collected,
+      now: 5_000_010,
+      chainNow: 1_000 + 172_800,
+    })
+    expect(byChain.delay).toEqual({ elapsedSeconds: 172_800, needSeconds: 172_800, readyAt: 173_800 })
+    // Without the chain's time now, the coordinator's clock judges both ends: 10 s of 172,800 elapsed.
+    const byCoordinator = Requirements.progressOf({ config, action, collected, now: 5_000_010 })
+    expect(byCoordinator.delay.elapsedSeconds).toBe(10)
+    expect(byCoordinator.missing).toContain('172790 more second(s) of delay: critical waits 172800s.')
+    // An action queued without the chain's time keeps the coordinator's clock even when it is given.
+    const legacy = { ...action, createdChainAt: null }
+    expect(
+      Requirements.progressOf({ config, action: legacy, collected, now: 5_000_010, chainNow: 1 }).delay,
+    ).toMatchObject({ elapsedSeconds: 10 })
+  })
 })
 
 describe('Config', () => {
@@ -147,6 +177,7 @@ describe('Config', () => {
     expect(decoder.knownContracts.get(getAddress('0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48'))).toEqual({
       label: 'USDC',
       standard: 'erc20',
+      decimals: 6,
     })
     expect(PolicyOrg.toDecoder(org, 10).guardian).toBeUndefined()
   })

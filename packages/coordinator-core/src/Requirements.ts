@@ -102,7 +102,10 @@ export function progress({
   owners: readonly Address[]
   signers: readonly Address[]
   attesters?: readonly Address[] | undefined
-  /** Unix seconds when the action was created (the signers' first-seen time is close to it). */
+  /**
+   * Unix seconds when the action was created (the signers' first-seen time is close to it), by the
+   * same clock as `now`: chain time on both ends (block timestamps) wherever it is known.
+   */
   createdAt: number
   now: number
 }): Progress {
@@ -149,13 +152,17 @@ export type QueuedForProgress = {
   safe: { address: Address }
   tier: Tier.Tier
   createdAt: Date
+  /** The latest block's timestamp at creation, when the queue recorded it. */
+  createdChainAt?: Date | null | undefined
   requirements: { signatures: number; attestations: number; delaySeconds: number }
 }
 
 /**
  * What a queued action still needs, from the queue's counts and the org's tier table (no chain read):
  * signatures, approvals (signers and attesters together), attestations and the tier's delay.
- * Stored signatures were checked against the on-chain owners when they came in.
+ * Stored signatures were checked against the on-chain owners when they came in. The delay is judged
+ * like with like: by chain time when the action recorded it and `chainNow` is given, else by the
+ * coordinator's clock on both ends (`createdAt` and `now`).
  *
  * @example
  * const { ready, missing } = Requirements.progressOf({ config, action, collected: await store.signatures(action.id) })
@@ -165,11 +172,15 @@ export function progressOf({
   action,
   collected,
   now = Math.floor(Date.now() / 1000),
+  chainNow,
 }: {
   config: Config.Config
   action: QueuedForProgress
   collected: readonly { signer: Address; kind: 'safe-signature' | 'approval-attestation' }[]
+  /** Unix seconds by the coordinator's clock (compared with `createdAt`). */
   now?: number | undefined
+  /** Unix seconds of the latest block (compared with `createdChainAt`). */
+  chainNow?: number | undefined
 }): Progress {
   const listed = Config.safe(config, action.safe.address)
   const approvals = listed
@@ -182,8 +193,9 @@ export function progressOf({
     owners: [...signers, ...attesters],
     signers,
     attesters,
-    createdAt: Math.floor(action.createdAt.getTime() / 1000),
-    now,
+    ...(action.createdChainAt != null && chainNow !== undefined
+      ? { createdAt: Math.floor(action.createdChainAt.getTime() / 1000), now: chainNow }
+      : { createdAt: Math.floor(action.createdAt.getTime() / 1000), now }),
   })
 }
 

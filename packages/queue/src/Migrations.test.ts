@@ -15,9 +15,10 @@ test('the shipped migrations are numbered files, applied once, then never again'
   expect(shipped.map((m) => [m.version, m.name])).toEqual([
     [1, 'actions'],
     [2, 'execution_block_hash'],
+    [3, 'timelock_operations_chain_time'],
   ])
   expect(shipped[0]?.checksum).toMatch(/^[0-9a-f]{64}$/)
-  expect(await Migrations.apply(db)).toEqual([1, 2])
+  expect(await Migrations.apply(db)).toEqual([1, 2, 3])
   expect(await Migrations.apply(db)).toEqual([])
   const tables = await db.query(
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
@@ -25,6 +26,7 @@ test('the shipped migrations are numbered files, applied once, then never again'
   expect(tables.map((t) => t.table_name)).toEqual([
     'action_events',
     'action_signatures',
+    'action_timelock_operations',
     'actions',
     'safes',
     'schema_migrations',
@@ -34,7 +36,7 @@ test('the shipped migrations are numbered files, applied once, then never again'
 test('a failing migration rolls back entirely; an edited applied one is refused', async () => {
   const shipped = Migrations.list()
   const broken = {
-    version: 3,
+    version: 4,
     name: 'broken',
     sql: 'CREATE TABLE half (a int); SELECT no_such_function();',
     checksum: 'x',
@@ -46,6 +48,7 @@ test('a failing migration rolls back entirely; an edited applied one is refused'
   expect(await db.query('SELECT version FROM schema_migrations ORDER BY version')).toEqual([
     { version: 1 },
     { version: 2 },
+    { version: 3 },
   ])
 
   const edited = shipped.map((m) => ({ ...m, sql: `${m.sql}\n-- edited`, checksum: 'different' }))
@@ -54,10 +57,10 @@ test('a failing migration rolls back entirely; an edited applied one is refused'
     Never edit an applied migration; add a new numbered file instead.]
   `)
 
-  const added = { version: 3, name: 'extra', sql: 'CREATE TABLE extra (a int);', checksum: 'e' }
-  expect(await Migrations.apply(db, [...shipped, added])).toEqual([3])
+  const added = { version: 4, name: 'extra', sql: 'CREATE TABLE extra (a int);', checksum: 'e' }
+  expect(await Migrations.apply(db, [...shipped, added])).toEqual([4])
   await expect(Migrations.apply(db, shipped)).rejects.toMatchObject({
     name: 'Queue.MigrationError',
-    shortMessage: 'The database has migration 3, newer than this Airlock knows.',
+    shortMessage: 'The database has migration 4, newer than this Airlock knows.',
   })
 })

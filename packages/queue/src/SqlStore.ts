@@ -18,6 +18,7 @@ import {
 import * as Rejection from './Rejection.ts'
 import * as StateMachine from './StateMachine.ts'
 import type { Store, StoreOptions } from './Store.ts'
+import * as TimelockTier from './TimelockTier.ts'
 import type {
   Action,
   ActionEvent,
@@ -43,7 +44,7 @@ const ACTION_COLUMNS = `a.id, a.chain_id::text AS chain_id, a.safe, a.safe_versi
   a.required_signatures, a.required_attestations, a.delay_seconds, a.delay_until, a.supersedes,
   a.superseded_by, a.timelock_operation_id, a.timelock_eta, a.exec_tx_hash, a.exec_block::text AS exec_block,
   a.exec_block_hash, a.exec_status, a.exec_revert_reason, a.created_by, a.created_at, a.updated_at, a.signature_count,
-  a.attestation_count`
+  a.attestation_count, a.created_chain_at`
 
 // Which states take which kind: attestations from submission on; Safe signatures only once the
 // attestations and the delay are behind (the order the signers' policy expects).
@@ -211,11 +212,8 @@ export function createSqlStore(
       org: parameters.analyze?.org as AnalyzeParameters['org'],
       abis: parameters.analyze?.abis as AnalyzeParameters['abis'],
     })
-    const requirements = checkRequirements(
-      typeof parameters.requirements === 'function'
-        ? parameters.requirements(analysis)
-        : parameters.requirements,
-    )
+    const operations = TimelockTier.operations(analysis)
+    const chainTime = parameters.chainTime === undefined ? null : checkDate(parameters.chainTime, 'chainTime')
     const onchainNonce =
       parameters.onchainNonce === undefined
         ? undefined
@@ -246,14 +244,28 @@ export function createSqlStore(
           [safeTxHash],
         )
         if (existing[0]) throw new DuplicateActionError({ existingId: String(existing[0].id), safeTxHash })
+        // An execute of an operation this Safe already scheduled (executed or fully signed) is judged
+        // by what is left to check, as the signers judge it: not a second Critical round.
+        const executes = operations.filter((o) => o.op === 'execute')
+        const left = TimelockTier.leftToCheck({
+          analysis,
+          org: parameters.analyze?.org as AnalyzeParameters['org'],
+          scheduled: executes.length === 0 ? [] : await scheduledIn(q, safe, executes),
+        })
+        const judged = { ...analysis, tier: left.tier, tierReasons: left.tierReasons }
+        const requirements = checkRequirements(
+          typeof parameters.requirements === 'function'
+            ? parameters.requirements(judged)
+            : parameters.requirements,
+        )
         const at = now()
         await q.query(
           `INSERT INTO actions (id, chain_id, safe, safe_version, to_address, value, data, operation, safe_tx_gas,
              base_gas, gas_price, gas_token, refund_receiver, nonce, safe_tx_hash, tier, kind, title, description,
              state, required_signatures, required_attestations, delay_seconds, supersedes, created_by, created_at,
-             updated_at)
+             updated_at, created_chain_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'draft',
-             $20, $21, $22, $23, $24, $25, $25)`,
+             $20, $21, $22, $23, $24, $25, $25, $26)`,
           [
             id,
             safe.chainId.toString(),
@@ -270,7 +282,7 @@ export function createSqlStore(
             tx.refundReceiver,
             tx.nonce.toString(),
             safeTxHash,
-            analysis.tier,
+            left.tier,
             parameters.kind,
             title,
             description,
@@ -280,8 +292,17 @@ export function createSqlStore(
             replaced?.id ?? null,
             actor,
             at,
+            chainTime,
           ],
         )
+        for (const o of new Map(
+          operations.map((o) => [`${o.op}:${o.timelock}:${o.operationId}`, o]),
+        ).values()) {
+          await q.query(
+            'INSERT INTO action_timelock_operations (action_id, op, timelock, operation_id) VALUES ($1, $2, $3, $4)',
+            [id, o.op, o.timelock, o.operationId],
+          )
+        }
         await event(q, id, null, 'draft', actor, replaced ? `created to replace ${replaced.id}` : 'created')
         if (replaced) {
           await move(q, replaced, 'superseded', actor, `replaced by ${id} (same nonce ${tx.nonce})`, {
@@ -305,6 +326,25 @@ export function createSqlStore(
       throw error
     }
     return load(db, id)
+  }
+
+  /** Of `wanted`, the operations whose schedule an executed or fully signed action of the Safe holds. */
+  async function scheduledIn(
+    q: Tx | Db,
+    safe: SafeRef,
+    wanted?: readonly TimelockTier.OperationRef[],
+  ): Promise<TimelockTier.OperationRef[]> {
+    const ids = wanted?.map((o) => o.operationId.toLowerCase()) ?? []
+    const only =
+      wanted === undefined ? '' : ` AND o.operation_id IN (${ids.map((_, i) => `$${i + 3}`).join(', ')})`
+    const rows = await q.query(
+      `SELECT DISTINCT o.timelock, o.operation_id FROM action_timelock_operations o
+       JOIN actions a ON a.id = o.action_id
+       WHERE a.chain_id = $1 AND a.safe = $2 AND o.op = 'schedule' AND a.state IN ('executed', 'ready')${only}
+       ORDER BY o.timelock, o.operation_id`,
+      [safe.chainId.toString(), safe.address, ...ids],
+    )
+    return rows.map((row) => ({ timelock: row.timelock as Address, operationId: row.operation_id as Hex }))
   }
 
   /** Runs `fn` on the locked action in a transaction and returns the action as stored afterwards. */
@@ -758,6 +798,10 @@ export function createSqlStore(
       return action
     },
 
+    async scheduledOperations(safe) {
+      return scheduledIn(db, checkSafeRef(safe))
+    },
+
     async canExecute(id, { onchainNonce: nonce, chainTime }) {
       const action = await load(db, id)
       const recorded = await onchainNonce(action.safe)
@@ -892,6 +936,7 @@ function toAction(row: Row): Action {
           },
     createdBy: String(row.created_by),
     createdAt: toDate(row.created_at),
+    createdChainAt: row.created_chain_at == null ? null : toDate(row.created_chain_at),
     updatedAt: toDate(row.updated_at),
   }
 }

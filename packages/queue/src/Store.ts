@@ -1,3 +1,4 @@
+import type * as TimelockTier from './TimelockTier.ts'
 import type {
   Action,
   ActionEvent,
@@ -106,6 +107,12 @@ export type Store = {
     id: string,
     options: { onchainNonce: bigint; chainTime?: Date | undefined },
   ): Promise<CanExecuteResult>
+
+  /**
+   * The timelock operations (lowercase timelock and id) whose `schedule` an executed or fully signed
+   * (`ready`) action of this Safe holds: an execute of one of them needs only what is left to check.
+   */
+  scheduledOperations(safe: SafeRef): Promise<TimelockTier.OperationRef[]>
 
   /** The applied migrations, oldest first. */
   migrations(): Promise<{ version: number; name: string; appliedAt: Date }[]>

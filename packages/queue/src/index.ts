@@ -2,7 +2,9 @@ import * as Changes from './Changes.ts'
 import * as Migrations from './Migrations.ts'
 import * as Rejection from './Rejection.ts'
 import * as StateMachine from './StateMachine.ts'
+import * as TimelockTier from './TimelockTier.ts'
 
+export type { Announcer, Change, Listener } from './Changes.ts'
 export type { DataDirLock } from './DataDirLock.ts'
 export { lockDataDir } from './DataDirLock.ts'
 export {
@@ -21,7 +23,6 @@ export {
   StaleNonceError,
   UnknownActionError,
 } from './errors.ts'
-export type { Announcer, Change, Listener } from './Changes.ts'
 export type { OpenStoreParameters } from './openStore.ts'
 export { openStore } from './openStore.ts'
 export type { OpenPgliteStoreParameters } from './PgliteStore.ts'
@@ -62,4 +63,4 @@ export type {
   VerifyParameters as VerifySignatureParameters,
 } from './Verifier.ts'
 export { ownerVerifier, verify as verifySignature } from './Verifier.ts'
-export { Changes, Migrations, Rejection, StateMachine }
+export { Changes, Migrations, Rejection, StateMachine, TimelockTier }

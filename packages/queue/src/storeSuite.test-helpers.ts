@@ -825,6 +825,7 @@ export function storeSuite(factory: StoreFactory): void {
       expect(applied.map((m) => [m.version, m.name])).toEqual([
         [1, 'actions'],
         [2, 'execution_block_hash'],
+        [3, 'timelock_operations_chain_time'],
       ])
       await store.close()
       store = await factory.open({ now: () => clock })

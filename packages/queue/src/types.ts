@@ -1,4 +1,4 @@
-import type { AnalyzeReturnType, SafeTx, SafeVersion, Tier as SafeTier } from '@airlock/safe'
+import type { AnalyzeReturnType, Tier as SafeTier, SafeTx, SafeVersion } from '@airlock/safe'
 import type { Address, Hex } from 'viem'
 
 /**
@@ -64,7 +64,11 @@ export type Action = {
   tx: SafeTx.SafeTx
   /** Computed by the store with SafeTxHash.compute at insert; never taken from input. */
   safeTxHash: Hex
-  /** Computed by the store with `analyze` at insert. */
+  /**
+   * Computed by the store with `analyze` at insert, by what is left to check: the inner calls of a
+   * timelock `execute` whose `schedule` an executed or fully signed action of the same Safe holds
+   * count no further (`TimelockTier.leftToCheck`).
+   */
   tier: Tier
   kind: ActionKind
   title: string
@@ -84,7 +88,10 @@ export type Action = {
   timelock: TimelockInfo | null
   execution: ExecutionInfo | null
   createdBy: string
+  /** The store's clock at creation. */
   createdAt: Date
+  /** The chain's clock at creation (the latest block's timestamp) when the caller gave it, else null. */
+  createdChainAt: Date | null
   updatedAt: Date
 }
 
@@ -149,6 +156,11 @@ export type CreateActionParameters = {
   replaces?: string | undefined
   /** Kept in `draft` (default) or submitted at once (`true`: enters collecting-attestations). */
   submit?: boolean | undefined
+  /**
+   * The latest block's timestamp now, recorded as `createdChainAt` so the tier's delay can be judged
+   * by chain time on both ends (the chain's clock, like the signers' and the timelock's).
+   */
+  chainTime?: Date | undefined
 }
 
 export type CreateRejectionParameters = {
