@@ -300,7 +300,12 @@ export const actionExec: Command = {
           .filter((s) => s.kind === 'safe-signature')
           .map(({ signer, signature }) => ({ signer, signature })),
         attesters: collected.filter((s) => s.kind === 'approval-attestation').map((s) => s.signer),
-        createdAt: Math.floor(action.createdAt.getTime() / 1000),
+        // Like with like: chain time on both ends; an action queued without it, the coordinator's clock.
+        ...(action.createdChainAt
+          ? { createdAt: Math.floor(action.createdChainAt.getTime() / 1000), now: Number(head.timestamp) }
+          : { createdAt: Math.floor(action.createdAt.getTime() / 1000), now: Math.floor(Date.now() / 1000) }),
+        // A timelock execute of an operation this Safe scheduled needs only what is left to check.
+        scheduled: await store.scheduledOperations(action.safe),
         pollingIntervalMs: 250,
       })
       if (!result.ok && result.retryable) {

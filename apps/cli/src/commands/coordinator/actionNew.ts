@@ -70,6 +70,8 @@ export async function queue(
   const ref = { chainId: BigInt(state.chainId), address: state.address }
   await store.syncNonce({ safe: ref, onchainNonce: state.nonce, actor: c.actor })
   const nonce = values.nonce === undefined ? await store.nextNonce(ref) : uintFlag(values.nonce, 'nonce')
+  // The chain's clock at creation: the tier's delay is judged by block time on both ends.
+  const head = await Chain.rpc(() => c.client.getBlock({ blockTag: 'latest' }), { what: 'the latest block' })
   const prepared: PreparedAction = Action.prepare({
     config: c.config,
     state,
@@ -77,6 +79,7 @@ export async function queue(
     title: typeof values.title === 'string' ? values.title : title,
     description: typeof values.description === 'string' ? values.description : undefined,
     nonce,
+    scheduled: await store.scheduledOperations(ref),
   })
   const created = await store.createAction({
     safe: { ...ref, version: state.version },
@@ -89,6 +92,7 @@ export async function queue(
     analyze: { org: c.config.decoder },
     onchainNonce: state.nonce,
     submit: true,
+    chainTime: new Date(Number(head.timestamp) * 1000),
   })
   if (afterCreate) await afterCreate(created.id)
   const action = await store.getAction(created.id)
