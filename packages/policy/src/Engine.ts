@@ -1,5 +1,5 @@
 import { Canonical } from '@airlock/audit-log'
-import { type Address, keccak256 } from 'viem'
+import type { Address } from 'viem'
 import * as Amount from './Amount.ts'
 import * as Breaker from './Breaker.ts'
 import type { CedarApi, DetailedError } from './Cedar.ts'
@@ -200,9 +200,9 @@ export function create({ cedar, policies, org, validated = false }: CreateParame
   const infos = validation.policies
   const byId = new Map(infos.map((info) => [info.id, info]))
   const set = staticPolicies(infos)
-  // Parse the schema and policies once into Cedar's cache, not on every request; the id is the
-  // content hash, so engines with different policies never share an entry.
-  const setId = keccak256(Canonical.encodeBytes(set))
+  // Parse the schema and policies once into Cedar's cache, not on every request; the id is given per
+  // distinct set text, so engines with different policies never share an entry.
+  const setId = policySetId(cedar, set)
   if (!preparsed.has(cedar)) {
     const answer = cedar.preparseSchema(schemaName, schemaText)
     if (answer.type === 'failure')
@@ -294,6 +294,24 @@ export function create({ cedar, policies, org, validated = false }: CreateParame
 const schemaName = 'airlock'
 // Cedar instances whose cache already holds the Airlock schema.
 const preparsed = new WeakSet<CedarApi>()
+// Per Cedar instance: the cache id of each distinct policy set (keyed by its canonical text; a map
+// lookup rather than hashing the whole text with keccak on every start).
+const setIds = new WeakMap<CedarApi, Map<string, string>>()
+
+function policySetId(cedar: CedarApi, set: Record<string, string>): string {
+  let ids = setIds.get(cedar)
+  if (!ids) {
+    ids = new Map()
+    setIds.set(cedar, ids)
+  }
+  const key = Canonical.encode(set)
+  let id = ids.get(key)
+  if (id === undefined) {
+    id = `airlock-${ids.size}`
+    ids.set(key, id)
+  }
+  return id
+}
 
 const defaultDenyReason: Reason = {
   policyId: 'airlock.default-deny',
