@@ -408,6 +408,8 @@ export function createHandlers(ctx: HandlerContext): Api & {
       analyze: { org: config.decoder },
       onchainNonce,
       submit: true,
+      // The chain's clock at creation: the tier's delay is judged by block time on both ends.
+      chainTime: new Date((await chainTime()) * 1000),
     })
     revision += 1
     return created.id
@@ -437,6 +439,8 @@ export function createHandlers(ctx: HandlerContext): Api & {
       calls: callsOf(form, state),
       title: title || 'Untitled action',
       nonce,
+      // A timelock execute of an operation this Safe scheduled needs only what is left to check.
+      scheduled: await store.scheduledOperations({ chainId: BigInt(config.chainId), address: state.address }),
     })
     const f = await foresee(prepared)
     if (!queue) return composeView(prepared, f, undefined, undefined)
@@ -451,7 +455,14 @@ export function createHandlers(ctx: HandlerContext): Api & {
     conflicted: ReadonlySet<string>,
   ): Promise<ActionView> {
     const collected = await store.signatures(action.id)
-    const progress = Requirements.progressOf({ config, action, collected, now })
+    // `now` is the chain's clock: it meets the chain time recorded at creation (like with like).
+    const progress = Requirements.progressOf({
+      config,
+      action,
+      collected,
+      now: Math.floor(Date.now() / 1000),
+      chainNow: now,
+    })
     const live = !['executed', 'cancelled', 'superseded'].includes(action.state)
     const history = await store.history(action.id)
     return {
@@ -618,8 +629,11 @@ export function createHandlers(ctx: HandlerContext): Api & {
         .filter((s) => s.kind === 'safe-signature')
         .map(({ signer, signature }) => ({ signer, signature })),
       attesters: collected.filter((s) => s.kind === 'approval-attestation').map((s) => s.signer),
-      createdAt: Math.floor(action.createdAt.getTime() / 1000),
-      now,
+      // Like with like: chain time on both ends; an action queued without it, the coordinator's clock.
+      ...(action.createdChainAt
+        ? { createdAt: Math.floor(action.createdChainAt.getTime() / 1000), now }
+        : { createdAt: Math.floor(action.createdAt.getTime() / 1000), now: Math.floor(Date.now() / 1000) }),
+      scheduled: await store.scheduledOperations(action.safe),
       pollingIntervalMs: ctx.pollingIntervalMs,
     })
     if (!result.ok) {
