@@ -21,18 +21,18 @@ export type {
   PrepareParameters,
 } from './KeystoneDevice.ts'
 export { KeystoneDevice } from './KeystoneDevice.ts'
+// The Ledger class and its helpers are in '@airlock/devices/ledger': @ledgerhq/hw-app-eth stays out of
+// portable bundles that only need the device interface.
 export type {
   AppConfiguration,
   Eip712Preference,
+  LedgerDevice,
   LedgerDeviceParameters,
   Plan,
   SignTypedDataParameters,
   TypedDataInput,
   TypedDataSigned,
 } from './LedgerDevice.ts'
-// The Ledger class and its helpers are in '@airlock/devices/ledger': @ledgerhq/hw-app-eth stays out of
-// portable bundles that only need the device interface.
-export type { LedgerDevice } from './LedgerDevice.ts'
 export type { StatusEntry } from './LedgerStatus.ts'
 export type {
   AddressOutcome,

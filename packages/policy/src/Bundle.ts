@@ -1,5 +1,5 @@
 import { Canonical } from '@airlock/audit-log'
-import { isBaseError, Json } from '@airlock/errors'
+import { Json as BoundedJson, isBaseError } from '@airlock/errors'
 import { type Address, type Hex, keccak256, type LocalAccount, recoverMessageAddress } from 'viem'
 import type { CedarApi } from './Cedar.ts'
 import * as Engine from './Engine.ts'
@@ -69,7 +69,7 @@ export function create({ version, policies, org, schema = schemaText, tests }: C
  */
 export function parse(json: unknown): Bundle {
   // Hashing and the org/test checks below recurse: bound the nesting first (Json.TooDeepError).
-  Json.assertDepth(json, { what: 'policy bundle' })
+  BoundedJson.assertDepth(json, { what: 'policy bundle' })
   const o = read.object(json, 'the bundle')
   if (get(o, 'format') !== format) read.fail('format', `is not "${format}"`)
   const version = read.integer(get(o, 'version'), 'version', 1)

@@ -552,7 +552,11 @@ function decoderAbis(entries: readonly AbiEntry[], chainId: number) {
   if (onChain.length === 0) return undefined
   const global = onChain.filter((e) => e.address === undefined).flatMap((e) => e.abi)
   const byAddress: Record<string, unknown[]> = {}
-  for (const e of onChain) if (e.address) (byAddress[e.address] ??= []).push(...e.abi)
+  for (const e of onChain) {
+    if (!e.address) continue
+    byAddress[e.address] ??= []
+    byAddress[e.address]!.push(...e.abi)
+  }
   return {
     ...(global.length > 0 ? { global } : {}),
     ...(Object.keys(byAddress).length > 0 ? { byAddress } : {}),

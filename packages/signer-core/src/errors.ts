@@ -44,14 +44,14 @@ export class KeyNotWiredError extends BaseError {
   override name = 'Signer.KeyNotWiredError'
 }
 
-/** Keystone signing was asked for, but no Keystone account (owner address, fingerprint) is known. */
-export class NoKeystoneAccountError extends BaseError {
-  override name = 'Signer.NoKeystoneAccountError'
-}
-
 /** A Keystone account or pending Keystone request is malformed (bad flags, or a damaged state directory). */
 export class InvalidKeystoneStateError extends BaseError {
   override name = 'Signer.InvalidKeystoneStateError'
+}
+
+/** Keystone signing was asked for, but no Keystone account (owner address, fingerprint) is known. */
+export class NoKeystoneAccountError extends BaseError {
+  override name = 'Signer.NoKeystoneAccountError'
 }
 
 /**

@@ -101,7 +101,9 @@ describe('lost or damaged state files', () => {
     const { dir, keyPath, bundle } = await initialised()
     await expect(openStateDir({ dir, cedar, newAuditKey: true })).rejects.toThrow(/nothing to replace/)
     const fresh = mkdtempSync(join(tmpdir(), 'airlock-state-fresh-'))
-    await expect(openStateDir({ dir: fresh, cedar, newAuditKey: true })).rejects.toThrow(/no audit key to replace/)
+    await expect(openStateDir({ dir: fresh, cedar, newAuditKey: true })).rejects.toThrow(
+      /no audit key to replace/,
+    )
     expect(readdirSync(fresh)).toEqual([])
     const oldLog = readFileSync(join(dir, files.log), 'utf8')
     rmSync(keyPath)

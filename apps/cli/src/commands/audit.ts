@@ -19,9 +19,9 @@ import type { AuditLogExport } from '@airlock/transport'
 import type { Command } from '../command.ts'
 import { InputFileError, UsageError } from '../errors.ts'
 import { readJsonFile, toJson } from '../io.ts'
+import { readInputFile, writeOutputFile } from './atomicFile.ts'
 import { readHeads } from './auditHeads.ts'
 import { auditReport } from './auditReport.ts'
-import { readInputFile, writeOutputFile } from './atomicFile.ts'
 
 /** The log failed verification; names the first bad entry. */
 export class AuditLogInvalidError extends BaseError {
@@ -314,7 +314,14 @@ export const auditImport: Command = {
   },
 }
 
-export const auditCommands: Command[] = [auditVerify, auditHead, auditReport, auditShow, auditExport, auditImport]
+export const auditCommands: Command[] = [
+  auditVerify,
+  auditHead,
+  auditReport,
+  auditShow,
+  auditExport,
+  auditImport,
+]
 
 // The UR codec (and what it loads) only for export and import: verify and show start without it.
 const transport = () => import('@airlock/transport')

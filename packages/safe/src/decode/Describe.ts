@@ -121,7 +121,9 @@ export function argumentLines({
     const array = /^(.*)\[(\d*)\]$/.exec(param.type)
     if (array && Array.isArray(value)) {
       const element = { ...param, type: array[1] ?? '' } as AbiParameter
-      value.forEach((item, i) => visit(`${path}.${i}`, element, item, token))
+      value.forEach((item, i) => {
+        visit(`${path}.${i}`, element, item, token)
+      })
       return
     }
     if (param.type === 'tuple' && value !== null && typeof value === 'object') {
@@ -139,7 +141,9 @@ export function argumentLines({
         const suffix = /in$/i.test(name) ? 'in' : /out(minimum|maximum)?$/i.test(name) ? 'out' : ''
         return tokens.get(suffix) ?? tokens.get('') ?? token(name)
       }
-      components.forEach((c, i) => visit(`${path}.${c.name || i}`, c, field(c, i), inner))
+      components.forEach((c, i) => {
+        visit(`${path}.${c.name || i}`, c, field(c, i), inner)
+      })
       return
     }
     const text =

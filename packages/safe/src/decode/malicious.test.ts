@@ -11,7 +11,10 @@ import * as OrgConfig from './OrgConfig.ts'
 const orgs = new Map<object, OrgConfig.OrgConfig>()
 const orgOf = (fixture: { org: Record<string, unknown> }) => {
   let org = orgs.get(fixture.org)
-  if (!org) orgs.set(fixture.org, (org = OrgConfig.parse(JSON.stringify(fixture.org))))
+  if (!org) {
+    org = OrgConfig.parse(JSON.stringify(fixture.org))
+    orgs.set(fixture.org, org)
+  }
   return org
 }
 

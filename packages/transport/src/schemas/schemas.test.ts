@@ -10,7 +10,6 @@ import * as PolicyBundle from './PolicyBundle.ts'
 import * as SignatureResponse from './SignatureResponse.ts'
 import * as SignRequest from './SignRequest.ts'
 
-
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((bytes) => getAddress(bytesToHex(bytes)))
 const hexBytes = (min: number, max: number) =>
   fc.uint8Array({ minLength: min, maxLength: max }).map((bytes) => bytesToHex(bytes))
