@@ -8,7 +8,7 @@
  * token, and a policy bundle signed by 2 of 3 admins. Simulated time moves the chain and the signers'
  * clocks together, so the 48 h and 72 h delays really pass for both.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AuditKey, TreeHead, verify as verifyLog } from '@airlock/audit-log'
 import { loadKey, nodeEd25519 } from '@airlock/audit-log/node'
@@ -32,7 +32,7 @@ import {
   timelockArtifact,
 } from '@airlock/devnet'
 import { Bundle, OrgConfig } from '@airlock/policy'
-import { cedar } from '@airlock/policy/node'
+import { cedar, loadPolicyDir } from '@airlock/policy/node'
 import { Report } from '@airlock/report'
 import { chartJsSource } from '@airlock/report/node'
 import type { AttestedTier } from '@airlock/signer-core'
@@ -135,7 +135,8 @@ export async function run({
 
     say('2. The security leads sign the policy bundle (2 of 3 admin signatures)')
     const policyDir = join(import.meta.dirname, '..', '..', '..', 'policies', 'treasury-default')
-    const base = JSON.parse(readFileSync(join(policyDir, 'org.json'), 'utf8')) as Record<string, unknown>
+    const treasuryDefault = loadPolicyDir(policyDir)
+    const base = treasuryDefault.orgJson as Record<string, unknown>
     const eth = (base.assets as Record<string, unknown>[]).find((asset) => asset.address === 'native')
     const org = {
       ...base,
@@ -193,11 +194,7 @@ export async function run({
       // A software key stands in for the hardware wallets here only; real bundles leave this off.
       allowSoftwareKeys: true,
     }
-    const policies = Object.fromEntries(
-      readdirSync(policyDir)
-        .filter((file) => file.endsWith('.cedar'))
-        .map((file) => [file, readFileSync(join(policyDir, file), 'utf8')]),
-    )
+    const policies = treasuryDefault.policies
     let bundle = Bundle.create({ version: 1, policies, org: org as Bundle.Json })
     for (const admin of admins.slice(0, 2)) bundle = await Bundle.sign(bundle, admin)
     say(`   policies/treasury-default, version 1, hash ${Bundle.hash(bundle)}`)

@@ -1,16 +1,3 @@
-/**
- * The compromise drill: 24 simulated hours on anvil against the real signer engines, with an attacker
- * who owns the coordinator (forges requests, labels, tiers, attestations, bundles; replays; resubmits;
- * rotates owner subsets; drains through a compromised allow-listed recipient), then also the input
- * channel of M−1 signer laptops, then one owner's key. A sentry watches the treasury and the guardian
- * pauses it through one signer. The drill measures what left the treasury, against the policy's
- * velocity allowance and the treasury's value, and how long the pause took.
- *
- * What the humans do is modelled as the worst case for the defence: every signer approves whatever its
- * engine allows (the engine is the bound being measured). Time on the air gap is modelled from the QR
- * frames the transport shows (at its auto-tuned density and frame rate) plus a fixed reaction allowance.
- */
-import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Config as CoordinatorConfig, Sentry } from '@airlock/coordinator-core'
 import {
@@ -26,7 +13,7 @@ import {
   testContracts,
 } from '@airlock/devnet'
 import { Bundle, OrgConfig } from '@airlock/policy'
-import { cedar } from '@airlock/policy/node'
+import { cedar, loadPolicyDir } from '@airlock/policy/node'
 import { SafeTx, SafeTxHash, Signature } from '@airlock/safe'
 import { maliciousFixtures } from '@airlock/safe/fixtures/malicious'
 import { Attestation, DecisionLog, Signer } from '@airlock/signer-core'
@@ -301,13 +288,10 @@ async function setUp({
       : {}),
   }
   const policyDir = join(import.meta.dirname, '..', '..', '..', 'policies', 'treasury-default')
-  const defaults = JSON.parse(readFileSync(join(policyDir, 'org.json'), 'utf8')) as Record<string, unknown>
+  const treasuryDefault = loadPolicyDir(policyDir)
+  const defaults = treasuryDefault.orgJson as Record<string, unknown>
   const orgJson = { ...defaults, ...base }
-  const policies = Object.fromEntries(
-    readdirSync(policyDir)
-      .filter((file) => file.endsWith('.cedar'))
-      .map((file) => [file, readFileSync(join(policyDir, file), 'utf8')]),
-  )
+  const policies = treasuryDefault.policies
   let bundle = Bundle.create({ version: 1, policies, org: orgJson as Bundle.Json })
   for (const admin of admins.slice(0, 2)) bundle = await Bundle.sign(bundle, admin)
   onProgress(
