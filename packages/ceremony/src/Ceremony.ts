@@ -27,6 +27,7 @@ import {
   createSafe,
   deploy,
   deploySafeContracts,
+  simulatedTime,
   startAnvil,
   testContracts,
   timelockArtifact,
@@ -200,14 +201,7 @@ export async function run({
     say(`   policies/treasury-default, version 1, hash ${Bundle.hash(bundle)}`)
 
     // One clock for the chain and the signers: the delays must pass for both.
-    let offset = 0
-    const t0 = Number((await anvil.publicClient.getBlock()).timestamp)
-    const now = () => t0 + offset
-    const advance = async (seconds: number) => {
-      offset += seconds
-      await anvil.testClient.setNextBlockTimestamp({ timestamp: BigInt(now()) })
-      await anvil.testClient.mine({ blocks: 1 })
-    }
+    const { now, advance } = await simulatedTime(anvil)
     for (const [i, account] of ownerAccounts.entries()) {
       const state = await openStateDir({
         dir: join(dir, `signer-${NAMES[i]!.toLowerCase()}`),

@@ -20,3 +20,5 @@ export {
   safeAbi,
   simulateExec,
 } from './safeDeploy.ts'
+export type { SimulatedTime } from './simulatedTime.ts'
+export { simulatedTime } from './simulatedTime.ts'

@@ -9,6 +9,7 @@ import {
   execTransaction,
   type SafeDeployment,
   safeAbi,
+  simulatedTime,
   startAnvil,
   testContracts,
 } from '@airlock/devnet'
@@ -228,14 +229,7 @@ async function setUp({
   onProgress(`guardian ${guardian}: Safe 1.4.1, 1-of-5, may pause the guard`)
 
   // The simulated clock. The velocity day starts with the drill, so its 24 hours are one epoch.
-  let offset = 0
-  const startTime = Number((await anvil.publicClient.getBlock()).timestamp)
-  const now = () => startTime + offset
-  const advance = async (seconds: number) => {
-    offset += seconds
-    await anvil.testClient.setNextBlockTimestamp({ timestamp: BigInt(now()) })
-    await anvil.testClient.mine({ blocks: 1 })
-  }
+  const { now, advance } = await simulatedTime(anvil)
   // Each signer's audit (log) key; with the set's limits on, the bundle enrolls the public halves.
   const auditKeys = owners.map(() => globalThis.crypto.getRandomValues(new Uint8Array(32)))
   const auditPublic = auditKeys.map((privateKey) => bytesToHex(DecisionLog.memory({ privateKey }).publicKey))
@@ -278,7 +272,7 @@ async function setUp({
         policyDecimals: 3,
         treasury: TVL.toString(),
         large: parseEther('5').toString(),
-        epoch: { seconds: 86400, cap: CAP.toString(), origin: startTime },
+        epoch: { seconds: 86400, cap: CAP.toString(), origin: now() },
       },
     ],
     admins: { addresses: admins.map((a) => a.address), threshold: 2 },
