@@ -36,6 +36,7 @@ import { Bundle, OrgConfig } from '@airlock/policy'
 import { cedar, loadPolicyDir } from '@airlock/policy/node'
 import { Report } from '@airlock/report'
 import { chartJsSource } from '@airlock/report/node'
+import { approvedBy } from '@airlock/safe/fixtures/malicious'
 import type { AttestedTier } from '@airlock/signer-core'
 import { openStateDir, type StateDir } from '@airlock/signer-core/node'
 import { SignatureResponse, SignRequest, type TypedUr, Ur, UrDecoder } from '@airlock/transport'
@@ -433,7 +434,7 @@ export async function run({
         0n,
         zeroAddress,
         zeroAddress,
-        `0x${treasury.slice(2).toLowerCase().padStart(64, '0')}${'0'.repeat(64)}01`,
+        approvedBy(treasury),
       ],
     })
     await attack('Nested Safe drain: the treasury executes the guardian Safe’s transaction', owners[2]!, {

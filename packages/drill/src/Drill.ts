@@ -16,7 +16,7 @@ import {
 import { Bundle, OrgConfig } from '@airlock/policy'
 import { cedar, loadPolicyDir } from '@airlock/policy/node'
 import { SafeTx, SafeTxHash, Signature } from '@airlock/safe'
-import { maliciousFixtures } from '@airlock/safe/fixtures/malicious'
+import { approvedBy, maliciousFixtures } from '@airlock/safe/fixtures/malicious'
 import { Attestation, DecisionLog, Signer } from '@airlock/signer-core'
 import { SignatureResponse, SignRequest } from '@airlock/transport'
 import { QrDensity } from '@airlock/transport/images'
@@ -701,18 +701,7 @@ async function attack(
         const inner = encodeFunctionData({
           abi: drainAbi,
           functionName: 'execTransaction',
-          args: [
-            attacker,
-            0n,
-            '0x',
-            0,
-            0n,
-            0n,
-            0n,
-            zeroAddress,
-            zeroAddress,
-            `0x${treasury.slice(2).padStart(64, '0')}${'0'.repeat(64)}01`,
-          ],
+          args: [attacker, 0n, '0x', 0, 0n, 0n, 0n, zeroAddress, zeroAddress, approvedBy(treasury)],
         })
         const tx = SafeTx.from({ to: world.guardian, value: parseEther('5'), data: inner, nonce })
         await send(hour, phase, kind, tx, { asked, critical: true, extraSignatures: await stolen(tx) })
