@@ -109,6 +109,20 @@ export type ReviewView = {
   nonce: string
   signer: { address: string; keyKind: string }
   hashes: { domainHash: string; messageHash: string; safeTxHash: string; binaryStringLiteral: string }
+  /**
+   * For an owner Safe's approveHash carrying the approved transaction: that Safe's transaction, its
+   * hashes recomputed here and whether they match the hash approved (its calls are under `calls`).
+   */
+  approves?:
+    | {
+        safe: string
+        safeVersion: string
+        nonce: string
+        hashes: { domainHash: string; messageHash: string; safeTxHash: string }
+        approvedHash: string | undefined
+        matches: boolean
+      }
+    | undefined
   tx: {
     to: string
     value: string

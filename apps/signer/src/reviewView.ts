@@ -49,6 +49,18 @@ export function reviewView({
       safeTxHash: review.ledger.safeTxHash,
       binaryStringLiteral: review.ledger.binaryStringLiteral,
     },
+    ...(review.approves
+      ? {
+          approves: {
+            safe: review.approves.context.safe,
+            safeVersion: review.approves.context.version,
+            nonce: String(review.approves.tx.nonce),
+            hashes: review.approves.hashes,
+            approvedHash: review.approves.approvedHash,
+            matches: review.approves.matches,
+          },
+        }
+      : {}),
     tx: {
       to: tx.to,
       value: `${tx.value} wei${tx.value > 0n ? ` (${formatUnits(tx.value, 18)} native)` : ''}`,

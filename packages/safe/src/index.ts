@@ -24,6 +24,7 @@ import * as Signature from './Signature.ts'
 
 export type { AnalyzeParameters, AnalyzeReturnType, NestedAnalysis } from './decode/analyze.ts'
 export { analysisToJson, analyze } from './decode/analyze.ts'
+export type { ApprovedTx } from './decode/Calls.ts'
 export { InvalidMessageError } from './decode/MessageEffects.ts'
 export {
   AnalysisFailedError,

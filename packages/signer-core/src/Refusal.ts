@@ -46,6 +46,8 @@ export const codes = {
     'A peer’s signed log head is behind, or beside, the one this signer kept of it: that log was cut or forked.',
   'receipt-unknown-key':
     'A receipt in the request is signed by an audit key the policy bundle does not enroll.',
+  'approved-hash-mismatch':
+    'The request carries another Safe’s transaction for its approveHash, but that transaction does not hash (with its Safe’s own domain, on this chain) to the hash approved, or the request is not a plain approveHash on that Safe.',
   'internal-error':
     'The signer hit an internal error while deciding this request; nothing was signed. Keep the log and the request for investigation.',
 } as const

@@ -18,6 +18,7 @@ import {
   type Findings,
   LedgerDisplay,
   type LedgerHashes,
+  NestedSafe,
   type SafeContext,
   Tier as SafeTier,
   SafeTx,
@@ -81,11 +82,28 @@ export type AttestationCheck = {
   recovered: Address | undefined
 }
 
+/** The other Safe's transaction an owner Safe's `approveHash` approves, as the request carried it. */
+export type Approves = {
+  context: SafeContext
+  tx: SafeTx.SafeTx
+  /** Recomputed here with that Safe's own domain. */
+  hashes: SafeTxHashes
+  /** The hash the request's `approveHash` approves; undefined when it is not a plain approveHash. */
+  approvedHash: Hex | undefined
+  /** The inner transaction hashes to the approved hash, on that Safe, on this chain: decoded under it. */
+  matches: boolean
+}
+
 export type Review = {
   requestId: Hex
   context: SafeContext
   tx: SafeTx.SafeTx
   hashes: SafeTxHashes
+  /**
+   * For an owner Safe's approveHash carrying the approved transaction: that transaction, decoded in
+   * `analysis` under the approveHash call (its findings and tier count) when `matches`.
+   */
+  approves?: Approves | undefined
   /** The hashes as the Ledger shows them. */
   ledger: LedgerHashes
   /** Undefined when the calldata could not be decoded (then the request is refused). */
@@ -316,11 +334,40 @@ async function reviewUnguarded(
     }
   }
 
+  // An owner Safe's approveHash with the approved transaction: shown only if it is exactly what is approved.
+  const approves = request.approves ? approvedTx(request.approves, { tx, context }) : undefined
+  if (approves && !approves.matches) {
+    refusals.push(
+      Refusal.signer(
+        'approved-hash-mismatch',
+        approves.approvedHash === undefined
+          ? `${Refusal.codes['approved-hash-mismatch']} (this request is not a plain approveHash call)`
+          : `The request approves ${approves.approvedHash} on ${tx.to}; the transaction it carries is ${approves.hashes.safeTxHash} of ${approves.context.safe} on chain ${approves.context.chainId}.`,
+      ),
+    )
+  }
+  if (approves && installed && chainId !== undefined) {
+    const listed = OrgConfig.findSafe(installed.org, { address: approves.context.safe, chainId })
+    if (listed && listed.version.replace(/\+L2$/, '') !== approves.context.version) {
+      refusals.push(
+        Refusal.signer(
+          'safe-version-mismatch',
+          `The approved transaction says Safe ${approves.context.version}; the org config says ${listed.version} for ${approves.context.safe}.`,
+        ),
+      )
+    }
+  }
+
   // Decode and classify with the signer's own org config.
   const decoderOrg = installed && chainId !== undefined ? installed.decoderOrg(chainId) : undefined
   let analysis: AnalyzeReturnType | undefined
   try {
-    analysis = analyze({ tx, context, org: decoderOrg })
+    analysis = analyze({
+      tx,
+      context,
+      org: decoderOrg,
+      approved: approves?.matches ? [{ context: approves.context, tx: approves.tx }] : [],
+    })
   } catch (error) {
     if (!isBaseError(error)) throw error
     refusals.push(Refusal.signer('undecodable', `The calldata could not be decoded: ${error.shortMessage}`))
@@ -628,6 +675,7 @@ async function reviewUnguarded(
     context,
     tx,
     hashes,
+    approves,
     ledger: LedgerDisplay.fromHashes(hashes),
     analysis,
     decoderOrg,
@@ -661,6 +709,25 @@ async function reviewUnguarded(
     bundle: installed ? { hash: installed.hash, version: installed.version } : undefined,
     signer: identity,
   }
+}
+
+// The carried inner transaction, hashed with its own Safe's domain and compared with what the
+// request's approveHash approves (a plain approveHash on that Safe, same chain).
+function approvedTx(
+  carried: NonNullable<SignRequest.SignRequest['approves']>,
+  { tx, context }: { tx: SafeTx.SafeTx; context: SafeContext },
+): Approves {
+  const innerContext = SafeTx.context(carried.context)
+  const innerTx = SafeTx.from(carried.tx)
+  const hashes = SafeTxHash.compute({ tx: innerTx, context: innerContext })
+  const approvedHash = NestedSafe.approvedHashOf(tx)
+  const matches =
+    approvedHash !== undefined &&
+    approvedHash === hashes.safeTxHash.toLowerCase() &&
+    isAddressEqual(tx.to, innerContext.safe) &&
+    !isAddressEqual(innerContext.safe, context.safe) &&
+    innerContext.chainId === context.chainId
+  return { context: innerContext, tx: innerTx, hashes, approvedHash, matches }
 }
 
 const notYetCodes: ReadonlySet<string> = new Set<Refusal.SignerCode>([
@@ -766,6 +833,7 @@ export function text(
     `Domain hash    ${ledger.domainHash}`,
     `Message hash   ${ledger.messageHash}`,
     `safeTxHash     ${ledger.safeTxHash}`,
+    ...approvesLines(result.approves),
     '',
     `Tier           ${result.tier?.toUpperCase() ?? 'UNKNOWN'} (computed by this signer)`,
     ...(result.analysis?.tierReasons ?? []).map((r) => `  - ${r.reason}`),
@@ -814,6 +882,24 @@ export function text(
   lines.push('', ...deviceLines(result, ledgerMode))
   // The request's title, description and calldata strings are the online side's: shown, never obeyed.
   return `${lines.map(printable).join('\n')}\n`
+}
+
+// The inner transaction an owner Safe's approveHash approves, next to the outer one's hashes.
+function approvesLines(approves: Approves | undefined): string[] {
+  if (!approves) return []
+  const { context, tx, hashes } = approves
+  return [
+    '',
+    `Approves       a transaction of Safe ${context.safe} (its owner: this Safe)`,
+    `  Safe version ${context.version}`,
+    `  Nonce        ${tx.nonce}`,
+    `  Domain hash  ${hashes.domainHash}`,
+    `  Message hash ${hashes.messageHash}`,
+    `  safeTxHash   ${hashes.safeTxHash}`,
+    approves.matches
+      ? '  Approved     the same safeTxHash (recomputed here): its calls are decoded below, under approveHash'
+      : `  Approved     ${approves.approvedHash ?? '(not a plain approveHash)'}  <-- DOES NOT MATCH: refused`,
+  ]
 }
 
 // The last part of the review: what the signer's device will show, screen by screen, to compare.

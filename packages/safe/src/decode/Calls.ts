@@ -2,6 +2,7 @@ import { BaseError } from '@airlock/errors'
 import type { AbiParameter, Address, Hex } from 'viem'
 import { RequestTooComplexError } from '../errors.ts'
 import type { Operation, SafeContext, SafeTx } from '../SafeTx.ts'
+import * as SafeTxHash from '../SafeTxHash.ts'
 import * as Signature from '../Signature.ts'
 import * as Abis from './Abis.ts'
 import * as Action from './Action.ts'
@@ -24,7 +25,7 @@ export type Origin =
   | 'timelock-scheduled'
   /** Executed now by a TimelockController. */
   | 'timelock-executed'
-  /** A transaction of another Safe, executed through its execTransaction. */
+  /** A transaction of another Safe, executed through its execTransaction (or approved with approveHash, when shown). */
   | 'nested-safe-tx'
   /** A transaction a module makes a Safe execute. */
   | 'module-tx'
@@ -61,7 +62,14 @@ export type UnknownReason =
   /** Not decoded: the request is beyond the analysis budget. */
   | 'too-complex'
 
-/** The inner Safe transaction of a nested `execTransaction`, as the other Safe will run it. */
+/**
+ * Another Safe's transaction that this one approves with `approveHash`, given in full so the signer
+ * can decode it: opened as the call's child only when it hashes (with its own Safe's domain) to the
+ * approved hash.
+ */
+export type ApprovedTx = { context: SafeContext; tx: SafeTx }
+
+/** The inner Safe transaction of a nested `execTransaction` (or a shown `approveHash`), as the other Safe will run it. */
 export type NestedSafeTx = {
   /** The Safe that executes it (the called contract). */
   safe: Address
@@ -142,10 +150,15 @@ export type DecodeParameters = {
   /** Built once with `Abis.registry(...)` and reused; the built-in ABIs when absent. */
   abis?: Abis.Registry | undefined
   budget?: Partial<Budget> | undefined
+  /** Inner transactions of other Safes this one may approve with `approveHash`; see `ApprovedTx`. */
+  approved?: readonly ApprovedTx[] | undefined
 }
 
 type Env = {
   safe: Address
+  chainId: bigint
+  /** `ApprovedTx` by `safe:safeTxHash` (lowercase), hashed once. */
+  approved: ReadonlyMap<string, SafeTx>
   org: OrgConfig.OrgConfig
   abis: Abis.Registry
   budget: Budget
@@ -179,6 +192,7 @@ export function decode({
   org = OrgConfig.empty,
   abis = Abis.defaultRegistry,
   budget: limits,
+  approved = [],
 }: DecodeParameters): Call {
   const budget = { ...defaultBudget, ...limits }
   const bytes = (tx.data.length - 2) / 2
@@ -190,6 +204,8 @@ export function decode({
   }
   const env: Env = {
     safe: context.safe,
+    chainId: context.chainId,
+    approved: approvedIndex(approved),
     org,
     abis,
     budget,
@@ -433,6 +449,47 @@ const innerSafeTx =
     }
   }
 
+function approvedIndex(approved: readonly ApprovedTx[]): Map<string, SafeTx> {
+  const out = new Map<string, SafeTx>()
+  for (const { context, tx } of approved) {
+    const { safeTxHash } = SafeTxHash.compute({ tx, context })
+    out.set(`${context.chainId}:${context.safe.toLowerCase()}:${safeTxHash.toLowerCase()}`, tx)
+  }
+  return out
+}
+
+// approveHash(h) on another Safe: opened only when the request gave the transaction that hashes to h
+// with that Safe's own domain (same chain); then it is that Safe's transaction, as with execTransaction.
+const approvedSafeTx: Opener = (args, parent, env) => {
+  if (parent.operation !== 0 || parent.to === parent.sender) return { ok: true, children: [] }
+  const key = `${env.chainId}:${parent.to.toLowerCase()}:${String(args[0]).toLowerCase()}`
+  const inner = env.approved.get(key)
+  if (!inner) return { ok: true, children: [] }
+  return {
+    ok: true,
+    nested: {
+      safe: parent.to,
+      safeTxGas: inner.safeTxGas,
+      baseGas: inner.baseGas,
+      gasPrice: inner.gasPrice,
+      gasToken: inner.gasToken,
+      refundReceiver: inner.refundReceiver,
+      signatures: undefined,
+      signaturesError: undefined,
+    },
+    children: [
+      {
+        origin: 'nested-safe-tx',
+        sender: parent.to,
+        to: inner.to,
+        value: inner.value,
+        operation: inner.operation,
+        data: inner.data.toLowerCase() as Hex,
+      },
+    ],
+  }
+}
+
 const upgradeCall =
   (proxyIndex: number | undefined, dataIndex: number): Opener =>
   (args, parent) => {
@@ -464,6 +521,7 @@ const containers: Readonly<Record<string, Opener>> = {
     'nested-safe-tx',
     true,
   ),
+  'approveHash(bytes32)': approvedSafeTx,
   'execTransactionFromModule(address,uint256,bytes,uint8)': innerSafeTx('module-tx', false),
   'execTransactionFromModuleReturnData(address,uint256,bytes,uint8)': innerSafeTx('module-tx', false),
   'upgradeToAndCall(address,bytes)': upgradeCall(undefined, 1),

@@ -431,9 +431,12 @@ export function flows({
     const effect = call.effect
     if (
       effect.kind === 'nested-execution' &&
-      (effect.via === 'exec-transaction' || effect.via === 'module')
+      (effect.via === 'exec-transaction' ||
+        effect.via === 'module' ||
+        (effect.via === 'approve-hash' && call.children.length > 0))
     ) {
-      // The inner transaction runs with that Safe's funds: they are the org's outflows too.
+      // The inner transaction runs with that Safe's funds (an approved one once that Safe executes
+      // it): they are the org's outflows too.
       safes.add(effect.safe)
     }
     // A delegatecall carries no value (the Safe and MultiSend both ignore it).

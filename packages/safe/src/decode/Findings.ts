@@ -293,7 +293,15 @@ function actionFindings(
   const action = call.action
   switch (action.type) {
     case 'safe-admin': {
-      const { code, what } = safeChanges[action.change]
+      // An approveHash whose transaction was given and matched is opened below it: like
+      // execTransaction, its own calls set the tier, not the blind approval.
+      const { code, what } =
+        action.change === 'approve-hash' && call.children.length > 0
+          ? {
+              code: 'safe-nested-transaction' as const,
+              what: 'approves a transaction of another Safe, shown below (its safeTxHash recomputed and matched)',
+            }
+          : safeChanges[action.change]
       const subject = action.subject ? `: ${action.subject}` : ''
       add(code, call.path, `${at} ${what} on ${name(action.safe)}${subject}.`)
       return

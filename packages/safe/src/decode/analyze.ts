@@ -21,6 +21,11 @@ export type AnalyzeParameters = {
   abis?: Abis.Registry | Abis.RegistryParameters | undefined
   /** Limits on the work (defaults: `Calls.defaultBudget`); beyond them the result is `request-too-complex`. */
   budget?: Partial<Calls.Budget> | undefined
+  /**
+   * Other Safes' transactions this one approves with `approveHash` (a nested Safe's owner Safe): each
+   * is decoded and analysed under the approval when it hashes to the approved hash, else ignored.
+   */
+  approved?: readonly Calls.ApprovedTx[] | undefined
 }
 
 /** Another Safe's transaction run (or approved) from this one, analysed as coming from that Safe. */
@@ -30,7 +35,7 @@ export type NestedAnalysis = {
   safe: Address
   via: Extract<Effects.Effect, { kind: 'nested-execution' }>['via']
   inOrg: boolean
-  /** The inner transaction's tier, as if that Safe signed it alone; undefined for `approveHash` (hash only). */
+  /** The inner transaction's tier, as if that Safe signed it alone; undefined for an `approveHash` whose transaction was not given. */
   tier: Tier.Tier | undefined
   /** The tiers that Safe may sign (org config `safes`). */
   ceiling: readonly Tier.Tier[]
@@ -78,6 +83,7 @@ export function analyze({
   org = OrgConfig.empty,
   abis,
   budget,
+  approved,
 }: AnalyzeParameters): AnalyzeReturnType {
   const tx = SafeTx.from(txInput as SafeTx.SafeTxInput)
   const context = SafeTx.context(contextInput)
@@ -87,7 +93,7 @@ export function analyze({
       abis === undefined ? (org.abis ?? Abis.defaultRegistry) : 'builtin' in abis ? abis : Abis.registry(abis)
     let calls: Calls.Call
     try {
-      calls = Calls.decode({ tx, context, org, abis: registry, budget })
+      calls = Calls.decode({ tx, context, org, abis: registry, budget, approved })
     } catch (error) {
       if (error instanceof RequestTooComplexError) return tooComplex({ tx, context, org, error })
       throw error

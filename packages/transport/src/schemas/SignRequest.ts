@@ -74,7 +74,18 @@ export type SignRequest = {
    * consistent with its own, and checks its peers'.
    */
   heads?: WireHead[] | undefined
+  /**
+   * For an owner Safe's `approveHash(h)` on a Safe it owns: that Safe's transaction hashing to `h`.
+   * Untrusted like the rest: the signer recomputes its hash and refuses a mismatch.
+   */
+  approves?: ApprovedTx | undefined
 }
+
+/**
+ * The transaction of another Safe that this request's `approveHash` approves (the request's Safe is an
+ * owner of that Safe), carried so the signer can decode it and recompute the hash it approves.
+ */
+export type ApprovedTx = { context: SafeContext; tx: SafeTx.SafeTx }
 
 /** A Safe transaction with enough owner signatures to execute (nonce continuity). */
 export type ProvenTx = { tx: SafeTx.SafeTx; signatures: Hex }
@@ -104,6 +115,13 @@ const txFields = {
   gasToken: { key: 8, codec: address },
   refundReceiver: { key: 9, codec: address },
   nonce: { key: 10, codec: uint256 },
+}
+
+const approvesFields = {
+  chainId: { key: 1, codec: uint256 },
+  safe: { key: 2, codec: address },
+  safeVersion: { key: 3, codec: oneOf(SafeVersion.supported) },
+  tx: { key: 4, codec: struct(txFields) },
 }
 
 const fields = {
@@ -154,6 +172,7 @@ const fields = {
     ),
   },
   heads: { key: 14, codec: optional(list(headCodec, { max: 32 })) },
+  approves: { key: 15, codec: optional(struct(approvesFields)) },
 }
 
 type Wire = StructOf<typeof fields>
@@ -171,6 +190,7 @@ const modelKeys = [
   'receipts',
   'history',
   'heads',
+  'approves',
 ] as const satisfies readonly (keyof SignRequest)[]
 
 const codec = message({
@@ -197,6 +217,15 @@ const codec = message({
     if (wire.claimedTier !== undefined) request.claimedTier = wire.claimedTier
     if (wire.receipts !== undefined) request.receipts = [...wire.receipts]
     if (wire.heads !== undefined) request.heads = wire.heads.map((h) => ({ ...h }))
+    if (wire.approves !== undefined) {
+      const inner = wire.approves
+      request.approves = {
+        context: viaSafe('approves.chainId', () =>
+          SafeTx.context({ chainId: inner.chainId, safe: inner.safe, version: inner.safeVersion }),
+        ),
+        tx: viaSafe('approves.tx', () => SafeTx.from(inner.tx)),
+      }
+    }
     if (wire.history !== undefined)
       request.history = wire.history.map((h, i) => ({
         tx: viaSafe(`history[${i}].tx`, () => SafeTx.from(h.tx)),
@@ -230,6 +259,7 @@ const codec = message({
       receipts: request.receipts,
       heads: request.heads,
       history: request.history?.map(({ tx: proven, signatures }) => ({ tx: txWire(proven), signatures })),
+      approves: request.approves && approvesWire(request.approves),
     }
   },
 })
@@ -276,6 +306,18 @@ export const fromUr: (ur: TypedUr) => SignRequest = helpers.fromUr
  */
 export function newRequestId(): Hex {
   return bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(16)))
+}
+
+function approvesWire(approves: ApprovedTx): StructOf<typeof approvesFields> {
+  onlyKnownKeys(approves, ['context', 'tx'], 'approves')
+  onlyKnownKeys(approves.context, ['chainId', 'safe', 'version'], 'approves.context')
+  onlyKnownKeys(approves.tx, Object.keys(txFields), 'approves.tx')
+  return {
+    chainId: approves.context.chainId,
+    safe: approves.context.safe,
+    safeVersion: approves.context.version,
+    tx: txWire(approves.tx),
+  }
 }
 
 function txWire(tx: SafeTx.SafeTx): StructOf<typeof txFields> {

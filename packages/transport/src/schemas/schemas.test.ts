@@ -270,6 +270,36 @@ describe('SignRequest', () => {
   })
 })
 
+describe('SignRequest.approves (an owner Safe’s approveHash with the inner Safe’s transaction)', () => {
+  const inner: SignRequest.ApprovedTx = {
+    context: { ...example.context, safe: getAddress('0x00000000000000000000000000000000000000b2') },
+    tx: example.tx,
+  }
+  const request: SignRequest.SignRequest = {
+    ...example,
+    tx: { ...example.tx, to: inner.context.safe, value: 0n, data: `0xd4d9bdcd${'11'.repeat(32)}`, nonce: 3n },
+    approves: inner,
+  }
+
+  it('round-trips the inner Safe transaction exactly, and stays absent when not given', () => {
+    expect(SignRequest.decode(SignRequest.encode(request))).toEqual(request)
+    expect(SignRequest.decode(SignRequest.encode(example))).not.toHaveProperty('approves')
+  })
+
+  it('is strict: an unknown key inside it, a bad version or a malformed address is refused by field', () => {
+    const bytes = SignRequest.encode(request)
+    const set = (key: number, value: unknown) =>
+      edit(bytes, (map) => (map.get(15) as Map<number, unknown>).set(key, value))
+    const field = (changed: Uint8Array) => catchError(() => SignRequest.decode(changed)).field
+    expect(field(set(9, 1))).toBe('approves.<key 9>')
+    expect(field(set(3, '0.9.0'))).toBe('approves.safeVersion')
+    expect(field(set(2, new Uint8Array(3)))).toBe('approves.safe')
+    expect(() =>
+      SignRequest.encode({ ...request, approves: { ...inner, tx: { ...inner.tx, extra: 1 } as never } }),
+    ).toThrow(/approves\.tx/)
+  })
+})
+
 describe('SignatureResponse, PolicyBundle, AuditLogExport', () => {
   it('SignatureResponse round-trips (property) and checks its kind', () => {
     const response = fc.record({
