@@ -16,9 +16,10 @@ test('the shipped migrations are numbered files, applied once, then never again'
     [1, 'actions'],
     [2, 'execution_block_hash'],
     [3, 'timelock_operations_chain_time'],
+    [4, 'signer_set'],
   ])
   expect(shipped[0]?.checksum).toMatch(/^[0-9a-f]{64}$/)
-  expect(await Migrations.apply(db)).toEqual([1, 2, 3])
+  expect(await Migrations.apply(db)).toEqual(shipped.map((m) => m.version))
   expect(await Migrations.apply(db)).toEqual([])
   const tables = await db.query(
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
@@ -30,13 +31,16 @@ test('the shipped migrations are numbered files, applied once, then never again'
     'actions',
     'safes',
     'schema_migrations',
+    'signer_alerts',
+    'signer_receipts',
+    'witnessed_heads',
   ])
 })
 
 test('a failing migration rolls back entirely; an edited applied one is refused', async () => {
   const shipped = Migrations.list()
   const broken = {
-    version: 4,
+    version: shipped.length + 1,
     name: 'broken',
     sql: 'CREATE TABLE half (a int); SELECT no_such_function();',
     checksum: 'x',
@@ -45,11 +49,9 @@ test('a failing migration rolls back entirely; an edited applied one is refused'
     name: 'Queue.MigrationError',
   })
   expect(await db.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half'")).toEqual([])
-  expect(await db.query('SELECT version FROM schema_migrations ORDER BY version')).toEqual([
-    { version: 1 },
-    { version: 2 },
-    { version: 3 },
-  ])
+  expect(await db.query('SELECT version FROM schema_migrations ORDER BY version')).toEqual(
+    shipped.map((m) => ({ version: m.version })),
+  )
 
   const edited = shipped.map((m) => ({ ...m, sql: `${m.sql}\n-- edited`, checksum: 'different' }))
   await expect(Migrations.apply(db, edited)).rejects.toThrowErrorMatchingInlineSnapshot(`
@@ -57,10 +59,11 @@ test('a failing migration rolls back entirely; an edited applied one is refused'
     Never edit an applied migration; add a new numbered file instead.]
   `)
 
-  const added = { version: 4, name: 'extra', sql: 'CREATE TABLE extra (a int);', checksum: 'e' }
-  expect(await Migrations.apply(db, [...shipped, added])).toEqual([4])
+  const next = shipped.length + 1
+  const added = { version: next, name: 'extra', sql: 'CREATE TABLE extra (a int);', checksum: 'e' }
+  expect(await Migrations.apply(db, [...shipped, added])).toEqual([next])
   await expect(Migrations.apply(db, shipped)).rejects.toMatchObject({
     name: 'Queue.MigrationError',
-    shortMessage: 'The database has migration 4, newer than this Airlock knows.',
+    shortMessage: `The database has migration ${next}, newer than this Airlock knows.`,
   })
 })

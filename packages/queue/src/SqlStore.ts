@@ -16,6 +16,7 @@ import {
   UnknownActionError,
 } from './errors.ts'
 import * as Rejection from './Rejection.ts'
+import { signerSetStore } from './SignerSetStore.ts'
 import * as StateMachine from './StateMachine.ts'
 import type { Store, StoreOptions } from './Store.ts'
 import * as TimelockTier from './TimelockTier.ts'
@@ -373,6 +374,7 @@ export function createSqlStore(
   }
 
   const store: Store = {
+    ...signerSetStore(db, { now }),
     kind: db.kind,
 
     createAction: async (parameters) => insertAction({ ...parameters, kind: 'transaction' }),

@@ -1,3 +1,4 @@
+import type { SignerSetStore } from './SignerSetStore.ts'
 import type * as TimelockTier from './TimelockTier.ts'
 import type {
   Action,
@@ -28,7 +29,7 @@ import type {
  * The queue is untrusted by the signers (they recompute hashes and re-check signatures); its job is to
  * know what each action still needs and never to let a later nonce run before an earlier one.
  */
-export type Store = {
+export type Store = SignerSetStore & {
   readonly kind: 'pglite' | 'postgres'
 
   /** Creates an action: validates the SafeTx, computes safeTxHash and tier, records the creation. */

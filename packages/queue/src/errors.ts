@@ -135,3 +135,8 @@ export class ReorgRefusedError extends BaseError {
     this.onchainNonce = onchainNonce
   }
 }
+
+/** A signer's witnessed head changed since the caller read it (another operator witnessed a response first). */
+export class WitnessConflictError extends BaseError {
+  override name = 'Queue.WitnessConflictError'
+}

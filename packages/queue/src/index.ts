@@ -22,6 +22,7 @@ export {
   SignatureRejectedError,
   StaleNonceError,
   UnknownActionError,
+  WitnessConflictError,
 } from './errors.ts'
 export type { OpenStoreParameters } from './openStore.ts'
 export { openStore } from './openStore.ts'
@@ -29,6 +30,7 @@ export type { OpenPgliteStoreParameters } from './PgliteStore.ts'
 export { defaultDataDir, openPgliteStore } from './PgliteStore.ts'
 export type { OpenPostgresStoreParameters } from './PostgresStore.ts'
 export { openPostgresStore } from './PostgresStore.ts'
+export type { SignerAlert, SignerSetStore, StoredReceipt, WitnessedHead } from './SignerSetStore.ts'
 export type { Store, StoreOptions } from './Store.ts'
 export type {
   Action,

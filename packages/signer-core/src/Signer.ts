@@ -743,10 +743,10 @@ export class Signer {
         { time },
       )
     }
-    // A nonce gap stops Safe signatures; an attestation (round 1) commits no nonce yet.
-    const setRefusals = set.refusals.filter((r) => r.code !== 'nonce-gap' || result.stage === 'signature')
-    if (!result.allowed || setRefusals.length > 0)
-      return refuse([...setRefusals, ...result.refusals], result, device)
+    // A nonce gap stops attestations too: a Critical or Existential approval for nonce n is given only
+    // by a signer that knows what can have happened before n (else round 1 could be stockpiled ahead).
+    if (!result.allowed || set.refusals.length > 0)
+      return refuse([...set.refusals, ...result.refusals], result, device)
 
     const respond = async (kind: SignatureResponse.Kind, signature: Hex) => {
       const entry = await this.#log.append(

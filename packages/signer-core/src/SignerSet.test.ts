@@ -240,3 +240,53 @@ describe('limits for the whole signer set', () => {
     expect(codes(gap)).toContain('nonce-gap')
   })
 })
+
+describe('nonce continuity beyond Safe signatures', () => {
+  const addOwner = (nonce: number) =>
+    SafeTx.from({
+      to: safe,
+      // addOwnerWithThreshold(0x…dead, 1): an authority change, approved in round 1 first.
+      data: `0x0d582f13${'000000000000000000000000000000000000000000000000000000000000dead'.padStart(64, '0')}${'1'.padStart(64, '0')}`,
+      nonce,
+    })
+
+  it('refuses an attestation (round 1 of an authority change) across a nonce gap', async () => {
+    const s = await signerOf(1)
+    const far = await s.approve(request(addOwner(1000)), { key: key(1) })
+    expect(codes(far)).toContain('nonce-gap')
+    // At the bundle's start nonce nothing is missing: round 1 is answered with an attestation.
+    const here = await s.approve(request(addOwner(0)), { key: key(1) })
+    expect(here.status === 'released' && here.kind).toBe('approval-attestation')
+  })
+
+  it('takes an on-chain rejection with threshold signatures as the proof of its nonce', async () => {
+    const s = await signerOf(2)
+    // Nonce 0 was burnt by a rejection: an empty call of the Safe to itself, signed by three owners.
+    const rejection = SafeTx.from({ to: safe, value: 0n, data: '0x', nonce: 0 })
+    const { safeTxHash } = SafeTxHash.compute({ tx: rejection, context })
+    const signed = await Promise.all([0, 1, 3].map((i) => owners[i]!.sign({ hash: safeTxHash })))
+    const signatures = Signature.build({
+      signatures: signed.map((sig) => Signature.parse(sig)[0]!),
+      safeTxHash,
+    })
+    const short = Signature.build({
+      signatures: signed.slice(0, 2).map((sig) => Signature.parse(sig)[0]!),
+      safeTxHash,
+    })
+    const refused = await s.approve(
+      request(pay('1', 1), { history: [{ tx: rejection, signatures: short }] }),
+      {
+        key: key(2),
+      },
+    )
+    expect(codes(refused)).toEqual(['nonce-gap'])
+    const released = await s.approve(request(pay('1', 1), { history: [{ tx: rejection, signatures }] }), {
+      key: key(2),
+    })
+    expect(released.status).toBe('released')
+    const proven = s.log.entries.filter((e) => e.decision === DecisionLog.nonceProvenDecision)
+    expect(proven.map((e) => [e.safeTxHash, (e.data as { nonce: string }).nonce])).toEqual([
+      [safeTxHash, '0'],
+    ])
+  })
+})
