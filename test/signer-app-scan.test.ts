@@ -138,6 +138,18 @@ describe('signer app scanning, policy and log handlers', () => {
         if (read.status === 'complete') break
       }
       if (read?.status !== 'complete') throw new Error('the Keystone could not read the request')
+      // Keystone's own density and schedule, not Airlock's interleaved sessions: one stream of
+      // 200-byte fragments at 5 fps, parts 1, 2, 3 … in order (the standard schedule).
+      const fragments = Math.ceil(read.result.payload.length / 200)
+      expect(fragments).toBeGreaterThan(1)
+      expect(asked.show.fps).toBe(5)
+      expect(asked.show.sessions).toEqual([
+        { session: 'single', version: expect.any(Number), fragments, fragmentBytes: expect.any(Number) },
+      ])
+      expect(asked.show.sessions[0]!.fragmentBytes).toBeLessThanOrEqual(200)
+      expect(asked.show.parts.map((part) => part.split('/')[1])).toEqual(
+        asked.show.parts.map((_, i) => `${i + 1}-${fragments}`),
+      )
       const answer = await keystoneAnswers({ request: read.result, key: keystoneOwner })
 
       await keystoneApi.scanStart({ expect: 'keystone' })

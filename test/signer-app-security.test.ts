@@ -6,11 +6,12 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runInNewContext } from 'node:vm'
+import { AuditKey, verify } from '@airlock/audit-log'
+import { runCli } from '@airlock/cli/testing'
 import { airGapStatus } from '@airlock/signer-app/air-gap'
 import { methods } from '@airlock/signer-app/api'
 import { buildMain } from '@airlock/signer-app/build'
 import { dispatch } from '@airlock/signer-app/ipc'
-import { overrideLogFile } from '@airlock/signer-app/node'
 import {
   allowHidDevice,
   allowNavigation,
@@ -24,6 +25,7 @@ import {
   webPreferences,
   windowOpenAction,
 } from '@airlock/signer-app/security'
+import { files } from '@airlock/signer-core/node'
 import { SignRequest, Ur } from '@airlock/transport'
 import Ajv from 'ajv'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -211,21 +213,50 @@ describe('signer app IPC and air gap, over the real engine', () => {
         expect(status.airGap).toMatchObject({ isolated: false, override, maySign: override })
         const signed = await api.sign({ device: 'software', acknowledgeReplacement: false })
         const log = await api.log({ kind: 'signatures' })
+        const overrides = (await api.log({})).entries.filter((e) => e.event === 'air-gap-override')
         if (override) {
-          expect(readFileSync(join(state, overrideLogFile), 'utf8')).toMatch(
-            /^\S+Z started with --allow-network-interfaces; up: wlan0 192\.168\.1\.7\n$/,
-          )
           expect(signed.status).toBe('released')
           expect(log.entries).toHaveLength(1)
+          // The start and the release under the override are in the signed log, after the start's
+          // entries and right after the signature's own entry (newest first here).
+          expect(overrides.map((e) => e.decision)).toEqual(['signed-networked', 'started'])
+          expect(overrides[0]).toMatchObject({
+            seq: log.entries[0]!.seq + 1,
+            safeTxHash: log.entries[0]!.safeTxHash,
+            reasons: [
+              'released a safe-signature under --allow-network-interfaces while a network was up',
+              'up: wlan0 192.168.1.7',
+            ],
+          })
+          expect(overrides[1]!.reasons).toEqual([
+            'started with --allow-network-interfaces: signing is allowed while a network is up',
+            'up: wlan0 192.168.1.7',
+          ])
         } else {
           expect(signed).toMatchObject({ status: 'air-gap', message: expect.stringContaining('wlan0') })
           expect(log.entries).toHaveLength(0)
-          expect(() => readFileSync(join(state, overrideLogFile))).toThrow()
+          expect(overrides).toEqual([])
         }
+        expect(await api.verifyLog()).toMatchObject({ ok: true })
       } finally {
         await api.close()
       }
     }
+    // The log still verifies with its key outside the app, and `airlock audit show` lists the entries.
+    const logPath = join(dir, 'override', files.log)
+    const logText = readFileSync(logPath, 'utf8')
+    const publicKey = JSON.parse(logText.slice(0, logText.indexOf('\n'))).publicKey as string
+    expect(verify(logText, { publicKey: AuditKey.fromHex(publicKey), signatures: 'every' }).ok).toBe(true)
+    const checked = await runCli(['audit', 'verify', logPath, '--public-key', publicKey])
+    expect(checked.code).toBe(0)
+    const shown = await runCli(['audit', 'show', logPath, '--public-key', publicKey])
+    expect(shown.code).toBe(0)
+    const lines = shown.stdout.split('\n').filter((l) => l.includes('air-gap-override'))
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatch(/air-gap-override\s+started .*up: wlan0 192\.168\.1\.7$/)
+    expect(lines[1]).toMatch(/air-gap-override\s+signed-networked\s+0x[0-9a-f]{4}…[0-9a-f]{4} .*up: wlan0/)
+    const filtered = await runCli(['audit', 'show', logPath, '--event', 'air-gap-override', '--json'])
+    expect(filtered.stdout.trim().split('\n')).toHaveLength(2)
   })
 })
 

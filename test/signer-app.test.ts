@@ -8,10 +8,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { AuditKey } from '@airlock/audit-log'
 import { type Action, verifySignature } from '@airlock/queue'
 import { SafeTx } from '@airlock/safe'
 import { buildRenderer } from '@airlock/signer-app/build'
 import type { Handlers } from '@airlock/signer-app/handlers'
+import { openStateDir } from '@airlock/signer-core/node'
 import { EthSignRequest, SignatureResponse, SignRequest, Ur } from '@airlock/transport'
 import { AxeBuilder } from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
@@ -76,8 +78,8 @@ describe('signer app in Chromium', () => {
     const [built, video] = await Promise.all([
       buildRenderer({ outDir: join(dir, 'renderer') }),
       requestVideo({ request: payroll.request, dir: join(dir, 'video') }),
-      signerState(join(dir, 'state')),
-      signerState(join(dir, 'keyboard-state')),
+      signerState(join(dir, 'state')).then(() => enrolSignerSet(join(dir, 'state'))),
+      signerState(join(dir, 'keyboard-state')).then(() => enrolSignerSet(join(dir, 'keyboard-state'))),
       signerState(join(dir, 'keystone-state')),
     ])
     rendererDir = built
@@ -124,9 +126,15 @@ describe('signer app in Chromium', () => {
     await expectAccessible(page, 'sign')
     await page.getByRole('button', { name: 'Show the answer QR' }).click()
 
+    // With its receipt and log head the answer is animated: QrSender's dense and sparse sessions of
+    // the same message interleaved, read back together by one decoder.
+    await expect
+      .poll(() => page.getByTestId('answer-qr-sessions').textContent())
+      .toMatch(/^Two streams of the same message, interleaved: dense \(version \d+, \d+ parts/)
     const answer = SignatureResponse.fromUr(await readAnswerQr(page))
     expect(answer.safeTxHash).toBe(safeTxHash)
     expect(answer.signer).toBe(F.owners[0]!.address)
+    expect(answer.receipt).toBeDefined()
     await shoot(page, 'answer')
     await expectAccessible(page, 'answer')
 
@@ -192,20 +200,21 @@ describe('signer app in Chromium', () => {
     const { page } = app
     await page.getByRole('button', { name: 'Policy', exact: true }).click()
     await page.getByRole('button', { name: /Install a new bundle/ }).click()
-    const next = await F.bundle({ version: 2, org: F.orgJson({ signerRules: { allowReplacement: false } }) })
+    // Version 2 (the signer set's enrolment) is installed: the candidate is version 3.
+    const next = await F.bundle({ version: 3, org: F.orgJson({ signerRules: { allowReplacement: false } }) })
     await page.locator('#import-policy').setInputFiles({
       name: 'bundle.json',
       mimeType: 'application/json',
       buffer: Buffer.from(JSON.stringify(next)),
     })
-    await expect.poll(() => page.locator('main').textContent()).toContain('Candidate bundle version 2: valid')
+    await expect.poll(() => page.locator('main').textContent()).toContain('Candidate bundle version 3: valid')
     const main = await page.locator('main').textContent()
-    expect(main).toContain('version 1 → 2')
+    expect(main).toContain('version 2 → 3')
     expect(main).toContain('org signerRules changed')
     await shoot(page, 'policy')
     await expectAccessible(page, 'policy')
-    await page.getByRole('button', { name: 'Install version 2' }).click()
-    await expect.poll(() => page.getByTestId('air-gap').textContent()).toContain('Policy version 2')
+    await page.getByRole('button', { name: 'Install version 3' }).click()
+    await expect.poll(() => page.getByTestId('air-gap').textContent()).toContain('Policy version 3')
   })
 
   it('signs with a Keystone: the request shown as a code the Keystone reads, its answer imported', async () => {
@@ -261,10 +270,15 @@ describe('signer app in Chromium', () => {
       await expect.poll(() => heading(page)).toBe('Answer')
       const answer = SignatureResponse.fromUr(await readAnswerQr(page))
       expect(answer.signer).toBe(F.owners[0]!.address)
-      // The density control is reachable and changes the code.
+      // The density control is reachable and changes the code: both sessions a step sparser.
+      const sessions = page.getByTestId('answer-qr-sessions')
+      const medium = await sessions.textContent()
       await tabTo(page, '#density')
       await page.keyboard.press('ArrowDown')
-      await expect.poll(() => page.getByLabel('Density').inputValue()).not.toBe('medium')
+      await expect.poll(() => page.getByLabel('Density').inputValue()).toBe('sparse')
+      await expect.poll(() => sessions.textContent()).not.toBe(medium)
+      expect(versions(await sessions.textContent())).toEqual(versions(medium).map((v) => v - 4))
+      expect(SignatureResponse.fromUr(await readAnswerQr(page)).signer).toBe(F.owners[0]!.address)
       expect(external).toEqual([])
     } finally {
       await context.close()
@@ -272,6 +286,25 @@ describe('signer app in Chromium', () => {
     }
   })
 })
+
+// The QR versions a sessions line names, in order (dense, sparse).
+function versions(text: string | null): number[] {
+  return [...(text ?? '').matchAll(/version (\d+)/g)].map((m) => Number(m[1]))
+}
+
+// Enrols the state's own audit key in the signer set (a version 2 bundle): every answer then carries
+// the signer's receipt and log head, a message too large for one code, so the answer QR is animated.
+async function enrolSignerSet(dir: string): Promise<void> {
+  const state = await openStateDir({ dir, cedar: F.cedar })
+  try {
+    const auditKey = AuditKey.toHex(state.log.publicKey)
+    const org = F.orgJson({ signers: [{ owner: F.owners[0]!.address, auditKey }] })
+    const installed = await state.installBundle(await F.bundle({ version: 2, org }))
+    if (!installed.valid) throw new Error(`enrolment bundle refused: ${JSON.stringify(installed.issues)}`)
+  } finally {
+    await state.close()
+  }
+}
 
 // Presses Tab until the element matching `selector` has focus (at most 40 presses).
 async function tabTo(page: Page, selector: string): Promise<void> {

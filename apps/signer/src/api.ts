@@ -212,7 +212,19 @@ export type AnswerView = {
   frames: readonly string[]
   /** UR parts shown (for copying or a text export). */
   parts: readonly string[]
+  /**
+   * The fountain sessions the frames interleave: a dense one (a 720p camera reads it) and a sparse one
+   * (a 640×480 camera reads it), or a single one (a static code, or a stream another wallet reads).
+   */
+  sessions: readonly {
+    session: 'dense' | 'sparse' | 'single'
+    /** QR version of its frames. */
+    version: number
+    fragments: number
+    fragmentBytes: number
+  }[]
   density: Density
+  /** The sender's frame rate (the speed control starts here). */
   fps: number
 }
 

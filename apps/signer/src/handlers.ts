@@ -12,14 +12,14 @@ import {
   PolicyBundle,
   SignatureResponse,
   SignRequest,
-  Ur,
   UrDecoder,
   type UrResult,
 } from '@airlock/transport'
-import { QrCode, QrDensity } from '@airlock/transport/images'
+import { QrCode, QrSender } from '@airlock/transport/images'
 import { privateKeyToAccount } from 'viem/accounts'
 import { airGapStatus, type Interfaces, type Link, type Radio } from './airGap.ts'
 import type {
+  AirGapView,
   AnswerView,
   Density,
   DeviceChoice,
@@ -37,6 +37,7 @@ import type {
 } from './api.ts'
 import { NoBundleCandidateError, NoRequestError, NothingToAnswerError } from './errors.ts'
 import { reviewView } from './reviewView.ts'
+import { airGapOverrideFlag } from './security.ts'
 
 export type CreateHandlersParameters = {
   state: StateDir
@@ -55,6 +56,8 @@ export type CreateHandlersParameters = {
   ledgerPath?: string | undefined
   /** The decision log's text as stored (for verify and export). */
   readLogText: () => Promise<string>
+  /** The clock the state directory's log runs on (for the air-gap override entries). */
+  clock?: (() => Date) | undefined
 }
 
 /** The handlers, plus `close` for the state directory. */
@@ -83,6 +86,7 @@ export function createHandlers({
   openLedger,
   ledgerPath = DEFAULT_PATH,
   readLogText,
+  clock = () => new Date(),
 }: CreateHandlersParameters): Handlers {
   type Scan = {
     expect: ScanKind
@@ -114,6 +118,23 @@ export function createHandlers({
 
   const airGap = () =>
     airGapStatus({ interfaces: interfaces(), links: links(), radios: radios(), override: airGapOverride })
+
+  // A release the air gap allowed only because of the override goes into the tamper-evident log next
+  // to its `signed` entry, before the answer can be shown: the log proves it was made with a network up.
+  // (Logged before the release is kept for the Answer screen: no entry, no answer.)
+  async function overrideLogged(result: ApproveResult, gap: AirGapView): Promise<SignView> {
+    if (result.status === 'released' && !gap.isolated) {
+      await logAirGapOverride({
+        log: state.log,
+        clock,
+        decision: 'signed-networked',
+        up: gap.up,
+        safeTxHash: result.response.safeTxHash,
+        kind: result.kind,
+      })
+    }
+    return signView(result)
+  }
 
   function scanView(): ScanView {
     const p = scan.decoder.progress()
@@ -394,7 +415,7 @@ export function createHandlers({
           return never
         }
       }
-      return signView(result)
+      return overrideLogged(result, gap)
     },
 
     async completeKeystone({ acknowledgeReplacement }): Promise<SignView> {
@@ -412,15 +433,14 @@ export function createHandlers({
       }
       const answer = keystoneAnswer
       keystoneAnswer = undefined
-      return signView(
-        await KeystoneSession.complete({
-          signer: state.signer,
-          store: state,
-          request: req,
-          answer,
-          acknowledgeReplacement,
-        }),
-      )
+      const result = await KeystoneSession.complete({
+        signer: state.signer,
+        store: state,
+        request: req,
+        answer,
+        acknowledgeReplacement,
+      })
+      return overrideLogged(result, gap)
     },
 
     async answer({ density }): Promise<AnswerView> {
@@ -538,7 +558,54 @@ export function createHandlers({
 }
 
 /**
- * The signature (or attestation) as an animated QR: UR parts at the chosen density, each as an SVG.
+ * Records a use of the air-gap override in the decision log (event `air-gap-override`): a start with
+ * the override (`started`) or a release while a network was up (`signed-networked`), with what was up.
+ * Stamped with the clock, or the last entry's time if the clock reads earlier (the log never runs
+ * backwards; the signer itself refuses to sign on such a clock).
+ *
+ * @example
+ * await logAirGapOverride({ log: state.log, decision: 'started', up: ['wlan0 192.168.1.7'] })
+ */
+export async function logAirGapOverride({
+  log,
+  clock = () => new Date(),
+  decision,
+  up,
+  safeTxHash,
+  kind,
+}: {
+  log: StateDir['log']
+  clock?: (() => Date) | undefined
+  decision: 'started' | 'signed-networked'
+  up: readonly string[]
+  safeTxHash?: `0x${string}` | undefined
+  kind?: string | undefined
+}): Promise<AuditEntry.Entry> {
+  const last = log.entries.at(-1)
+  const time = new Date(Math.max(clock().getTime(), last ? Date.parse(last.time) : 0)).toISOString()
+  const what =
+    decision === 'started'
+      ? `started with ${airGapOverrideFlag}: signing is allowed while a network is up`
+      : `released a ${kind ?? 'signature'} under ${airGapOverrideFlag} while a network was up`
+  return log.append(
+    {
+      event: 'air-gap-override',
+      decision,
+      ...(safeTxHash ? { safeTxHash } : {}),
+      reasons: [what, `up: ${up.join(', ') || 'nothing'}`],
+      data: { up: [...up], ...(kind ? { kind } : {}) },
+    },
+    { time },
+  )
+}
+
+/** The density control's steps (QrDensity's -3..3): a step is about 4 QR versions. */
+const densityStep: Record<Density, number> = { dense: 1, medium: 0, sparse: -1 }
+
+/**
+ * The signature (or attestation) as an animated QR from QrSender: for Airlock's own types a dense and
+ * a sparse fountain session of the same message interleaved, so the coordinator's camera completes at
+ * its own best rate; the density control moves both sessions a step denser or sparser.
  *
  * @example
  * answerView({ ur: SignatureResponse.toUr(response), density: 'medium', kind: 'safe-signature' })
@@ -552,53 +619,59 @@ export function answerView({
   density: Density
   kind: string
 }): AnswerView {
-  // Sparse codes (bigger modules) read from further away; dense ones finish in fewer frames.
-  const fragment = { dense: 120, medium: 60, sparse: 30 }[density]
-  const fps = { dense: 8, medium: 5, sparse: 3 }[density]
-  const plan = QrDensity.tune({
-    messageBytes: ur.payload.length,
-    type: ur.type,
-    fragmentBytes: fragment,
-    fps,
-  })
-  return framesView({ ur, plan, density, kind })
+  const sender = QrSender.create({ type: ur.type, payload: ur.payload, step: densityStep[density] })
+  return framesView({ sender, density, kind })
 }
 
 /**
- * A Keystone request as the Keystone reads it: its own density (200-byte fragments at 5 fps) and the
- * standard part schedule its peeling decoder needs.
+ * A Keystone request as the Keystone reads it: QrSender's single session on the standard part schedule
+ * its peeling decoder needs, at Keystone's own density (200-byte fragments at 5 fps).
  *
  * @example
  * keystoneView({ ur: asked.ur })
  */
 export function keystoneView({ ur }: { ur: { type: string; payload: Uint8Array } }): AnswerView {
-  const plan = QrDensity.keystone({ messageBytes: ur.payload.length, type: ur.type })
-  return framesView({ ur, plan, density: 'medium', kind: 'keystone-request' })
+  const sender = QrSender.create({ type: ur.type, payload: ur.payload, step: 0, interleave: false })
+  return framesView({ sender, density: 'medium', kind: 'keystone-request' })
 }
 
+// One loop of the sender's stream, each frame an SVG. The loop is long enough that every session shows
+// each of its fragments about twice (the rest fountain-mixed), and a whole number of the sender's
+// sparse-sparse-dense rounds, so the interleaving holds across the wrap.
 function framesView({
-  ur,
-  plan,
+  sender,
   density,
   kind,
 }: {
-  ur: { type: string; payload: Uint8Array }
-  plan: ReturnType<typeof QrDensity.tune>
+  sender: QrSender.QrSender
   density: Density
   kind: string
 }): AnswerView {
-  const encoder = Ur.encode({
-    type: ur.type,
-    payload: ur.payload,
-    maxFragmentLength: plan.maxFragmentLength,
-    schedule: Ur.scheduleFor(ur.type),
-  })
-  const parts = encoder.isSinglePart ? encoder.firstParts(1) : encoder.firstParts(2 * encoder.fragmentCount)
-  const frames = parts.map((part) => {
-    const qr = QrCode.encode(part, { ecLevel: plan.ecLevel, version: plan.version })
+  const { sparse, dense } = sender.plans
+  const count = sender.isStatic
+    ? 1
+    : dense
+      ? 3 * Math.max(sparse.fragmentCount, 2 * dense.fragmentCount)
+      : 2 * sparse.fragmentCount
+  const shown = Array.from({ length: count }, () => sender.next())
+  const frames = shown.map((frame) => {
+    const qr = QrCode.encode(frame.text, { ecLevel: frame.ecLevel, version: frame.version })
     return `data:image/svg+xml;base64,${btoa(QrCode.toSvg(qr, { scale: 8, margin: 4 }))}`
   })
-  return { kind, frames, parts, density, fps: plan.fps }
+  const session = (plan: typeof sparse, name: 'dense' | 'sparse' | 'single') => ({
+    session: name,
+    version: plan.version,
+    fragments: plan.fragmentCount,
+    fragmentBytes: plan.fragmentBytes,
+  })
+  return {
+    kind,
+    frames,
+    parts: shown.map((frame) => frame.text),
+    sessions: dense ? [session(dense, 'dense'), session(sparse, 'sparse')] : [session(sparse, 'single')],
+    density,
+    fps: sender.fps,
+  }
 }
 
 function logEntryView(entry: AuditEntry.Entry): LogEntryView {

@@ -1,18 +1,14 @@
 // Node only: the handlers over a state directory on disk, with the real interface list, the real
 // Ledger (node-hid) and the log file. Main uses it as is; tests inject the interface list.
 import { readdirSync, readFileSync } from 'node:fs'
-import { appendFile, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import type { Failure, LedgerDevice } from '@airlock/devices'
 import { cedar } from '@airlock/policy/node'
 import { files, openStateDir } from '@airlock/signer-core/node'
 import { airGapStatus, type Interfaces, type Link, type Radio } from './airGap.ts'
-import { createHandlers, type Handlers } from './handlers.ts'
-import { airGapOverrideFlag } from './security.ts'
-
-/** Where each start with the air-gap override is recorded, in the state directory. */
-export const overrideLogFile = 'air-gap-override.log'
+import { createHandlers, type Handlers, logAirGapOverride } from './handlers.ts'
 
 export type OpenAppParameters = {
   stateDir: string
@@ -47,14 +43,15 @@ export async function openApp({
 }: OpenAppParameters): Promise<Handlers> {
   const state = await openStateDir({ dir: stateDir, cedar, ...(clock ? { clock } : {}) })
   if (airGapOverride) {
-    // The operator chose to sign while networked: kept next to the decision log, with what was up.
+    // The operator chose to sign while networked: an entry in the signed, hash-chained decision log,
+    // with what was up, before any screen shows.
     const gap = airGapStatus({ interfaces: interfaces(), links: links(), radios: radios(), override: true })
-    const when = (clock ?? (() => new Date()))().toISOString()
-    await appendFile(
-      join(stateDir, overrideLogFile),
-      `${when} started with ${airGapOverrideFlag}; up: ${gap.up.join(', ') || 'nothing'}\n`,
-      { mode: 0o600 },
-    )
+    try {
+      await logAirGapOverride({ log: state.log, clock, decision: 'started', up: gap.up })
+    } catch (error) {
+      await state.close()
+      throw error
+    }
   }
   return createHandlers({
     state,
@@ -66,6 +63,7 @@ export async function openApp({
     openLedger,
     ledgerPath,
     readLogText: () => readFile(join(stateDir, files.log), 'utf8'),
+    clock,
   })
 }
 

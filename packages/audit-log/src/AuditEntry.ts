@@ -35,6 +35,8 @@ export const events = [
   'breaker-reset',
   'device-error',
   'clock-anomaly',
+  // The signer app ran (or signed) with its air-gap override while a network was up.
+  'air-gap-override',
 ] as const
 export type Event = (typeof events)[number]
 

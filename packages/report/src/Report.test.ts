@@ -108,6 +108,31 @@ describe('Report', () => {
     expect(model.velocity[0]!.cap).toEqual({ amount: '1000000000', seconds: 86_400 })
   })
 
+  it('flags each use of the signer app’s air-gap override', () => {
+    const a = signerLog(alice)
+    a.append({
+      event: 'air-gap-override',
+      decision: 'signed-networked',
+      safeTxHash: `0x${'ab'.repeat(32)}`,
+      reasons: ['released a safe-signature under --allow-network-interfaces', 'up: wlan0 192.168.1.7'],
+    })
+    const model = Report.build({
+      logs: [{ name: 'alice.jsonl', text: a.text() }],
+      heads: [],
+      enrolledKeys: [alice.publicKey],
+      assets,
+    })
+    expect(model.anomalies.filter((x) => x.kind === 'air-gap-override')).toEqual([
+      {
+        signer: 'alice.jsonl',
+        kind: 'air-gap-override',
+        severity: 'warning',
+        detail: 'released a safe-signature under --allow-network-interfaces; up: wlan0 192.168.1.7',
+        time: expect.any(String),
+      },
+    ])
+  })
+
   it('names a cut tail, an edited entry and a log signed by a key that is not enrolled', () => {
     const a = signerLog(alice)
     const b = signerLog(bob)

@@ -39,6 +39,7 @@ export type Anomaly = {
     | 'no-witnessed-head'
     | 'clock-anomaly'
     | 'log-recovered'
+    | 'air-gap-override'
     | 'device-error'
     | 'breaker-tripped'
   severity: 'critical' | 'warning' | 'info'
@@ -287,12 +288,9 @@ function summarize(
         )
         break
       case 'clock-anomaly':
-        flag(
-          'clock-anomaly',
-          'warning',
-          entry.reasons?.join('; ') ?? entry.decision ?? 'clock anomaly',
-          entry.time,
-        )
+      // Started with the air-gap override, or released a signature with a network up.
+      case 'air-gap-override':
+        flag(entry.event, 'warning', entry.reasons?.join('; ') ?? entry.decision ?? entry.event, entry.time)
         break
       case 'log-recovered':
         flag('log-recovered', 'warning', entry.reasons?.join('; ') ?? 'A torn tail was repaired.', entry.time)

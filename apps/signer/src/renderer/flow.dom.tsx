@@ -352,6 +352,7 @@ function AnimatedQr({ view, label, testId }: { view: AnswerView; label: string; 
   const frame = index % view.frames.length
   return (
     <>
+      <p data-testid={`${testId}-sessions`}>{sessionsText(view)}</p>
       <div className="qr">
         <img
           data-testid={testId}
@@ -365,13 +366,27 @@ function AnimatedQr({ view, label, testId }: { view: AnswerView; label: string; 
           id={`${testId}-speed`}
           type="range"
           min={1}
-          max={10}
+          max={Math.max(10, view.fps)}
           value={fps}
           onChange={(e) => setFps(Number(e.target.value))}
         />
       </div>
     </>
   )
+}
+
+// What the frames carry, in words: one static code, one stream, or two interleaved sessions.
+function sessionsText(view: AnswerView): string {
+  const one = (s: AnswerView['sessions'][number]) =>
+    `version ${s.version}, ${s.fragments} parts of ${s.fragmentBytes} bytes`
+  const dense = view.sessions.find((s) => s.session === 'dense')
+  const sparse = view.sessions.find((s) => s.session === 'sparse')
+  if (dense && sparse)
+    return `Two streams of the same message, interleaved: dense (${one(dense)}) for a 720p camera, sparse (${one(sparse)}) for a 640×480 camera. Either completes it.`
+  const single = view.sessions[0]
+  if (!single) return ''
+  if (view.frames.length === 1) return `One static code (QR version ${single.version}): nothing to animate.`
+  return `One stream: ${one(single)}.`
 }
 
 export function AnswerScreen({ signed }: { signed: SignView | undefined }) {
@@ -405,9 +420,9 @@ export function AnswerScreen({ signed }: { signed: SignView | undefined }) {
           <div className="controls">
             <label htmlFor="density">Density</label>
             <select id="density" value={density} onChange={(e) => setDensity(e.target.value as Density)}>
-              <option value="dense">Dense (fewer frames)</option>
-              <option value="medium">Medium</option>
-              <option value="sparse">Sparse (reads from further away)</option>
+              <option value="dense">Dense (fewer frames, needs a sharp camera close by)</option>
+              <option value="medium">Medium (sized for laptop webcams)</option>
+              <option value="sparse">Sparse (bigger modules, reads from further away)</option>
             </select>
           </div>
           <details>
