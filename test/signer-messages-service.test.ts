@@ -4,24 +4,27 @@
 // allowance and one signed, posted back, and the Safe's CompatibilityFallbackHandler accepts the
 // owners' signatures (EIP-1271 magic value).
 import { TransactionService } from '@airlock/coordinator-core'
-import { type Anvil, anvilAccounts, createSafe, deploySafeContracts, startAnvil } from '@airlock/devnet'
+import type { Anvil } from '@airlock/devnet'
 import { MessageEffects, SafeTx } from '@airlock/safe'
 import { DecisionLog, MessageSigner, Signer } from '@airlock/signer-core'
 import { MessageRequest, MessageSignature, type TypedUr } from '@airlock/transport'
 import { loadZxingReaderWasm, QrReader } from '@airlock/transport/images'
-import { type Address, getAddress, type Hex, parseAbi, parseEther, toHex } from 'viem'
+import { type Address, type Hex, parseAbi, toHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { airGap as scan } from './support/airGap.ts'
-import { permitSingle as permit2 } from './support/messageFixtures.ts'
-import { bundle, cedar, orgJson, owners, privateKeyOf } from './support/signer-fixtures.ts'
-import { type StandIn, startStandIn } from './support/txServiceStandIn.ts'
+import {
+  MARKET_MAKER,
+  messageOrg,
+  permitSingle as permit2,
+  startMessageChain,
+  TOKEN,
+  UNIT,
+} from './support/messageFixtures.ts'
+import { bundle, cedar, owners, privateKeyOf } from './support/signer-fixtures.ts'
+import type { StandIn } from './support/txServiceStandIn.ts'
 
 const CHAIN_ID = 31337
-const [deployer] = anvilAccounts(1)
 const safeOwners = owners.slice(0, 3)
-const TOKEN = getAddress('0x0000000000000000000000000000000000007070')
-const MARKET_MAKER = getAddress('0x0000000000000000000000000000000000002002')
-const UNIT = 10n ** 6n
 
 let anvil: Anvil
 let safe: Address
@@ -29,30 +32,13 @@ let service: StandIn
 let reader: QrReader.QrReader
 const airGap = (ur: TypedUr, seed: number) => scan(reader, ur, seed)
 const context = () => SafeTx.context({ chainId: CHAIN_ID, safe, version: '1.4.1' })
+const org = () => messageOrg({ safe, owners: safeOwners.map((o) => o.address), chainId: CHAIN_ID })
 
 beforeAll(async () => {
-  anvil = await startAnvil({ chainId: CHAIN_ID })
-  const deployment = await deploySafeContracts({ anvil, deployer: deployer!, version: '1.4.1' })
-  safe = await createSafe({
-    anvil,
-    deployment,
-    deployer: deployer!,
+  ;({ anvil, safe, service } = await startMessageChain({
+    chainId: CHAIN_ID,
     owners: safeOwners.map((o) => o.address),
-    threshold: 2,
-    balance: parseEther('1'),
-  })
-  service = await startStandIn({
-    safeState: async (address) =>
-      address === safe
-        ? {
-            chainId: BigInt(CHAIN_ID),
-            version: '1.4.1',
-            owners: safeOwners.map((o) => o.address),
-            threshold: 2,
-            nonce: 0n,
-          }
-        : undefined,
-  })
+  }))
   reader = await QrReader.create({ wasmBinary: await loadZxingReaderWasm() })
 }, 120_000)
 
@@ -61,39 +47,16 @@ afterAll(async () => {
   await anvil?.stop()
 })
 
+// The signers run on the real clock here: a deadline a week from now.
 const permitSingle = (amount: bigint) =>
-  permit2({ amount, token: TOKEN, spender: MARKET_MAKER, chainId: CHAIN_ID, withDomainType: true })
-
-function org() {
-  return orgJson({
-    name: 'Message test treasury',
-    safes: [
-      {
-        name: 'treasury',
-        address: safe,
-        chainId: CHAIN_ID,
-        version: '1.4.1',
-        owners: safeOwners.map((o) => o.address.toLowerCase()),
-        threshold: 2,
-      },
-    ],
-    guardian: undefined,
-    pausable: [],
-    recipients: [{ name: 'Market maker', address: MARKET_MAKER, chainId: CHAIN_ID }],
-    assets: [
-      {
-        id: 'USDC',
-        chainId: CHAIN_ID,
-        address: TOKEN.toLowerCase(),
-        decimals: 6,
-        policyDecimals: 0,
-        treasury: (10n ** 12n * UNIT).toString(),
-        large: (10n ** 9n * UNIT).toString(),
-        epoch: { seconds: 86400, cap: (5_000_000n * UNIT).toString() },
-      },
-    ],
+  permit2({
+    amount,
+    token: TOKEN,
+    spender: MARKET_MAKER,
+    chainId: CHAIN_ID,
+    deadline: Math.floor(Date.now() / 1000) + 7 * 86400,
+    withDomainType: true,
   })
-}
 
 describe('Safe messages: service import, air-gapped signing, EIP-1271 on chain', () => {
   it('refuses a Permit2 over the velocity allowance; signs one within it, and the Safe validates it', async () => {

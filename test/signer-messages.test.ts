@@ -8,16 +8,18 @@ import { DecisionLog, MessageSigner } from '@airlock/signer-core'
 import { MessageRequest } from '@airlock/transport'
 import { type Address, recoverAddress, toHex } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { permitSingle as permit2 } from './support/messageFixtures.ts'
+import { permitSingle as permit2, permitWitnessTransfer } from './support/messageFixtures.ts'
 import * as F from './support/signer-fixtures.ts'
 
 const ATTACKER = '0x00000000000000000000000000000000DeaDBeef' as Address
 const MAX_UINT160 = 2n ** 160n - 1n
+// A week after the signer's clock (F.T0): within the default 30-day limit.
+const WEEK = F.T0 + 7 * 86400
 
-const permitSingle = (amount: bigint, spender: Address = F.MARKET_MAKER) =>
-  permit2({ amount, token: F.USDC, spender, chainId: 1 })
+const permitSingle = (amount: bigint, spender: Address = F.MARKET_MAKER, deadline = WEEK) =>
+  permit2({ amount, token: F.USDC, spender, chainId: 1, deadline })
 
-const erc2612Permit = (spender: Address, value: bigint) => ({
+const erc2612Permit = (spender: Address, value: bigint, deadline: number | bigint = WEEK) => ({
   types: {
     Permit: [
       { name: 'owner', type: 'address' },
@@ -29,7 +31,7 @@ const erc2612Permit = (spender: Address, value: bigint) => ({
   },
   primaryType: 'Permit',
   domain: { name: 'USD Coin', version: '2', chainId: '1', verifyingContract: F.USDC },
-  message: { owner: F.TREASURY, spender, value: value.toString(), nonce: '0', deadline: '1800000000' },
+  message: { owner: F.TREASURY, spender, value: value.toString(), nonce: '0', deadline: String(deadline) },
 })
 
 let counter = 0
@@ -110,6 +112,87 @@ describe('red team: Safe messages', () => {
     await expectRefused(p, request(other), 'message-invalid')
   })
 
+  it('an expired ERC-2612 Permit (deadline passed by the signer’s clock) is refused', async () => {
+    const p = await F.peer()
+    const result = await expectRefused(
+      p,
+      request(erc2612Permit(F.MARKET_MAKER, 1_000n * F.USDC_UNIT, F.T0 - 1)),
+      'message-expired',
+    )
+    expect(result.refusals.find((r) => r.code === 'message-expired')?.message).toContain('deadline')
+    // One second later than the clock is still valid.
+    const fresh = await F.peer()
+    const ok = await MessageSigner.approve({
+      signer: fresh.signer,
+      request: request(erc2612Permit(F.MARKET_MAKER, 1_000n * F.USDC_UNIT, F.T0 + 1)),
+      key: fresh.key,
+    })
+    expect(ok.status).toBe('released')
+  })
+
+  it('an endless permit (deadline type(uint256).max, or a Permit2 allowance for a year) is a critical finding, refused', async () => {
+    const p = await F.peer()
+    const max = await expectRefused(
+      p,
+      request(erc2612Permit(F.MARKET_MAKER, 1_000n * F.USDC_UNIT, 2n ** 256n - 1n)),
+      'treasury.critical-finding',
+    )
+    expect(max.review?.findings.map((f) => f.code)).toEqual(['message-deadline-too-long'])
+    expect(MessageSigner.text(max.review!)).toContain(
+      '[CRITICAL] message-deadline-too-long: deadline is never (type(uint256).max)',
+    )
+    const r = await F.peer()
+    await expectRefused(
+      r,
+      request(permitSingle(1_000n * F.USDC_UNIT, F.MARKET_MAKER, F.T0 + 365 * 86400)),
+      'treasury.critical-finding',
+    )
+  })
+
+  it('a Permit2 witness transfer to a stranger is an outflow to an unlisted spender, refused; its witness is shown', async () => {
+    const p = await F.peer()
+    const message = permitWitnessTransfer({
+      transfers: [
+        { token: F.USDC, amount: 50_000n * F.USDC_UNIT },
+        { token: F.USDC, amount: 1n },
+      ],
+      spender: ATTACKER,
+      chainId: 1,
+      deadline: WEEK,
+      recipient: ATTACKER,
+    })
+    const result = await expectRefused(p, request(message), 'treasury.unknown-recipient')
+    expect(result.review?.decoded?.effect.kind).toBe('outflow')
+    expect(result.review?.outflows).toMatchObject([
+      { amount: 50_000n * F.USDC_UNIT, to: ATTACKER.toLowerCase() },
+      { amount: 1n, to: ATTACKER.toLowerCase() },
+    ])
+    const shown = MessageSigner.text(result.review!)
+    expect(shown).toContain(
+      `Permit2 transfer: 50000000000 (50000 USDC) of ${F.USDC} (USDC), pulled by spender ${ATTACKER} (not listed)`,
+    )
+    expect(shown).toContain('Witness witness of type LimitOrder (unknown')
+    expect(shown).toContain(`"recipient":"${ATTACKER}"`)
+  })
+
+  it('a witness transfer to a listed spender is still refused: what its witness makes the spender do is unknown', async () => {
+    const p = await F.peer()
+    const message = permitWitnessTransfer({
+      transfers: [{ token: F.USDC, amount: 1_000n * F.USDC_UNIT }],
+      spender: F.MARKET_MAKER,
+      chainId: 1,
+      deadline: WEEK,
+      recipient: ATTACKER,
+    })
+    const result = await expectRefused(p, request(message), 'airlock.core.unknown-effect')
+    expect(result.refusals.map((r) => r.code)).not.toContain('treasury.unknown-recipient')
+    // Counted like any outflow: the refused attempt is in the log's history.
+    expect(DecisionLog.state(p.signer.log.entries).history.at(-1)).toMatchObject({
+      signed: false,
+      outflows: [{ amount: 1_000n * F.USDC_UNIT }],
+    })
+  })
+
   it('an allowed Permit2 counts toward velocity: the next one over the allowance is refused', async () => {
     const p = await F.peer()
     const first = await MessageSigner.approve({
@@ -126,9 +209,9 @@ describe('red team: Safe messages', () => {
         ...reference,
         domain: { ...reference.domain, chainId: 1n },
         message: {
-          details: { token: F.USDC, amount: 400_000n * F.USDC_UNIT, expiration: 1_900_000_000n, nonce: 0n },
+          details: { token: F.USDC, amount: 400_000n * F.USDC_UNIT, expiration: BigInt(WEEK), nonce: 0n },
           spender: F.MARKET_MAKER,
-          sigDeadline: 1_900_000_000n,
+          sigDeadline: BigInt(WEEK),
         },
       } as never,
       context: F.context(),
@@ -191,6 +274,10 @@ describe('red team: Safe messages', () => {
     ).toBe(F.owners[0]!.address)
     const shown = MessageSigner.text(result.review)
     expect(shown).toContain(`Domain hash   ${result.review.ledger!.domainHash}`)
-    expect(shown).toContain('Permit2 allowance: 1000000000 of')
+    // Amounts in the asset's units, assets and spenders with the org config's labels, the deadlines.
+    expect(shown).toContain(
+      `Permit2 allowance: 1000000000 (1000 USDC) of ${F.USDC} (USDC) to spender ${F.MARKET_MAKER} (Market maker)`,
+    )
+    expect(shown).toContain('Signature valid until 2026-01-08T00:00:00Z (sigDeadline)')
   })
 })

@@ -36,7 +36,7 @@ export const commandModules: readonly { words: readonly string[]; load: () => Pr
     },
   },
   {
-    words: ['coordinator', 'safe', 'action', 'sig', 'service', 'sentry'],
+    words: ['coordinator', 'safe', 'action', 'sig', 'service', 'message', 'sentry'],
     load: async () => (await import('./commands/coordinator/commands.ts')).coordinatorCommands,
   },
 ]
@@ -68,6 +68,7 @@ const groups: Record<string, string> = {
   action: 'Queued actions: compose, sign requests, execution',
   sig: 'Signatures coming back from the signers',
   service: 'The Safe Transaction Service (Safe{Wallet}) as a source and a sink, verified here',
+  message: 'Safe messages (EIP-1271) to the signers and their signatures back to the service',
   sentry: 'On-chain invariant watch',
 }
 

@@ -4,6 +4,7 @@ import * as Build from './Build.ts'
 import * as Chain from './Chain.ts'
 import * as Config from './Config.ts'
 import * as Execution from './Execution.ts'
+import * as Messages from './Messages.ts'
 import * as Predict from './Predict.ts'
 import * as Requirements from './Requirements.ts'
 import * as Revert from './Revert.ts'
@@ -46,6 +47,7 @@ export {
   TransactionBuilderImportError,
   WrongChainError,
 } from './errors.ts'
+export { MessageRefusedError } from './Messages.ts'
 export type { OwnerPrediction, Prediction, Verdict as PredictedVerdict } from './Predict.ts'
 export type { Progress, QueuedForProgress, Requirements as TierRequirements } from './Requirements.ts'
 export type { Alert, Breach, Observation, Rule as SentryRule } from './Sentry.ts'
@@ -70,6 +72,7 @@ export {
   Chain,
   Config,
   Execution,
+  Messages,
   Predict,
   Requirements,
   Revert,

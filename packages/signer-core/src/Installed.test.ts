@@ -16,10 +16,14 @@ describe('Installed.signerRules', () => {
     expect(Installed.signerRules(orgJson)).toEqual({
       allowLegacySafeVersions: false,
       allowReplacement: false,
+      messageMaxDeadlineSeconds: 30 * 24 * 3600,
     })
-    expect(Installed.signerRules({ signerRules: { allowReplacement: true } })).toEqual({
+    expect(
+      Installed.signerRules({ signerRules: { allowReplacement: true, messageMaxDeadlineSeconds: 3600 } }),
+    ).toEqual({
       allowLegacySafeVersions: false,
       allowReplacement: true,
+      messageMaxDeadlineSeconds: 3600,
     })
   })
 
@@ -30,6 +34,10 @@ describe('Installed.signerRules', () => {
     expect(() => Installed.signerRules({ signerRules: { allowReplacement: 'yes' } })).toThrow(
       expect.objectContaining({ name: 'Signer.InvalidSignerRulesError' }),
     )
+    for (const seconds of [0, 59, 1.5, '3600', 10 ** 12])
+      expect(() => Installed.signerRules({ signerRules: { messageMaxDeadlineSeconds: seconds } })).toThrow(
+        expect.objectContaining({ name: 'Signer.InvalidSignerRulesError' }),
+      )
     expect(() => Installed.signerRules({ signerRules: [] })).toThrow(
       expect.objectContaining({ name: 'Signer.InvalidSignerRulesError' }),
     )

@@ -21,7 +21,16 @@ export type SignerRules = {
    * only ever look longer, never shorter.
    */
   clockReset: { at: number } | undefined
+  /**
+   * The longest a Safe message's deadline may reach past the signer's clock (seconds; default 30
+   * days): a permit or allowance that lasts longer (`type(uint256).max` included) raises the
+   * critical finding `message-deadline-too-long`, which the default policies refuse.
+   */
+  messageMaxDeadlineSeconds: number
 }
+
+/** 30 days: the default `messageMaxDeadlineSeconds`. */
+export const defaultMessageMaxDeadlineSeconds = 30 * 24 * 3600
 
 /** The policy the signer runs: a verified bundle, its parsed org config, its Cedar engine and the signer's rules. */
 export type Installed = {
@@ -35,7 +44,12 @@ export type Installed = {
   decoderOrg(chainId: number): DecoderOrg.OrgConfig
 }
 
-const ruleKeys = ['allowLegacySafeVersions', 'allowReplacement', 'clockReset'] as const
+const ruleKeys = [
+  'allowLegacySafeVersions',
+  'allowReplacement',
+  'clockReset',
+  'messageMaxDeadlineSeconds',
+] as const
 
 /**
  * Reads `signerRules` from a bundle's raw org JSON; unknown keys are refused so a typo cannot
@@ -49,6 +63,7 @@ export function signerRules(orgJson: unknown): SignerRules {
     allowLegacySafeVersions: false,
     allowReplacement: false,
     clockReset: undefined,
+    messageMaxDeadlineSeconds: defaultMessageMaxDeadlineSeconds,
   }
   if (orgJson === null || typeof orgJson !== 'object' || !Object.hasOwn(orgJson, 'signerRules')) return rules
   const raw = (orgJson as Record<string, unknown>).signerRules
@@ -65,6 +80,16 @@ export function signerRules(orgJson: unknown): SignerRules {
     }
     if (key === 'clockReset') {
       rules.clockReset = clockReset(value)
+      continue
+    }
+    if (key === 'messageMaxDeadlineSeconds') {
+      // One minute to ten years: anything outside is a typo (and ten years is already "forever").
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 60 || value > 315_360_000) {
+        throw new InvalidSignerRulesError('signerRules.messageMaxDeadlineSeconds is not 60 to 315360000.', {
+          hint: 'Give the longest permit deadline the signers accept, in seconds (2592000 is 30 days).',
+        })
+      }
+      rules.messageMaxDeadlineSeconds = value
       continue
     }
     if (typeof value !== 'boolean') {

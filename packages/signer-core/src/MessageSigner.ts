@@ -10,7 +10,7 @@ import type { AuditEntry } from '@airlock/audit-log'
 import type { Failure } from '@airlock/devices'
 import { isBaseError, printable } from '@airlock/errors'
 import { type Evaluation, type Facts, OrgConfig, type OutflowFact } from '@airlock/policy'
-import { MessageEffects, type SafeContext, SafeTx, SafeVersion } from '@airlock/safe'
+import { type DecoderOrg, MessageEffects, type SafeContext, SafeTx, SafeVersion } from '@airlock/safe'
 import { MessageRequest, type MessageSignature } from '@airlock/transport'
 import {
   type Address,
@@ -24,6 +24,7 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import * as DecisionLog from './DecisionLog.ts'
+import * as Installed from './Installed.ts'
 import * as Refusal from './Refusal.ts'
 import type { Identity } from './review.ts'
 import type { KeySource, Signer } from './Signer.ts'
@@ -34,7 +35,19 @@ export const codes = {
     'The message is not valid text or EIP-712 typed data for this Safe’s chain (missing types, EIP712Domain as primary type, wrong chain id, non-canonical numbers, or too large).',
   'unlimited-allowance':
     'The message grants an unlimited allowance (max uint160 for Permit2, max uint256 for ERC-2612): never signed off-chain.',
+  'message-expired':
+    'The message’s signature deadline has passed by this signer’s clock: the dapp must ask again with a new deadline.',
 } as const
+
+/** The finding a deadline too far ahead raises (critical: the default policies refuse it). */
+export const deadlineTooLong = 'message-deadline-too-long'
+
+/** A finding about a message, as the policy sees it (`code`, `severity`) with the reason shown. */
+export type MessageFinding = {
+  code: string
+  severity: 'critical' | 'high' | 'medium' | 'low' | 'info'
+  reason: string
+}
 
 export type MessageCode = keyof typeof codes
 
@@ -49,6 +62,10 @@ export type MessageReview = {
   /** The hashes as a Ledger and the Transaction Service show them. */
   ledger: { domainHash: string; messageHash: string; safeMessageHash: Hex } | undefined
   outflows: readonly OutflowFact[]
+  /** Findings about the message (an over-long deadline), passed to the policy. */
+  findings: readonly MessageFinding[]
+  /** The decoder's org config the review was described with (labels, decimals), when a policy is installed. */
+  decoderOrg: DecoderOrg.OrgConfig | undefined
   facts: Facts.Facts | undefined
   policy: Evaluation | undefined
   refusals: readonly Refusal.Refusal[]
@@ -195,6 +212,67 @@ export async function approve({
   }
 }
 
+/** The `data.kind` of a `reviewed` entry for a Safe message (not counted in history). */
+export const reviewKind = 'message-review'
+
+/**
+ * Reviews a Safe message request and logs that this signer saw it (`reviewed`, would-sign or
+ * would-refuse with the reasons), as `Signer.review` does for a transaction. No exception escapes:
+ * anything unexpected is a logged `internal-error`.
+ *
+ * @example
+ * const review = await MessageSigner.review({ signer, request, identity })
+ * console.log(MessageSigner.text(review))
+ */
+export async function review({
+  signer,
+  request,
+  identity,
+}: {
+  signer: Signer
+  request: MessageRequest.MessageRequest
+  identity: Identity
+}): Promise<MessageReview> {
+  const digest = requestDigest(request)
+  let result: MessageReview
+  try {
+    result = reviewMessage({ signer, request, identity })
+  } catch (error) {
+    const internal = Refusal.internalError(error)
+    result = {
+      requestId: request.requestId,
+      context: request.context,
+      decoded: undefined,
+      ledger: undefined,
+      outflows: [],
+      findings: [],
+      decoderOrg: undefined,
+      facts: undefined,
+      policy: undefined,
+      refusals: [internal],
+      allowed: false,
+      untrusted: { title: '', description: '' },
+      signer: identity,
+    }
+  }
+  await signer.log.append(
+    {
+      event: 'reviewed',
+      requestDigest: digest,
+      decision: result.allowed ? 'would-sign' : 'would-refuse',
+      reasons: result.refusals.map((r) => r.code),
+      ...bundleHash(signer),
+      data: {
+        kind: reviewKind,
+        requestId: request.requestId,
+        ...(result.decoded ? { messageHash: result.decoded.hashes.messageHash } : {}),
+      },
+    },
+    { time: time(signer) },
+  )
+  return result
+}
+
 /**
  * Reviews a Safe message against the signer's installed policy and log, without logging anything.
  *
@@ -220,6 +298,8 @@ export function reviewMessage({
   const base = {
     requestId: request.requestId,
     outflows: [],
+    findings: [],
+    decoderOrg: undefined,
     facts: undefined,
     policy: undefined,
     allowed: false,
@@ -271,6 +351,20 @@ export function reviewMessage({
   const { effect } = decoded
   if (effect.kind === 'allowance' && effect.grants.some((g) => g.unlimited))
     refusals.push(refusal('unlimited-allowance'))
+  // Deadlines by the signer's own clock: a passed signature deadline is refused; one further ahead
+  // than the bundle allows (an endless permit) is a critical finding for the policy.
+  const maxSeconds = installed?.rules.messageMaxDeadlineSeconds ?? Installed.defaultMessageMaxDeadlineSeconds
+  const findings: MessageFinding[] = []
+  for (const d of decoded.deadlines) {
+    if (d.kind === 'signature' && d.at < BigInt(now))
+      refusals.push(refusal('message-expired', `${d.path} ${MessageEffects.deadlineText(d.at)}`))
+    if (d.at > BigInt(now + maxSeconds))
+      findings.push({
+        code: deadlineTooLong,
+        severity: 'critical',
+        reason: `${d.path} is ${MessageEffects.deadlineText(d.at)}, more than ${Math.round(maxSeconds / 86400)} days ahead (signerRules.messageMaxDeadlineSeconds ${maxSeconds}): a leaked signature stays usable that long.`,
+      })
+  }
   const { messageHash } = decoded.hashes
   if (
     signer.log.entries.some(
@@ -310,10 +404,10 @@ export function reviewMessage({
       },
       tier: 'routine',
       calls: [],
-      findings: [],
+      findings: findings.map(({ code, severity }) => ({ code, severity })),
       outflows,
-      effects:
-        effect.kind === 'text'
+      effects: [
+        ...(effect.kind === 'text'
           ? []
           : [
               {
@@ -322,7 +416,19 @@ export function reviewMessage({
                 to: target,
                 selector: undefined,
               },
-            ],
+            ]),
+        // A witness transfer's witness: what it makes the spender's contract do is not known here.
+        ...(decoded.witness
+          ? [
+              {
+                kind: 'unknown' as const,
+                reason: decoded.witness.effect.reason,
+                to: target,
+                selector: undefined,
+              },
+            ]
+          : []),
+      ],
       firstSeenAt: now,
       attestations: [],
       // The log's history counts transactions and Safe messages alike (see DecisionLog.messageKinds).
@@ -349,6 +455,8 @@ export function reviewMessage({
     decoded,
     ledger: MessageEffects.ledger(decoded),
     outflows,
+    findings,
+    decoderOrg: installed && chainId !== undefined ? installed.decoderOrg(chainId) : undefined,
     facts,
     policy,
     refusals,
@@ -382,8 +490,12 @@ export function text(review: MessageReview): string {
       `Safe message hash (Transaction Service) ${review.ledger.safeMessageHash}`,
       '',
       'What it authorises:',
-      ...MessageEffects.describe(review.decoded).map((l) => `  ${l}`),
+      ...MessageEffects.describe(review.decoded, { org: review.decoderOrg }).map((l) => `  ${l}`),
     )
+  }
+  if (review.findings.length > 0) {
+    lines.push('', `Findings (${review.findings.length}):`)
+    for (const f of review.findings) lines.push(`  [${f.severity.toUpperCase()}] ${f.code}: ${f.reason}`)
   }
   if (review.policy) {
     lines.push('', `Policy         ${review.policy.decision.toUpperCase()}`)

@@ -17,6 +17,7 @@ import { SafeTxHash } from '@airlock/safe'
 import {
   EthSignature,
   EthSignRequest,
+  type MessageRequest,
   type SignatureResponse,
   SignRequest,
   type UrResult,
@@ -29,6 +30,7 @@ import * as DecisionLog from './DecisionLog.ts'
 import { BundleRejectedError, InstalledBundleMismatchError, InvalidKeystoneStateError } from './errors.ts'
 import * as Installed from './Installed.ts'
 import * as Keystone from './Keystone.ts'
+import * as MessageSigner from './MessageSigner.ts'
 import * as Refusal from './Refusal.ts'
 import { type Identity, oversized, type Review, refusedReview, review, type SignerState } from './review.ts'
 import * as SignerSet from './SignerSet.ts'
@@ -332,6 +334,36 @@ export class Signer {
       { time: iso(state.nowMs) },
     )
     return result
+  }
+
+  /**
+   * Reviews a Safe message request (EIP-1271: text or typed data such as a Permit2) like a
+   * transaction, and logs that this signer saw it. See `MessageSigner.review`.
+   *
+   * @example
+   * const review = await signer.reviewMessage(request, { identity })
+   */
+  async reviewMessage(
+    request: MessageRequest.MessageRequest,
+    { identity }: { identity: Identity },
+  ): Promise<MessageSigner.MessageReview> {
+    return MessageSigner.review({ signer: this, request, identity })
+  }
+
+  /**
+   * Decides a Safe message request and, if the policy and the signer's own checks allow it, returns
+   * this owner's signature over the SafeMessage hash it computed; every outcome is logged in this
+   * signer's log (allowances and transfers count toward velocity). See `MessageSigner.approve`.
+   *
+   * @example
+   * const result = await signer.approveMessage(request, { key: { kind: 'software', privateKey } })
+   * if (result.status === 'released') show(MessageSignature.toUr(result.response))
+   */
+  async approveMessage(
+    request: MessageRequest.MessageRequest,
+    { key }: { key: KeySource },
+  ): Promise<MessageSigner.MessageApproveResult> {
+    return MessageSigner.approve({ signer: this, request, key })
   }
 
   /**

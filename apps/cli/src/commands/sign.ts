@@ -26,6 +26,7 @@ import {
 } from '@airlock/signer-core/node'
 import {
   EthSignature,
+  MessageRequest,
   PolicyBundle,
   SignatureResponse,
   SignRequest,
@@ -38,6 +39,7 @@ import { type Io, readJsonFile, toJson } from '../io.ts'
 import { hex } from '../print.ts'
 import { readUrInput } from '../urInput.ts'
 import { densityStepOption, plan, writeFrames } from './qr.ts'
+import { approveMessage, refuseKeystone, reviewMessage } from './signMessage.ts'
 
 type Address = SafeTx.Address
 type Hex = SafeTx.Hex
@@ -154,11 +156,32 @@ export const signReview: Command = {
   path: ['sign', 'review'],
   summary:
     'Review a signing request offline: hashes, calls, findings, tier, policy verdict (logged as reviewed).',
-  usage: 'sign review <request file: UR text or CBOR> [--state DIR] [--device dev|ledger|keystone] [--json]',
+  usage:
+    'sign review <request: UR text, PNG frames or CBOR; a transaction or a Safe message request> [--state DIR] [--device dev|ledger|keystone] [--json]',
   allowPositionals: true,
   options: { ...common, json: { type: 'boolean', help: 'print the review as JSON' } },
   run: async ({ values, positionals, io }) => {
-    const request = await readRequest(positionals, io)
+    const read = await readRequest(positionals, io)
+    if ('message' in read) {
+      refuseKeystone(values)
+      return withState(values, io.cwd, {}, async (state) => {
+        const key = await openKey(values, state, io)
+        try {
+          const identity = await Keys.identityOf(key)
+          if ('ok' in identity) return deviceFailure(identity, values, io)
+          return await reviewMessage({
+            request: read.message,
+            state,
+            identity,
+            json: values.json === true,
+            io,
+          })
+        } finally {
+          await closeKey(key)
+        }
+      })
+    }
+    const request = read
     return withState(values, io.cwd, {}, async (state) => {
       if (values.device === 'keystone') {
         const account = await KeystoneSession.accountOf({ store: state, ...keystoneGiven(values) })
@@ -189,7 +212,7 @@ export const signApprove: Command = {
   path: ['sign', 'approve'],
   summary: 'Decide a signing request and print the signature response UR, or the refusal with its reasons.',
   usage:
-    'sign approve <request file: UR text or CBOR> [--device dev|ledger|keystone] [--state DIR] [--path P] [--ack-replacement] [--out DIR] [--json]\n' +
+    'sign approve <request file: UR text or CBOR; a transaction or a Safe message request> [--device dev|ledger|keystone] [--state DIR] [--path P] [--ack-replacement] [--out DIR] [--json]\n' +
     '       sign approve <request> --device keystone --out DIR [--density-step N] [--keystone-address A --keystone-fingerprint F]\n' +
     '       sign approve <request> --device keystone --keystone-signature <parts file|images...>',
   allowPositionals: true,
@@ -220,7 +243,30 @@ export const signApprove: Command = {
     else if (extra.length > 0) {
       throw new UsageError('Give exactly one request file.', { hint: `Usage: airlock ${signApprove.usage}` })
     }
-    const request = await readRequest(requestFile === undefined ? [] : [requestFile], io)
+    const read = await readRequest(requestFile === undefined ? [] : [requestFile], io)
+    if ('message' in read) {
+      // A Safe message: same state, log, policy and devices; no rounds, no replacements.
+      refuseKeystone(values)
+      if (typeof values.out === 'string' && !isEmptyOrMissing(resolve(io.cwd, values.out))) {
+        throw new UsageError(`${values.out} exists and is not empty.`, {
+          hint: 'Choose a new directory for the response frames.',
+        })
+      }
+      return withState(values, io.cwd, {}, async (state) => {
+        if (!state.signer.installed) {
+          throw new NoPolicyInstalledError('No policy bundle is installed in this signer state directory.', {
+            hint: `Install one with 'airlock sign init --bundle FILE --state ${state.dir}'.`,
+          })
+        }
+        const key = await openKey(values, state, io)
+        try {
+          return await approveMessage({ request: read.message, state, key, values, io, deviceFailure })
+        } finally {
+          await closeKey(key)
+        }
+      })
+    }
+    const request = read
     if (!keystone && answers.length > 0) {
       throw new UsageError('--keystone-signature is for --device keystone.', {
         hint: `Usage: airlock ${signApprove.usage}`,
@@ -496,8 +542,12 @@ async function openState(dir: string, recover: RecoverParameters): Promise<State
   }
 }
 
-// A request file: UR frames (one per line, any order, single- or multi-part), or the CBOR bytes.
-async function readRequest(positionals: string[], io: Io): Promise<SignRequest.SignRequest> {
+// A request file: UR frames (one per line, any order, single- or multi-part), or the CBOR bytes; a
+// transaction's sign request or a Safe message request.
+async function readRequest(
+  positionals: string[],
+  io: Io,
+): Promise<SignRequest.SignRequest | { message: MessageRequest.MessageRequest }> {
   if (positionals.length !== 1) {
     throw new UsageError('Give exactly one request: a file of UR parts, PNG frames (a directory) or CBOR.', {
       hint: 'Scan the coordinator’s animated QR code into a directory of frames, or save its UR parts.',
@@ -506,11 +556,11 @@ async function readRequest(positionals: string[], io: Io): Promise<SignRequest.S
   const ur = await readUrInput({
     inputs: positionals,
     io,
-    expectedTypes: [SignRequest.urType],
+    expectedTypes: [SignRequest.urType, MessageRequest.urType],
     what: 'request',
     cborType: SignRequest.urType,
   })
-  return SignRequest.fromUr(ur)
+  return ur.type === MessageRequest.urType ? { message: MessageRequest.fromUr(ur) } : SignRequest.fromUr(ur)
 }
 
 async function openKey(values: Record<string, unknown>, state: StateDir, io: Io): Promise<KeySource> {

@@ -107,6 +107,91 @@ describe('MessageEffects.decode', () => {
     expect(decoded.flows).toMatchObject([{ kind: 'transfer', asset: USDC, amount: 7n, to: SPENDER }])
   })
 
+  it('Permit2 witness transfers (single and batch) are outflows to the spender, the witness shown and unknown', () => {
+    const witnessTransfer = (batch: boolean, witnessType = 'LimitOrder') => ({
+      types: {
+        [batch ? 'PermitBatchWitnessTransferFrom' : 'PermitWitnessTransferFrom']: [
+          { name: 'permitted', type: batch ? 'TokenPermissions[]' : 'TokenPermissions' },
+          { name: 'spender', type: 'address' },
+          { name: 'nonce', type: 'uint256' },
+          { name: 'deadline', type: 'uint256' },
+          { name: 'witness', type: witnessType },
+        ],
+        TokenPermissions: [
+          { name: 'token', type: 'address' },
+          { name: 'amount', type: 'uint256' },
+        ],
+        LimitOrder: [
+          { name: 'recipient', type: 'address' },
+          { name: 'minOutput', type: 'uint256' },
+        ],
+      },
+      primaryType: batch ? 'PermitBatchWitnessTransferFrom' : 'PermitWitnessTransferFrom',
+      domain: { name: 'Permit2', chainId: 11155111, verifyingContract: MessageEffects.PERMIT2 },
+      message: {
+        permitted: batch
+          ? [
+              { token: USDC, amount: '7' },
+              { token: SPENDER, amount: '8' },
+            ]
+          : { token: USDC, amount: '7' },
+        spender: SPENDER,
+        nonce: '1',
+        deadline: '1800000000',
+        witness: { recipient: SAFE, minOutput: '5' },
+      },
+    })
+    const single = MessageEffects.decode({ message: witnessTransfer(false), context })
+    expect(single.effect).toMatchObject({
+      kind: 'outflow',
+      transfers: [{ asset: USDC, amount: 7n, to: SPENDER }],
+    })
+    expect(single.flows).toMatchObject([{ kind: 'transfer', asset: USDC, amount: 7n, to: SPENDER }])
+    expect(single.witness).toEqual({
+      field: 'witness',
+      type: 'LimitOrder',
+      // What the Permit2 contract concatenates to its stub (EIP-712 encodeType order).
+      typeString:
+        'LimitOrder witness)LimitOrder(address recipient,uint256 minOutput)TokenPermissions(address token,uint256 amount)',
+      value: { recipient: SAFE, minOutput: 5n },
+      effect: { kind: 'unknown', reason: 'undecoded' },
+    })
+    expect(single.deadlines).toEqual([{ path: 'deadline', kind: 'signature', at: 1_800_000_000n }])
+    const text = MessageEffects.describe(single)
+    expect(text.join('\n')).toContain('Witness witness of type LimitOrder (unknown')
+    expect(text.join('\n')).toContain('"minOutput":"5"')
+    const batch = MessageEffects.decode({ message: witnessTransfer(true), context })
+    expect(batch.flows.map((f) => f.amount)).toEqual([7n, 8n])
+    expect(batch.witness?.type).toBe('LimitOrder')
+    // A witness that is not a struct of the dapp's own type is not a witness transfer.
+    for (const type of ['uint256', 'TokenPermissions', 'LimitOrder[]']) {
+      const odd = witnessTransfer(false, type)
+      odd.message.witness = (
+        type === 'uint256' ? '1' : type === 'TokenPermissions' ? { token: USDC, amount: '1' } : []
+      ) as never
+      expect(MessageEffects.decode({ message: odd, context }).effect).toEqual({
+        kind: 'unknown',
+        reason: 'undecoded',
+      })
+    }
+  })
+
+  it('lists the deadlines: signature deadline and Permit2 allowance expiration (0 is this block)', () => {
+    const decoded = MessageEffects.decode({ message: permitSingle('1'), context })
+    expect(decoded.deadlines).toEqual([
+      { path: 'sigDeadline', kind: 'signature', at: 1_800_000_000n },
+      { path: 'details.expiration', kind: 'allowance', at: 1_800_000_000n },
+    ])
+    const thisBlock = permitSingle('1')
+    thisBlock.message.details.expiration = '0'
+    expect(MessageEffects.decode({ message: thisBlock, context }).deadlines).toHaveLength(1)
+    expect(MessageEffects.decode({ message: permit('1'), context }).deadlines).toEqual([
+      { path: 'deadline', kind: 'signature', at: 1_800_000_000n },
+    ])
+    expect(MessageEffects.deadlineText(1_800_000_000n)).toBe('2027-01-15T08:00:00Z')
+    expect(MessageEffects.deadlineText(2n ** 256n - 1n)).toBe('never (type(uint256).max)')
+  })
+
   it('look-alike and unknown typed data is unknown', () => {
     const lookalike = permitSingle('1')
     lookalike.types.PermitDetails.push({ name: 'extra', type: 'uint256' })

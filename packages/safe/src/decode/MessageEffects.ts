@@ -7,6 +7,7 @@
 import { BaseError, Json, printable } from '@airlock/errors'
 import {
   type Address,
+  formatUnits,
   getAddress,
   type Hex,
   hashDomain,
@@ -20,6 +21,7 @@ import * as SafeMessage from '../SafeMessage.ts'
 import type { SafeContext } from '../SafeTx.ts'
 import * as SafeVersion from '../SafeVersion.ts'
 import type * as Effects from './Effects.ts'
+import * as DecoderOrg from './OrgConfig.ts'
 
 /** A message that is not valid typed data or text, or too large to read. */
 export class InvalidMessageError extends BaseError {
@@ -62,6 +64,30 @@ export type TypedData = {
 /** One effect of a message: a transaction effect class, or `text` for a plain string message. */
 export type MessageEffect = Effects.Effect | { kind: 'text'; text: string }
 
+/**
+ * A time limit inside a message (unix seconds): `signature` until when the signature may be used
+ * (ERC-2612 `deadline`, Permit2 `sigDeadline`/`deadline`), `allowance` until when a Permit2
+ * allowance lasts (`expiration`; 0, "this block only", is not listed).
+ */
+export type Deadline = { path: string; kind: 'signature' | 'allowance'; at: bigint }
+
+/**
+ * The witness of a Permit2 witness transfer (`PermitWitnessTransferFrom`,
+ * `PermitBatchWitnessTransferFrom`): a struct the spender's contract checks when it pulls the tokens
+ * (an order, where the tokens go). Shown in full; what it makes the spender do is `unknown` to the
+ * signer unless Airlock knows the type.
+ */
+export type Witness = {
+  /** The field's name in the primary type (`witness` in Uniswap's SDK). */
+  field: string
+  /** Its struct type, e.g. `ExclusiveDutchOrder`. */
+  type: string
+  /** Permit2's `witnessTypeString`: `<Type> <field>)` and every struct it uses, sorted (EIP-712). */
+  typeString: string
+  value: Record<string, unknown>
+  effect: Extract<Effects.Effect, { kind: 'unknown' }>
+}
+
 export type Decoded = {
   kind: 'text' | 'typed-data'
   /** The validated message, ready to hash (`SafeMessage.hash`) and sign. */
@@ -80,6 +106,10 @@ export type Decoded = {
   effect: MessageEffect
   /** Allowances and transfers out of the Safe: what velocity and the breaker count. */
   flows: readonly Effects.Flow[]
+  /** The message's time limits (the signer refuses an expired one and flags an over-long one). */
+  deadlines: readonly Deadline[]
+  /** A Permit2 witness transfer's witness. */
+  witness: Witness | undefined
 }
 
 /**
@@ -100,7 +130,7 @@ export function decode({ message, context }: { message: unknown; context: SafeCo
     return finish({ kind: 'text', message, context, effect: { kind: 'text', text: printable(message) } })
   }
   const typed = validate(message, context)
-  const { effect, flows } = effectOf(typed, context)
+  const { effect, flows, deadlines = [], witness } = effectOf(typed, context)
   const decoded = finish({
     kind: 'typed-data',
     message: typed as unknown as TypedDataDefinition,
@@ -109,7 +139,7 @@ export function decode({ message, context }: { message: unknown; context: SafeCo
     primaryType: typed.primaryType,
     verifyingContract: typed.domain.verifyingContract,
   })
-  return { ...decoded, flows }
+  return { ...decoded, flows, deadlines, witness }
 }
 
 /**
@@ -143,30 +173,81 @@ export function toJson(message: unknown): string {
 }
 
 /**
- * One line per fact of a decoded message, for the review (untrusted strings escaped).
+ * One line per fact of a decoded message, for the review (untrusted strings escaped). With the
+ * decoder's org config, assets and spenders get their labels and amounts their units.
  *
  * @example
- * MessageEffects.describe(decoded) // ['Permit2 allowance: 1000000 of 0xA0b8… to 0x… (expires …)']
+ * MessageEffects.describe(decoded, { org }) // ['Permit2 allowance: 1000000 (1 USDC) of 0xA0b8… (USDC) to spender 0x…', …]
  */
-export function describe(decoded: Decoded): string[] {
+export function describe(
+  decoded: Decoded,
+  { org = DecoderOrg.empty }: { org?: DecoderOrg.OrgConfig | undefined } = {},
+): string[] {
   const { effect } = decoded
+  const name = (address: Address) => {
+    const label = DecoderOrg.label(org, getAddress(address))
+    return label ? `${address} (${printable(label)})` : `${address} (not listed)`
+  }
+  const amount = (asset: Address, value: bigint) => {
+    const decimals = org.knownContracts.get(getAddress(asset))?.decimals
+    const label = org.knownContracts.get(getAddress(asset))?.label
+    return decimals === undefined
+      ? `${value} base units`
+      : `${value} (${formatUnits(value, decimals)} ${printable(label ?? '')})`.replace(' )', ')')
+  }
+  const lines: string[] = []
   switch (effect.kind) {
     case 'text':
-      return ['Text message (EIP-191), in full:', ...effect.text.split('\n').map((l) => `  ${l}`)]
+      lines.push('Text message (EIP-191), in full:', ...effect.text.split('\n').map((l) => `  ${l}`))
+      break
     case 'allowance':
-      return effect.grants.map(
-        (g) =>
-          `${g.standard === 'permit2' ? 'Permit2' : 'ERC-2612'} allowance: ${g.unlimited ? 'UNLIMITED' : g.amount} of ${g.asset} to spender ${g.spender}`,
-      )
+      for (const g of effect.grants)
+        lines.push(
+          `${g.standard === 'permit2' ? 'Permit2' : 'ERC-2612'} allowance: ${g.unlimited ? 'UNLIMITED' : amount(g.asset, g.amount)} of ${name(g.asset)} to spender ${name(g.spender)}`,
+        )
+      break
     case 'outflow':
-      return effect.transfers.map((t) => `Permit2 transfer: ${t.amount} of ${t.asset} to ${t.to}`)
+      for (const t of effect.transfers)
+        lines.push(
+          `Permit2 transfer: ${amount(t.asset, t.amount)} of ${name(t.asset)}, pulled by spender ${name(t.to)}`,
+        )
+      break
     case 'unknown':
-      return [
+      lines.push(
         `Unknown typed data ${printable(JSON.stringify(decoded.primaryType ?? ''))} (${effect.reason}): refused by default`,
-      ]
+      )
+      break
     default:
-      return [`${effect.kind}`]
+      lines.push(`${effect.kind}`)
   }
+  for (const d of decoded.deadlines)
+    lines.push(
+      `${d.kind === 'signature' ? 'Signature valid until' : 'Allowance expires'} ${deadlineText(d.at)} (${d.path})`,
+    )
+  const { witness } = decoded
+  if (witness) {
+    lines.push(
+      `Witness ${printable(witness.field)} of type ${printable(witness.type)} (${witness.effect.kind}: Airlock does not know what it makes the spender do), in full:`,
+      ...printable(toJson(witness.value))
+        .match(/.{1,100}/g)!
+        .map((l) => `  ${l}`),
+      `  witnessTypeString ${printable(witness.typeString)}`,
+    )
+  }
+  return lines
+}
+
+/**
+ * A deadline as a reviewer reads it: ISO time in UTC, or "never" for a value past year 9999.
+ *
+ * @example
+ * MessageEffects.deadlineText(1_800_000_000n) // '2027-01-15T08:00:00Z'
+ */
+export function deadlineText(at: bigint): string {
+  if (at === MAX_UINT256) return 'never (type(uint256).max)'
+  if (at === 2n ** 48n - 1n) return 'never (type(uint48).max)'
+  if (at > 253_402_300_799n) return `never (after the year 9999: ${at})`
+  return new Date(Number(at) * 1000).toISOString().replace('.000Z', 'Z')
 }
 
 /**
@@ -229,6 +310,8 @@ function finish({
     hashes: { ...hashes, domainHash, structHash },
     effect,
     flows: [],
+    deadlines: [],
+    witness: undefined,
   }
 }
 
@@ -470,6 +553,13 @@ const known: Record<string, Record<string, readonly { name: string; type: string
   },
 }
 
+// Permit2's witness transfers: the plain transfer's fields, then one witness struct of the
+// dapp's own type (Permit2 hashes `stub + witnessTypeString`, so any field name and type work).
+const witnessStubs: Record<string, { plain: string; permitted: string }> = {
+  PermitWitnessTransferFrom: { plain: 'PermitTransferFrom', permitted: 'TokenPermissions' },
+  PermitBatchWitnessTransferFrom: { plain: 'PermitBatchTransferFrom', permitted: 'TokenPermissions[]' },
+}
+
 const MAX_UINT160 = 2n ** 160n - 1n
 const MAX_UINT256 = 2n ** 256n - 1n
 
@@ -480,13 +570,41 @@ function matchesKnown(typed: TypedData): boolean {
   if (!definition) return false
   const used = reachable(typed.primaryType, typed.types)
   if (used.size !== Object.keys(definition).length) return false
-  for (const name of used) {
-    const want = definition[name]
-    const have = typed.types[name]
-    if (!want || !have || want.length !== have.length) return false
-    if (want.some((f, i) => f.name !== have[i]!.name || f.type !== have[i]!.type)) return false
-  }
-  return true
+  return [...used].every((name) => sameFields(definition[name], typed.types[name]))
+}
+
+// A witness transfer: the plain transfer's fields plus one struct field; TokenPermissions exact.
+// Returns the witness field, or undefined when the types are anything else.
+function witnessField(typed: TypedData): { name: string; type: string } | undefined {
+  const stub = witnessStubs[typed.primaryType]
+  if (!stub) return undefined
+  const fields = typed.types[typed.primaryType]!
+  const plain = known[stub.plain]![stub.plain]!
+  const last = fields.at(-1)
+  if (!last || fields.length !== plain.length + 1) return undefined
+  if (!sameFields(plain, fields.slice(0, plain.length))) return undefined
+  if (!sameFields(tokenPermissions, typed.types.TokenPermissions)) return undefined
+  // The witness is a struct of the dapp's type (not an array, an atomic value or a Permit2 type).
+  if (!typed.types[last.type] || last.type === typed.primaryType || last.type === 'TokenPermissions')
+    return undefined
+  if (reachable(last.type, typed.types).has(typed.primaryType)) return undefined
+  return last
+}
+
+function sameFields(
+  want: readonly { name: string; type: string }[] | undefined,
+  have: readonly { name: string; type: string }[] | undefined,
+): boolean {
+  if (!want || !have || want.length !== have.length) return false
+  return want.every((f, i) => f.name === have[i]!.name && f.type === have[i]!.type)
+}
+
+// Permit2's witnessTypeString for a witness field: `<Type> <field>)` then every struct the primary
+// type uses besides itself, sorted by name (EIP-712 encodeType order).
+function witnessTypeString(typed: TypedData, field: { name: string; type: string }): string {
+  const used = [...reachable(typed.primaryType, typed.types)].filter((n) => n !== typed.primaryType).sort()
+  const encoded = used.map((n) => `${n}(${typed.types[n]!.map((f) => `${f.type} ${f.name}`).join(',')})`)
+  return `${field.type} ${field.name})${encoded.join('')}`
 }
 
 function reachable(
@@ -504,12 +622,20 @@ function reachable(
   return seen
 }
 
-function effectOf(typed: TypedData, context: SafeContext): { effect: MessageEffect; flows: Effects.Flow[] } {
+type Effected = {
+  effect: MessageEffect
+  flows: Effects.Flow[]
+  deadlines?: Deadline[]
+  witness?: Witness | undefined
+}
+
+function effectOf(typed: TypedData, context: SafeContext): Effected {
   const unknown = (reason: Effects.UnknownReason) => ({
     effect: { kind: 'unknown' as const, reason },
     flows: [],
   })
-  if (!matchesKnown(typed)) return unknown('undecoded')
+  const witness = witnessField(typed)
+  if (!witness && !matchesKnown(typed)) return unknown('undecoded')
   const contract = typed.domain.verifyingContract
   if (!contract) return unknown('malformed')
   const safe = getAddress(context.safe)
@@ -533,6 +659,7 @@ function effectOf(typed: TypedData, context: SafeContext): { effect: MessageEffe
       }
       return {
         effect: { kind: 'allowance', grants: [grant] },
+        deadlines: [{ path: 'deadline', kind: 'signature', at: m.deadline as bigint }],
         flows: grant.revoke
           ? []
           : [
@@ -567,8 +694,21 @@ function effectOf(typed: TypedData, context: SafeContext): { effect: MessageEffe
           revoke: amount === 0n,
         }
       })
+      const expirations: Deadline[] = details.flatMap((d, i) =>
+        (d.expiration as bigint) === 0n
+          ? []
+          : [
+              {
+                path:
+                  typed.primaryType === 'PermitSingle' ? 'details.expiration' : `details[${i}].expiration`,
+                kind: 'allowance' as const,
+                at: d.expiration as bigint,
+              },
+            ],
+      )
       return {
         effect: { kind: 'allowance', grants },
+        deadlines: [{ path: 'sigDeadline', kind: 'signature', at: m.sigDeadline as bigint }, ...expirations],
         flows: grants
           .filter((g) => !g.revoke)
           .map((g) =>
@@ -584,12 +724,18 @@ function effectOf(typed: TypedData, context: SafeContext): { effect: MessageEffe
       }
     }
     case 'PermitTransferFrom':
-    case 'PermitBatchTransferFrom': {
+    case 'PermitBatchTransferFrom':
+    case 'PermitWitnessTransferFrom':
+    case 'PermitBatchWitnessTransferFrom': {
       if (!isAddressEqual(contract, PERMIT2)) return unknown('no-known-effect')
-      const permitted = (
-        typed.primaryType === 'PermitTransferFrom' ? [m.permitted] : (m.permitted as unknown as unknown[])
-      ) as Record<string, unknown>[]
-      // Without a witness the spender chooses the recipient when it calls Permit2: count it as the spender's.
+      const single =
+        typed.primaryType === 'PermitTransferFrom' || typed.primaryType === 'PermitWitnessTransferFrom'
+      const permitted = (single ? [m.permitted] : (m.permitted as unknown as unknown[])) as Record<
+        string,
+        unknown
+      >[]
+      // The spender chooses the recipient when it calls Permit2 (a witness only constrains its own
+      // contract, which the signer cannot read): count every transfer as the spender's.
       const to = m.spender as Address
       const transfers: Effects.Transfer[] = permitted.map((p) => ({
         standard: 'erc20',
@@ -601,6 +747,14 @@ function effectOf(typed: TypedData, context: SafeContext): { effect: MessageEffe
       }))
       return {
         effect: { kind: 'outflow', transfers },
+        deadlines: [{ path: 'deadline', kind: 'signature', at: m.deadline as bigint }],
+        witness: witness && {
+          field: witness.name,
+          type: witness.type,
+          typeString: witnessTypeString(typed, witness),
+          value: m[witness.name] as Record<string, unknown>,
+          effect: { kind: 'unknown', reason: 'undecoded' },
+        },
         flows: transfers.map((t) =>
           flow({
             kind: 'transfer',

@@ -20,6 +20,7 @@ import {
   actionNewTransfer,
 } from './actionNew.ts'
 import { coordinatorInit } from './init.ts'
+import { messageCommands } from './message.ts'
 import { safeAdd, safeShow } from './safeAdmin.ts'
 import { sentryRun } from './sentry.ts'
 import { serviceCommands } from './service.ts'
@@ -46,5 +47,6 @@ export const coordinatorCommands: Command[] = [
   actionConfirm,
   sigAdd,
   ...serviceCommands,
+  ...messageCommands,
   sentryRun,
 ]

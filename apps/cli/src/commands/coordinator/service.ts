@@ -7,7 +7,7 @@ import { toJson } from '../../io.ts'
 import { readInputFile } from '../atomicFile.ts'
 import { type Coordinator, homeOption, resolveSafe, withCoordinator } from './home.ts'
 
-const serviceOptions: Record<string, OptionSpec> = {
+export const serviceOptions: Record<string, OptionSpec> = {
   ...homeOption,
   'service-url': {
     type: 'string',
@@ -18,7 +18,7 @@ const serviceOptions: Record<string, OptionSpec> = {
   json: { type: 'boolean', help: 'print JSON' },
 }
 
-function clientOf(c: Coordinator, values: Record<string, unknown>, cwd: string) {
+export function clientOf(c: Coordinator, values: Record<string, unknown>, cwd: string) {
   const url =
     typeof values['service-url'] === 'string' ? values['service-url'] : process.env.AIRLOCK_SERVICE_URL
   if (!url) {
@@ -34,7 +34,7 @@ function clientOf(c: Coordinator, values: Record<string, unknown>, cwd: string) 
   return TransactionService.client({ chainId: BigInt(c.config.chainId), url, apiKey })
 }
 
-async function safeContext(c: Coordinator, values: Record<string, unknown>) {
+export async function safeContext(c: Coordinator, values: Record<string, unknown>) {
   const address = resolveSafe(c, values.safe, c.config.treasury.address)
   const state = await Chain.readSafe({ client: c.client, safe: address, chainId: c.config.chainId })
   const context = { chainId: BigInt(state.chainId), safe: state.address, version: state.version }
