@@ -9,9 +9,9 @@ import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildRenderer } from '@airlock/coordinator-app/build'
-import { createHandlers } from '@airlock/coordinator-app/handlers'
+import type { createHandlers } from '@airlock/coordinator-app/handlers'
 import { allowRequest } from '@airlock/coordinator-app/security'
-import { Action, Chain, Predict, TransactionService } from '@airlock/coordinator-core'
+import { Action, TransactionService } from '@airlock/coordinator-core'
 import { openPgliteStore, type Store } from '@airlock/queue'
 import { SafeTx } from '@airlock/safe'
 import { SignatureResponse, Ur } from '@airlock/transport'
@@ -20,7 +20,13 @@ import type { Browser, Page } from 'playwright-core'
 import { type HDAccount, type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, openAppPage } from './support/coordinator-app-browser.ts'
-import { CHAIN_ID, cedar, signerFor, startWorld, type World } from './support/coordinator-app-world.ts'
+import {
+  CHAIN_ID,
+  signerFor,
+  startWorld,
+  type World,
+  worldHandlers,
+} from './support/coordinator-app-world.ts'
 import { proposeAsSafeWallet, type StandIn, startStandIn } from './support/txServiceStandIn.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'docs', 'screenshots')
@@ -59,17 +65,7 @@ beforeAll(async () => {
           }
         : undefined,
   })
-  api = createHandlers({
-    config: world.config,
-    client: Chain.client({ rpcUrl: world.anvil.rpcUrl, chainId: CHAIN_ID, pollingIntervalMs: 50 }),
-    rpcUrl: world.anvil.rpcUrl,
-    store,
-    installed: await Predict.install({ bundle: world.bundle, cedar }),
-    executor: world.anvil.walletFor(world.executor),
-    operator: 'ops-1',
-    pollingIntervalMs: 50,
-    readKeyFile: (path) => readFile(path, 'utf8'),
-  })
+  api = await worldHandlers({ world, store, readKeyFile: (path) => readFile(path, 'utf8') })
   browser = await launchChromium()
   page = (await openAppPage({ browser, rendererDir, api })).page
 }, 180_000)

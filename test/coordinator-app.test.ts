@@ -24,34 +24,41 @@ import {
   trustedSender,
   webPreferences,
 } from '@airlock/coordinator-app/security'
-import { Action, Chain, Config, Predict, Timelock } from '@airlock/coordinator-core'
-import { write } from '@airlock/devnet'
+import { Action, Config, Predict, Timelock } from '@airlock/coordinator-core'
 import { openPgliteStore, type Store } from '@airlock/queue'
 import { SafeTxHash } from '@airlock/safe'
 import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
 import { QrCode } from '@airlock/transport/images'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { encodeFunctionData, parseAbi, parseEther, zeroHash } from 'viem'
+import { encodeFunctionData, parseAbi, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AppPage,
   appUrl,
+  fillPayroll,
   launchChromium,
   openAppPage,
   partsVideo,
   readShownQr,
+  tab,
 } from './support/coordinator-app-browser.ts'
-import { CHAIN_ID, cedar, signerFor, startWorld, type World } from './support/coordinator-app-world.ts'
+import {
+  CHAIN_ID,
+  cedar,
+  drainVault,
+  executeOnTimelock,
+  readVault,
+  reservesRules,
+  signerFor,
+  startWorld,
+  type World,
+  worldHandlers,
+} from './support/coordinator-app-world.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'docs', 'screenshots')
 const dir = mkdtempSync(join(tmpdir(), 'airlock-coordinator-app-'))
-const vaultAbi = parseAbi([
-  'function withdraw(address to, uint256 amount)',
-  'function paused() view returns (bool)',
-  'function transferOwnership(address newOwner)',
-  'function owner() view returns (address)',
-])
+const vaultAbi = parseAbi(['function transferOwnership(address newOwner)'])
 
 let world: World
 let store: Store
@@ -106,15 +113,9 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve))
   const port = (webhook.address() as { port: number }).port
-  api = createHandlers({
-    config: world.config,
-    client: Chain.client({ rpcUrl: world.anvil.rpcUrl, chainId: CHAIN_ID, pollingIntervalMs: 50 }),
-    rpcUrl: world.anvil.rpcUrl,
+  api = await worldHandlers({
+    world,
     store,
-    installed: await Predict.install({ bundle: world.bundle, cedar }),
-    executor: world.anvil.walletFor(world.executor),
-    operator: 'ops-1',
-    pollingIntervalMs: 50,
     notify: (title, body) => notifications.push({ title, body }),
     webhook: `http://127.0.0.1:${port}/alerts`,
   })
@@ -133,10 +134,6 @@ async function shoot(page: Page, name: string) {
   const { violations } = await new AxeBuilder({ page }).analyze()
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
-}
-
-async function tab(page: Page, name: string) {
-  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name }).click()
 }
 
 /** Reads the animated request off the screen, frame by frame, until the fountain decoder completes. */
@@ -190,13 +187,7 @@ describe('coordinator app', () => {
     expect(await store.listActions()).toHaveLength(0)
 
     // The payroll: four payments in one MultiSendCallOnly batch.
-    await page.getByLabel('Batch (payroll)').check()
-    for (let i = 1; i < 4; i++) await page.getByRole('button', { name: 'Add a payment' }).click()
-    for (let i = 0; i < 4; i++) {
-      await page.locator(`input[name=to-${i}]`).fill(`Contributor ${i + 1}`)
-      await page.locator(`input[name=amount-${i}]`).fill('0.2')
-    }
-    await page.getByLabel(/^Title/).fill('March payroll')
+    await fillPayroll(page, { count: 4, amount: '0.2', title: 'March payroll' })
     await page.getByRole('button', { name: 'Check' }).click()
     await expect.poll(() => page.getByTestId('prediction').textContent()).toContain('Signers will sign')
     const simulation = await page.getByTestId('simulation').textContent()
@@ -254,35 +245,13 @@ describe('coordinator app', () => {
   it('takes a sentry alert to an executed guardian pause in one click', async () => {
     const { page } = first
     await tab(page, 'Sentry')
-    const rules = {
-      rules: [
-        {
-          id: 'vault-reserves',
-          kind: 'at-least',
-          label: 'Vault holds its reserves',
-          left: { kind: 'erc20-balance', token: world.token, holder: world.vault },
-          right: {
-            kind: 'call',
-            address: world.vault,
-            signature: 'function reserves() view returns (uint256)',
-          },
-        },
-      ],
-    }
-    await page.getByLabel(/^Rules/).fill(JSON.stringify(rules, null, 2))
+    await page.getByLabel(/^Rules/).fill(JSON.stringify(reservesRules(world), null, 2))
     await page.getByRole('button', { name: 'Save rules' }).click()
     await page.getByRole('button', { name: 'Check now' }).click()
     await expect.poll(() => page.getByText('No alert.').isVisible()).toBe(true)
 
     // The vault's bug: anyone withdraws without reducing its reserves.
-    await write({
-      anvil: world.anvil,
-      account: world.deployer,
-      address: world.vault,
-      abi: vaultAbi,
-      functionName: 'withdraw',
-      args: [world.deployer.address, parseEther('500')],
-    })
+    await drainVault(world, parseEther('500'))
     await page.getByRole('button', { name: 'Check now' }).click()
     const alerts = page.getByTestId('alerts')
     await expect.poll(() => alerts.textContent()).toContain('500 TUSD')
@@ -314,13 +283,7 @@ describe('coordinator app', () => {
     await expect
       .poll(() => page.getByTestId('execute-result').first().textContent(), { timeout: 30_000 })
       .toContain('confirmed')
-    expect(
-      await world.anvil.publicClient.readContract({
-        address: world.vault,
-        abi: vaultAbi,
-        functionName: 'paused',
-      }),
-    ).toBe(true)
+    expect(await readVault(world, 'paused')).toBe(true)
   })
 })
 
@@ -562,21 +525,8 @@ describe('coordinator app: a Critical action through the timelock', () => {
     })
     expect(cancelled.ok).toBe(true)
     // The timelock lets anyone execute a ready operation: the executor's own transaction does it.
-    await write({
-      anvil: world.anvil,
-      account: world.executor,
-      address: world.timelock,
-      abi: Timelock.abi,
-      functionName: 'execute',
-      args: [world.vault, 0n, data, zeroHash, zeroHash],
-    })
-    expect(
-      await world.anvil.publicClient.readContract({
-        address: world.vault,
-        abi: vaultAbi,
-        functionName: 'owner',
-      }),
-    ).toBe(newOwner)
+    await executeOnTimelock(world, data)
+    expect(await readVault(world, 'owner')).toBe(newOwner)
   })
 })
 

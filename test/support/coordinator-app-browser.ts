@@ -83,6 +83,25 @@ export async function openAppPage({
   return { page, context, requests }
 }
 
+/** Opens one of the window's screens from its navigation. */
+export async function tab(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name }).click()
+}
+
+/** Fills the Compose screen's payroll: `count` payments of `amount` ETH to Contributor 1, 2, …, titled. */
+export async function fillPayroll(
+  page: Page,
+  { count, amount, title }: { count: number; amount: string; title: string },
+): Promise<void> {
+  await page.getByLabel('Batch (payroll)').check()
+  for (let i = 1; i < count; i++) await page.getByRole('button', { name: 'Add a payment' }).click()
+  for (let i = 0; i < count; i++) {
+    await page.locator(`input[name=to-${i}]`).fill(`Contributor ${i + 1}`)
+    await page.locator(`input[name=amount-${i}]`).fill(amount)
+  }
+  await page.getByLabel(/^Title/).fill(title)
+}
+
 let reader: Promise<QrReader.QrReader> | undefined
 /** The QR image the window shows now, read as a camera would (a separate zxing over its pixels). */
 export async function readShownQr(page: Page): Promise<string[]> {

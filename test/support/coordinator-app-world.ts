@@ -3,7 +3,8 @@
 // vault, and the treasury-default policy bundle re-targeted at them (signed by two of three admins).
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Config, type CoordinatorConfig } from '@airlock/coordinator-core'
+import { createHandlers, type HandlerContext } from '@airlock/coordinator-app/handlers'
+import { Chain, Config, type CoordinatorConfig, Predict, Timelock } from '@airlock/coordinator-core'
 import {
   type Anvil,
   anvilAccounts,
@@ -18,6 +19,7 @@ import {
 } from '@airlock/devnet'
 import { Bundle, OrgConfig } from '@airlock/policy'
 import { cedar } from '@airlock/policy/node'
+import type { Store } from '@airlock/queue'
 import { DecisionLog, Signer } from '@airlock/signer-core'
 import {
   type Address,
@@ -28,6 +30,7 @@ import {
   parseEther,
   toHex,
   zeroAddress,
+  zeroHash,
 } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 
@@ -39,7 +42,12 @@ const tokenAbi = parseAbi([
   'function approve(address spender, uint256 amount) returns (bool)',
   'function transfer(address to, uint256 amount) returns (bool)',
 ])
-const vaultAbi = parseAbi(['function deposit(uint256 amount)'])
+const vaultAbi = parseAbi([
+  'function deposit(uint256 amount)',
+  'function withdraw(address to, uint256 amount)',
+  'function paused() view returns (bool)',
+  'function owner() view returns (address)',
+])
 
 export type World = {
   anvil: Anvil
@@ -230,6 +238,74 @@ export async function startWorld(): Promise<World> {
     config,
     configJson,
   }
+}
+
+/**
+ * The coordinator window's handlers over the world: anvil polled fast, the world's bundle for the
+ * predictions, the executor paying the gas, operator "ops-1"; `context` adds to or overrides that.
+ */
+export async function worldHandlers({
+  world,
+  store,
+  ...context
+}: { world: World; store: Store } & Partial<HandlerContext>) {
+  return createHandlers({
+    config: world.config,
+    client: Chain.client({ rpcUrl: world.anvil.rpcUrl, chainId: CHAIN_ID, pollingIntervalMs: 50 }),
+    rpcUrl: world.anvil.rpcUrl,
+    store,
+    installed: await Predict.install({ bundle: world.bundle, cedar }),
+    executor: world.anvil.walletFor(world.executor),
+    operator: 'ops-1',
+    pollingIntervalMs: 50,
+    ...context,
+  })
+}
+
+/** Sentry rules (the app's JSON format) watching that the vault holds the reserves it reports. */
+export const reservesRules = (world: World) => ({
+  rules: [
+    {
+      id: 'vault-reserves',
+      kind: 'at-least',
+      label: 'Vault holds its reserves',
+      left: { kind: 'erc20-balance', token: world.token, holder: world.vault },
+      right: {
+        kind: 'call',
+        address: world.vault,
+        signature: 'function reserves() view returns (uint256)',
+      },
+    },
+  ],
+})
+
+/** The vault's bug: anyone withdraws `amount` TUSD without reducing its reserves (the rule above fires). */
+export function drainVault(world: World, amount: bigint) {
+  return write({
+    anvil: world.anvil,
+    account: world.deployer,
+    address: world.vault,
+    abi: vaultAbi,
+    functionName: 'withdraw',
+    args: [world.deployer.address, amount],
+  })
+}
+
+/** The vault's state on the chain now: whether it is paused, or who owns it. */
+export function readVault<F extends 'paused' | 'owner'>(world: World, functionName: F) {
+  return world.anvil.publicClient.readContract({ address: world.vault, abi: vaultAbi, functionName })
+}
+
+/** The timelock lets anyone execute a ready operation: the executor's own transaction runs `data` on the vault. */
+export function executeOnTimelock(world: World, data: Hex) {
+  return write({
+    anvil: world.anvil,
+    account: world.executor,
+    address: world.timelock,
+    abi: Timelock.abi,
+    functionName: 'execute',
+    args: [world.vault, 0n, data, zeroHash, zeroHash],
+  })
 }
 
 /** An owner's offline signer engine (in-memory log, the world's bundle installed) and its software key. */

@@ -52,10 +52,13 @@ export function openTestApp(
     interfaces = { lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }] },
     airGapOverride = false,
     openLedger,
+    clock,
   }: {
     interfaces?: Record<string, { address: string; family: string; internal: boolean }[]>
     airGapOverride?: boolean
     openLedger?: () => Promise<LedgerDevice | Failure>
+    /** The signer's clock (tests that travel in time on the chain move it too). */
+    clock?: () => Date
   } = {},
 ): Promise<Handlers> {
   return openApp({
@@ -65,6 +68,7 @@ export function openTestApp(
     links: () => [],
     radios: () => [],
     ...(openLedger ? { openLedger } : {}),
+    ...(clock ? { clock } : {}),
   })
 }
 
@@ -256,7 +260,8 @@ let zxingReady: Promise<unknown> | undefined
 
 /**
  * Reads an animated QR off the screen (the answer by default): screenshots of the code, decoded with
- * zxing, fed to a UR decoder until the message is complete.
+ * zxing, fed to a UR decoder until the message is complete. Each distinct part read is pushed to
+ * `parts` when given (to film them for another app's camera).
  */
 export async function readAnswerQr(
   page: Page,
@@ -264,7 +269,8 @@ export async function readAnswerQr(
     maxShots = 300,
     testId = 'answer-qr',
     type = SignatureResponse.urType,
-  }: { maxShots?: number; testId?: string; type?: string } = {},
+    parts,
+  }: { maxShots?: number; testId?: string; type?: string; parts?: string[] } = {},
 ): Promise<UrResult> {
   zxingReady ??= loadZxingReaderWasm().then((bytes) =>
     prepareZXingModule({
@@ -281,6 +287,7 @@ export async function readAnswerQr(
     const png = await qr.screenshot()
     const [code] = await readBarcodes(new Uint8Array(png), { formats: ['QRCode'], maxNumberOfSymbols: 1 })
     if (code?.text) {
+      if (parts && !parts.includes(code.text)) parts.push(code.text)
       const status = decoder.receive(code.text)
       if (status.status === 'complete') return status.result
     }
