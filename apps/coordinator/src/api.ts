@@ -189,6 +189,8 @@ export type ScanView =
       signer: string
       label: string | undefined
       kind: string
+      /** Alerts about the signer's log or receipt this answer raised (kept with the action). */
+      alerts?: { code: string; message: string }[] | undefined
     }
   | { status: 'rejected'; error: ErrorView }
 

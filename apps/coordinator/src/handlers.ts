@@ -15,6 +15,7 @@ import {
   type SafeState,
   Sentry,
   type SentryRule,
+  SetLimits,
   Signatures,
   Simulate,
   type Simulation,
@@ -25,7 +26,7 @@ import {
 import { BaseError, isBaseError } from '@airlock/errors'
 import type { Action as QueuedAction, Store, StoredSignature } from '@airlock/queue'
 import { Describe, type SafeTx } from '@airlock/safe'
-import { Ur, UrDecoder, type UrResult } from '@airlock/transport'
+import { SignRequest, Ur, UrDecoder, type UrResult } from '@airlock/transport'
 import { QrCode, QrDensity } from '@airlock/transport/images'
 import {
   type Abi,
@@ -535,8 +536,17 @@ export function createHandlers(ctx: HandlerContext): Api & {
   }): Promise<QrView> {
     const action = await store.getAction(actionId)
     const collected = await store.signatures(action.id)
-    // A queued action's request always carries the same id (its action id) and what was collected.
-    const ur = Action.toUr(action, { collected })
+    // A queued action's request always carries the same id (its action id) and what was collected;
+    // with an enrolled signer set, the receipts in the window, continuity proofs and witnessed heads.
+    const ur = SignRequest.toUr(
+      await SetLimits.attach({
+        store,
+        client,
+        org: config.org,
+        action,
+        request: Action.signRequest(action, { collected }),
+      }),
+    )
     const auto = QrDensity.tune({ messageBytes: ur.payload.length, type: ur.type })
     const plan = QrDensity.tune({ messageBytes: ur.payload.length, type: ur.type, fragmentBytes, fps })
     const encoder = Ur.encode({ ...ur, maxFragmentLength: plan.maxFragmentLength })
@@ -569,6 +579,7 @@ export function createHandlers(ctx: HandlerContext): Api & {
       ur,
       actionId,
       actor: ctx.operator,
+      org: config.org,
     })
     revision += 1
     return {
@@ -577,6 +588,9 @@ export function createHandlers(ctx: HandlerContext): Api & {
       signer: result.signer,
       label: label(result.signer),
       kind: result.kind,
+      ...(result.alerts.length
+        ? { alerts: result.alerts.map(({ code, message }) => ({ code, message })) }
+        : {}),
     }
   }
 

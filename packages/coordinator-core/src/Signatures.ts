@@ -1,3 +1,4 @@
+import type { OrgConfig } from '@airlock/policy'
 import {
   type Action as QueuedAction,
   type SignatureKind,
@@ -15,6 +16,8 @@ import { fullId } from './Action.ts'
 import type { Client } from './Chain.ts'
 import * as Chain from './Chain.ts'
 import { SignatureRefusedError } from './errors.ts'
+import * as SetLimits from './SetLimits.ts'
+import type { Alert } from './Witness.ts'
 
 /** The UR types a signer's response comes back as: Airlock's own, or a Keystone's eth-signature. */
 export const responseUrTypes: readonly string[] = [SignatureResponse.urType, EthSignature.urType]
@@ -29,6 +32,11 @@ export type IngestParameters = {
   actionId?: string | undefined
   /** Who is recorded in the queue's history. */
   actor: string
+  /**
+   * The org config: when it enrolls the signer set, the answer's log head is witnessed (alerts stored)
+   * and its receipt kept, before the signature is judged.
+   */
+  org?: OrgConfig.OrgConfig | undefined
 }
 
 export type IngestResult = {
@@ -42,6 +50,8 @@ export type IngestResult = {
   source: string
   /** Everything collected for the action now. */
   collected: StoredSignature[]
+  /** Alerts raised about the signer's log or receipt by this answer (stored in the queue too). */
+  alerts: Alert[]
 }
 
 /**
@@ -60,12 +70,18 @@ export async function ingest({
   ur,
   actionId,
   actor,
+  org,
 }: IngestParameters): Promise<IngestResult> {
   const incoming =
     ur.type === EthSignature.urType
       ? await fromKeystone(store, ur, actionId)
       : await fromSignatureResponse(store, ur, actionId)
   const { action } = incoming
+  // The log head is evidence whatever becomes of the signature: witnessed (and any alert stored) first.
+  const witnessed =
+    org && incoming.response
+      ? await SetLimits.witness({ store, org, response: incoming.response, action, actor })
+      : { alerts: [] }
   if (StateMachine.terminal.includes(action.state)) {
     throw new SignatureRefusedError(`Action ${action.id} is ${action.state}: it takes no more signatures.`, {
       hint: 'Check airlock action show for what replaced it.',
@@ -93,6 +109,7 @@ export async function ingest({
     kind: incoming.kind,
     source: incoming.source,
     collected: await store.signatures(action.id),
+    alerts: witnessed.alerts,
   }
 }
 
@@ -154,7 +171,15 @@ export function refused({
   }
 }
 
-type Incoming = { action: QueuedAction; signer: Address; signature: Hex; kind: SignatureKind; source: string }
+type Incoming = {
+  action: QueuedAction
+  signer: Address
+  signature: Hex
+  kind: SignatureKind
+  source: string
+  /** The Airlock response itself (Keystone answers carry no receipt or head). */
+  response?: SignatureResponse.SignatureResponse | undefined
+}
 
 async function fromSignatureResponse(
   store: Store,
@@ -187,6 +212,7 @@ async function fromSignatureResponse(
     signature: response.signature,
     kind: response.kind,
     source: 'airlock-signature',
+    response,
   }
 }
 

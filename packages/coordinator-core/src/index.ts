@@ -9,6 +9,7 @@ import * as Predict from './Predict.ts'
 import * as Requirements from './Requirements.ts'
 import * as Revert from './Revert.ts'
 import * as Sentry from './Sentry.ts'
+import * as SetLimits from './SetLimits.ts'
 import * as Signatures from './Signatures.ts'
 import * as Simulate from './Simulate.ts'
 import * as Timelock from './Timelock.ts'
@@ -51,6 +52,8 @@ export { MessageRefusedError } from './Messages.ts'
 export type { OwnerPrediction, Prediction, Verdict as PredictedVerdict } from './Predict.ts'
 export type { Progress, QueuedForProgress, Requirements as TierRequirements } from './Requirements.ts'
 export type { Alert, Breach, Observation, Rule as SentryRule } from './Sentry.ts'
+export type { ProvenNonce, Witnessed as WitnessedAnswer } from './SetLimits.ts'
+export { ContinuityUnavailableError, SetLimitsTooLargeError } from './SetLimits.ts'
 export type { IngestParameters, IngestResult } from './Signatures.ts'
 export type { BalanceChange, FailedCall, Simulation } from './Simulate.ts'
 export type {
@@ -77,6 +80,7 @@ export {
   Requirements,
   Revert,
   Sentry,
+  SetLimits,
   Signatures,
   Simulate,
   Timelock,

@@ -1,5 +1,5 @@
 // `airlock action list|show|qr|cancel|reject|exec|confirm`: the queue's actions, their sign requests and execution.
-import { Action as Actions, Chain, Execution, Requirements } from '@airlock/coordinator-core'
+import { Action as Actions, Chain, Execution, Requirements, SetLimits } from '@airlock/coordinator-core'
 import { type Action, type ActionState, StateMachine, type Store } from '@airlock/queue'
 import { SignRequest, Ur } from '@airlock/transport'
 import type { Command } from '../../command.ts'
@@ -40,12 +40,13 @@ async function show(
   json: boolean,
   io: { stdout: (t: string) => void },
 ) {
-  const [signatures, history, conflicts] = await Promise.all([
+  const [signatures, history, conflicts, alerts] = await Promise.all([
     store.signatures(action.id),
     store.history(action.id),
     store.conflicts(action.safe),
+    store.alerts({ actionId: action.id }),
   ])
-  const view = actionView(c, action, signatures, { history, conflicts })
+  const view = actionView(c, action, signatures, { history, conflicts, alerts })
   io.stdout(json ? `${toJson(view)}\n` : actionText(view))
 }
 
@@ -164,7 +165,14 @@ export const actionQr: Command = {
           hint: 'Create a new action instead.',
         })
       }
-      const request = Actions.signRequest(action, { collected: await store.signatures(id) })
+      // With an enrolled signer set: receipts in the window, continuity proofs and witnessed heads.
+      const request = await SetLimits.attach({
+        store,
+        client: c.client,
+        org: c.config.org,
+        action,
+        request: Actions.signRequest(action, { collected: await store.signatures(id) }),
+      })
       const ur = SignRequest.toUr(request)
       const density = await plan(values, ur.payload, ur.type)
       const encoder = Ur.encode({ ...ur, maxFragmentLength: density.maxFragmentLength })

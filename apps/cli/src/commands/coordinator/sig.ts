@@ -44,11 +44,14 @@ export const sigAdd: Command = {
         ur,
         actionId,
         actor: c.actor,
+        org: c.config.org,
       })
-      const view = actionView(c, result.action, result.collected)
+      const view = actionView(c, result.action, result.collected, { alerts: result.alerts })
+      // An alert is evidence against a signer: said on stderr too, whatever the output format.
+      for (const alert of result.alerts) io.stderr(`ALERT ${alert.code}: ${alert.message}\n`)
       if (values.json) {
         io.stdout(
-          `${toJson({ status: result.status, signer: result.signer, kind: result.kind, source: result.source, signature: result.signature, action: view })}\n`,
+          `${toJson({ status: result.status, signer: result.signer, kind: result.kind, source: result.source, signature: result.signature, alerts: result.alerts, action: view })}\n`,
         )
       } else {
         io.stdout(

@@ -1,6 +1,6 @@
 // How an action is printed: one JSON shape for --json and a short text form for operators.
 import { Action as Actions, Requirements } from '@airlock/coordinator-core'
-import type { Action, ActionEvent, NonceGroup, StoredSignature } from '@airlock/queue'
+import type { Action, ActionEvent, NonceGroup, SignerAlert, StoredSignature } from '@airlock/queue'
 import { analyze, Describe } from '@airlock/safe'
 import { units } from '../../print.ts'
 import { type Coordinator, safeName } from './home.ts'
@@ -17,7 +17,12 @@ export function actionView(
   c: Coordinator,
   action: Action,
   collected: readonly StoredSignature[],
-  extra: { history?: readonly ActionEvent[] | undefined; conflicts?: readonly NonceGroup[] | undefined } = {},
+  extra: {
+    history?: readonly ActionEvent[] | undefined
+    conflicts?: readonly NonceGroup[] | undefined
+    /** Alerts about a signer's log or receipt raised by answers to this action. */
+    alerts?: readonly Pick<SignerAlert, 'code' | 'owner' | 'message'>[] | undefined
+  } = {},
 ) {
   const hashes = Actions.hashesOf(action)
   const progress = Requirements.progressOf({ config: c.config, action, collected })
@@ -71,6 +76,9 @@ export function actionView(
     supersededBy: action.supersededBy,
     createdBy: action.createdBy,
     createdAt: action.createdAt,
+    ...(extra.alerts?.length
+      ? { alerts: extra.alerts.map(({ code, owner, message }) => ({ code, owner, message })) }
+      : {}),
     ...(extra.history
       ? { history: extra.history.map(({ at, actor, from, to, reason }) => ({ at, actor, from, to, reason })) }
       : {}),
@@ -122,6 +130,8 @@ export function actionText(view: ActionView): string {
     )
   }
   if (view.supersededBy) lines.push(`  superseded by ${view.supersededBy}`)
+  for (const alert of 'alerts' in view ? (view.alerts ?? []) : [])
+    lines.push(`  ALERT ${alert.code}: ${alert.message}`)
   for (const line of view.missing) lines.push(`  missing: ${line}`)
   if (view.state === 'ready') lines.push('  ready: run airlock action exec to execute it')
   for (const conflict of 'conflicts' in view ? (view.conflicts ?? []) : []) {
