@@ -259,6 +259,17 @@ describe('the coordinator and signer desktop apps together', { timeout: 240_000 
     expect(await readVault(world, 'owner')).toBe(newOwner)
   })
 
+  it('left in each signer app’s own log exactly what it released, and the logs verify', async () => {
+    // Alice: payroll, pause, attestation, signature; Bob: payroll, attestation, signature; Carol: attestation.
+    const released = await Promise.all(signers.map((s) => s.api.log({ kind: 'signatures' })))
+    expect(released.map((log) => log.entries.length)).toEqual([4, 3, 1])
+    expect(released[2]!.entries.map((e) => e.decision)).toEqual(['attested'])
+    expect(
+      released[0]!.entries.filter((e) => e.safe?.toLowerCase() === world.guardian.toLowerCase()),
+    ).toHaveLength(1)
+    for (const signer of signers) expect((await signer.api.verifyLog()).ok).toBe(true)
+  })
+
   it('kept every coordinator window on its own origin (the RPC is main’s, not the renderer’s)', () => {
     for (const { requests } of windows)
       for (const url of requests) expect(url.startsWith(`${appUrl}/`), url).toBe(true)
