@@ -127,6 +127,11 @@ export type SimulationView =
 export type ComposeView = {
   title: string
   safe: string
+  /**
+   * ENS names the form gave, with the checksummed address each resolved to on the coordinator (at the
+   * block the Safe was read at). Only the addresses are in the request: the signers never see a name.
+   */
+  names: { name: string; address: string; blockNumber: string }[]
   nonce: string
   safeTxHash: string
   tier: string

@@ -8,6 +8,8 @@ import {
   Chain,
   type Client,
   type CoordinatorConfig,
+  Ens,
+  type EnsResolved,
   Execution,
   Predict,
   type Prediction,
@@ -67,6 +69,9 @@ import type {
   TransferLine,
 } from './api.ts'
 import { rpcOriginsOf } from './security.ts'
+
+/** ENS names resolved for one compose, keyed by the name as written. */
+type EnsNames = ReadonlyMap<string, EnsResolved>
 
 /** The operator's input that the window got wrong: shown with what to do. */
 export class CoordinatorInputError extends BaseError {
@@ -230,9 +235,9 @@ export function createHandlers(ctx: HandlerContext): Api & {
     }
   }
 
-  function transferCall({ asset: id, to, amount }: TransferLine): Call {
+  function transferCall({ asset: id, to, amount }: TransferLine, names?: EnsNames): Call {
     const a = asset(id)
-    const recipient = resolveName(to)
+    const recipient = resolveName(to, names)
     let base: bigint
     try {
       base = parseUnits(amount.trim(), a.decimals)
@@ -248,49 +253,93 @@ export function createHandlers(ctx: HandlerContext): Api & {
       : Build.erc20Transfer({ token: a.address, to: recipient, amount: base })
   }
 
-  // Labels resolve to their addresses, like the signers show them.
-  function resolveName(text: string): Address {
+  // Labels resolve to their addresses, like the signers show them; ENS names to what `names` (resolved
+  // at the block the Safe was read at) says.
+  function resolveName(text: string, names?: EnsNames): Address {
     const trimmed = text.trim()
     if (isAddress(trimmed, { strict: false })) return getAddress(trimmed)
+    const label = labelled(trimmed)
+    if (label !== undefined) return label
+    const named = names?.get(trimmed)
+    if (named !== undefined) return named.address
+    throw new CoordinatorInputError(
+      `"${text}" is neither an address, a label in the org config nor an ENS name.`,
+      { hint: 'Give a 0x address, the name of a listed recipient or Safe, or an ENS name (alice.eth).' },
+    )
+  }
+
+  function labelled(text: string): Address | undefined {
     for (const [address, name] of labels)
-      if (name.toLowerCase() === trimmed.toLowerCase()) return getAddress(address)
-    throw new CoordinatorInputError(`"${text}" is neither an address nor a label in the org config.`, {
-      hint: 'Give a 0x address or the name of a listed recipient or Safe.',
+      if (name.toLowerCase() === text.toLowerCase()) return getAddress(address)
+    return undefined
+  }
+
+  function contractCallOf(form: Extract<ComposeForm, { builder: 'contract-call' }>) {
+    let abi: Abi | undefined
+    let signature: string | undefined
+    const text = form.abi.trim()
+    if (text.startsWith('[')) {
+      try {
+        abi = JSON.parse(text) as Abi
+      } catch {
+        throw new CoordinatorInputError('The ABI is not valid JSON.', {
+          hint: 'Paste the contract’s ABI array.',
+        })
+      }
+    } else signature = text || form.method
+    return { abi, signature, functionName: abi ? form.method : undefined, args: form.args }
+  }
+
+  // The ENS names a form gives where an address goes (recipients, targets, address arguments), resolved
+  // through the configured registry at the block the Safe was read at. Labels win over names.
+  async function namesOf(form: ComposeForm, state: SafeState): Promise<EnsNames> {
+    const texts = ((): string[] => {
+      switch (form.builder) {
+        case 'transfer':
+          return [form.transfer.to]
+        case 'batch':
+          return form.transfers.map((t) => t.to)
+        case 'contract-call': {
+          const labelledTo = labelled(form.to.trim())
+          return Build.namesIn({ ...contractCallOf(form), to: labelledTo ?? form.to })
+        }
+        case 'timelock':
+          return [form.target]
+        case 'safe-admin':
+        case 'pause':
+        case 'transaction-builder':
+          return []
+        default:
+          return unreachable(form)
+      }
+    })()
+    const wanted = texts.filter((t) => Ens.isName(t) && labelled(t.trim()) === undefined)
+    if (wanted.length === 0) return new Map()
+    return Ens.resolveAll({
+      client,
+      names: wanted,
+      registry: config.ensRegistry,
+      blockNumber: state.blockNumber,
     })
   }
 
-  function callsOf(form: ComposeForm, state: SafeState): Call[] {
+  function callsOf(form: ComposeForm, state: SafeState, names: EnsNames): Call[] {
     switch (form.builder) {
       case 'transfer':
-        return [transferCall(form.transfer)]
+        return [transferCall(form.transfer, names)]
       case 'batch':
         if (form.transfers.length === 0)
           throw new CoordinatorInputError('The batch is empty.', { hint: 'Add at least one line.' })
-        return form.transfers.map(transferCall)
-      case 'contract-call': {
-        let abi: Abi | undefined
-        let signature: string | undefined
-        const text = form.abi.trim()
-        if (text.startsWith('[')) {
-          try {
-            abi = JSON.parse(text) as Abi
-          } catch {
-            throw new CoordinatorInputError('The ABI is not valid JSON.', {
-              hint: 'Paste the contract’s ABI array.',
-            })
-          }
-        } else signature = text || form.method
+        return form.transfers.map((line) => transferCall(line, names))
+      case 'contract-call':
         return [
           Build.contractCall({
-            to: resolveName(form.to),
-            abi,
-            signature,
-            functionName: abi ? form.method : undefined,
-            args: form.args,
+            ...contractCallOf(form),
+            to: resolveName(form.to, names),
             value: form.value.trim() === '' ? 0n : parseUnits(form.value.trim(), 18),
+            names: Ens.addresses(names),
           }),
         ]
-      }
       case 'safe-admin': {
         const operation = form.operation
         switch (operation) {
@@ -322,7 +371,7 @@ export function createHandlers(ctx: HandlerContext): Api & {
             hint: 'Set "timelock" in the coordinator config.',
           })
         const inner = {
-          to: resolveName(form.target),
+          to: resolveName(form.target, names),
           value: BigInt(form.value || '0'),
           data: (form.data || '0x') as Hex,
         }
@@ -368,11 +417,17 @@ export function createHandlers(ctx: HandlerContext): Api & {
     f: Awaited<ReturnType<typeof foresee>>,
     actionId: string | undefined,
     blocked: string | undefined,
+    names: EnsNames = new Map(),
   ): ComposeView {
     const r = prepared.requirements
     return {
       title: prepared.title,
       safe: prepared.state.address,
+      names: [...names.values()].map((n) => ({
+        name: n.name,
+        address: n.address,
+        blockNumber: n.blockNumber.toString(),
+      })),
       nonce: prepared.tx.nonce.toString(),
       safeTxHash: prepared.hashes.safeTxHash,
       tier: prepared.analysis.tier,
@@ -434,20 +489,21 @@ export function createHandlers(ctx: HandlerContext): Api & {
     const ref = { chainId: BigInt(config.chainId), address: state.address }
     await store.syncNonce({ safe: ref, onchainNonce: state.nonce, actor: ctx.operator })
     const nonce = await store.nextNonce(ref)
+    const names = await namesOf(form, state)
     const prepared = Action.prepare({
       config,
       state,
-      calls: callsOf(form, state),
+      calls: callsOf(form, state, names),
       title: title || 'Untitled action',
       nonce,
       // A timelock execute of an operation this Safe scheduled needs only what is left to check.
       scheduled: await store.scheduledOperations({ chainId: BigInt(config.chainId), address: state.address }),
     })
     const f = await foresee(prepared)
-    if (!queue) return composeView(prepared, f, undefined, undefined)
+    if (!queue) return composeView(prepared, f, undefined, undefined, names)
     const blocked = blockedReason(f)
-    if (blocked !== undefined) return composeView(prepared, f, undefined, blocked)
-    return composeView(prepared, f, await queuePrepared(prepared, state.nonce), undefined)
+    if (blocked !== undefined) return composeView(prepared, f, undefined, blocked, names)
+    return composeView(prepared, f, await queuePrepared(prepared, state.nonce), undefined, names)
   }
 
   async function actionView(

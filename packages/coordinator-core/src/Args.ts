@@ -1,5 +1,5 @@
 import { Json } from '@airlock/errors'
-import type { AbiParameter } from 'viem'
+import type { AbiParameter, Address } from 'viem'
 import { getAddress, isAddress, isHex } from 'viem'
 
 /** Makes the caller's typed error for a bad argument at `field`. */
@@ -13,7 +13,14 @@ export type ErrorFactory = (message: string, hint: string, field: string) => Err
  * @example
  * Args.coerce({ type: 'uint256', name: 'amount' }, '1000', 'amount', fail) // 1000n
  */
-export function coerce(param: AbiParameter, value: unknown, field: string, fail: ErrorFactory): unknown {
+export function coerce(
+  param: AbiParameter,
+  value: unknown,
+  field: string,
+  fail: ErrorFactory,
+  /** ENS names the caller resolved (name as written → address), taken wherever an address goes. */
+  names?: ReadonlyMap<string, Address> | undefined,
+): unknown {
   const type = param.type
   const array = /^(.*)\[(\d*)\]$/.exec(type)
   if (array) {
@@ -27,7 +34,7 @@ export function coerce(param: AbiParameter, value: unknown, field: string, fail:
         field,
       )
     }
-    return items.map((item, i) => coerce(inner, item, `${field}[${i}]`, fail))
+    return items.map((item, i) => coerce(inner, item, `${field}[${i}]`, fail, names))
   }
   if (type === 'tuple') {
     const components = 'components' in param ? param.components : []
@@ -40,7 +47,7 @@ export function coerce(param: AbiParameter, value: unknown, field: string, fail:
           field,
         )
       }
-      return raw.map((item, i) => coerce(components[i]!, item, `${field}[${i}]`, fail))
+      return raw.map((item, i) => coerce(components[i]!, item, `${field}[${i}]`, fail, names))
     }
     if (raw === null || typeof raw !== 'object') {
       throw fail(`${field} is not a tuple.`, 'Give a JSON object or array of the tuple fields.', field)
@@ -49,11 +56,13 @@ export function coerce(param: AbiParameter, value: unknown, field: string, fail:
     return Object.fromEntries(
       components.map((c, i) => {
         const key = c.name ?? String(i)
-        return [key, coerce(c, record[key], `${field}.${key}`, fail)]
+        return [key, coerce(c, record[key], `${field}.${key}`, fail, names)]
       }),
     )
   }
   if (type === 'address') {
+    const named = typeof value === 'string' ? names?.get(value.trim()) : undefined
+    if (named !== undefined) return getAddress(named)
     if (typeof value !== 'string' || !isAddress(value, { strict: false })) {
       throw fail(`${field} is not an address.`, 'Give a 0x-prefixed, 20-byte address.', field)
     }
@@ -114,6 +123,44 @@ export function coerce(param: AbiParameter, value: unknown, field: string, fail:
     return value
   }
   throw fail(`${field} has an unsupported type ${type}.`, 'Use a function with standard ABI types.', field)
+}
+
+/**
+ * The strings given where the parameter takes an address (in lists and tuples too) that are not
+ * addresses themselves: what a caller may resolve as ENS names before `coerce`. Malformed input is
+ * skipped here; `coerce` reports it.
+ *
+ * @example
+ * Args.addressTexts({ type: 'address[]' }, '["alice.eth","0x…"]') // ['alice.eth']
+ */
+export function addressTexts(param: AbiParameter, value: unknown): string[] {
+  const array = /^(.*)\[(\d*)\]$/.exec(param.type)
+  const parsed = (raw: unknown) => {
+    if (typeof raw !== 'string') return raw
+    try {
+      return Json.parse(raw)
+    } catch {
+      return undefined
+    }
+  }
+  if (array) {
+    const items = parsed(value)
+    const inner = { ...param, type: array[1] ?? '' } as AbiParameter
+    return Array.isArray(items) ? items.flatMap((item) => addressTexts(inner, item)) : []
+  }
+  if (param.type === 'tuple') {
+    const components = 'components' in param ? param.components : []
+    const raw = parsed(value)
+    if (Array.isArray(raw))
+      return raw.flatMap((item, i) => (components[i] ? addressTexts(components[i], item) : []))
+    if (raw === null || typeof raw !== 'object') return []
+    const record = raw as Record<string, unknown>
+    return components.flatMap((c, i) => addressTexts(c, record[c.name ?? String(i)]))
+  }
+  if (param.type === 'address' && typeof value === 'string' && !isAddress(value.trim(), { strict: false })) {
+    return [value.trim()]
+  }
+  return []
 }
 
 function json(text: string, field: string, fail: ErrorFactory): unknown {

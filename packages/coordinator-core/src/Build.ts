@@ -99,6 +99,11 @@ export type ContractCallParameters = {
   /** Loose values (strings from a form or JSON are converted by the parameter types). */
   args?: readonly unknown[] | undefined
   value?: bigint | string | undefined
+  /**
+   * ENS names the caller resolved at its block (name as written → address; `Ens.resolveAll`), taken
+   * for `to` and wherever an argument is an address. `namesIn` lists the ones to resolve.
+   */
+  names?: ReadonlyMap<string, Address> | undefined
 }
 
 /**
@@ -114,6 +119,7 @@ export function contractCall({
   functionName,
   args = [],
   value = 0n,
+  names,
 }: ContractCallParameters): Call {
   const fn = resolveFunction({ signature, abi, functionName })
   if (args.length !== fn.inputs.length) {
@@ -124,7 +130,9 @@ export function contractCall({
       },
     )
   }
-  const typed = fn.inputs.map((input, i) => Args.coerce(input, args[i], input.name || `args[${i}]`, fail))
+  const typed = fn.inputs.map((input, i) =>
+    Args.coerce(input, args[i], input.name || `args[${i}]`, fail, names),
+  )
   const payable = fn.stateMutability === 'payable'
   const wei = amount(value, 'value')
   if (wei > 0n && !payable) {
@@ -133,10 +141,36 @@ export function contractCall({
     })
   }
   return {
-    to: address(to, 'to'),
+    to: Args.coerce({ type: 'address', name: 'to' }, to, 'to', fail, names) as Address,
     value: wei,
     data: encodeFunctionData({ abi: [fn], functionName: fn.name, args: typed }),
   }
+}
+
+/**
+ * The texts of a contract call that stand where an address goes but are not addresses (`to` and
+ * address arguments, in lists and tuples too): the ENS names to resolve before `contractCall`.
+ * A call whose function does not parse lists only `to`; `contractCall` reports the function.
+ *
+ * @example
+ * Build.namesIn({ to: 'vault.acme.eth', signature: 'transfer(address,uint256)', args: ['bob.eth', '1'] })
+ * // ['vault.acme.eth', 'bob.eth']
+ */
+export function namesIn({
+  to,
+  signature,
+  abi,
+  functionName,
+  args = [],
+}: Omit<ContractCallParameters, 'names' | 'value'>): string[] {
+  const texts = Args.addressTexts({ type: 'address' }, to)
+  let fn: AbiFunction
+  try {
+    fn = resolveFunction({ signature, abi, functionName })
+  } catch {
+    return texts
+  }
+  return [...texts, ...fn.inputs.flatMap((input, i) => Args.addressTexts(input, args[i]))]
 }
 
 function resolveFunction({

@@ -141,6 +141,46 @@ export function toRpcError(error: unknown, what: string): Error {
 }
 
 /**
+ * A block (the latest when no number is given), read fresh with typed RPC errors.
+ *
+ * @example
+ * const head = await Chain.block({ client })
+ */
+export async function block({
+  client,
+  blockNumber,
+  what,
+}: {
+  client: Client
+  blockNumber?: bigint | undefined
+  /** What the block is read for, in the error (default: the latest block / block N). */
+  what?: string | undefined
+}) {
+  return rpc(
+    () =>
+      blockNumber === undefined ? client.getBlock({ blockTag: 'latest' }) : client.getBlock({ blockNumber }),
+    { what: what ?? (blockNumber === undefined ? 'the latest block' : `block ${blockNumber}`) },
+  )
+}
+
+/**
+ * The chain's clock: the timestamp of a block (the latest when no number is given), as a Date. Delays
+ * and timelocks are judged by it, like the signers' policy and the timelock contract judge them.
+ *
+ * @example
+ * const now = await Chain.blockTime({ client, blockNumber: state.blockNumber })
+ */
+export async function blockTime({
+  client,
+  blockNumber,
+}: {
+  client: Client
+  blockNumber?: bigint | undefined
+}): Promise<Date> {
+  return new Date(Number((await block({ client, blockNumber })).timestamp) * 1000)
+}
+
+/**
  * Checks that the client's node serves the configured chain.
  *
  * @example

@@ -1,6 +1,7 @@
 import { OrgConfig as PolicyOrg } from '@airlock/policy'
 import { type DecoderOrg, KnownContracts, SafeTx, type SafeVersion } from '@airlock/safe'
 import { type Address, getAddress, isAddress } from 'viem'
+import { mainnetRegistry } from './Ens.ts'
 import { InvalidConfigError } from './errors.ts'
 
 /**
@@ -21,6 +22,8 @@ export type Config = {
   multiSendCallOnly: ReadonlyMap<number, Address>
   /** The decoder's view of the org on this chain, exactly as a signer derives it. */
   decoder: DecoderOrg.OrgConfig
+  /** The ENS registry names are resolved through (mainnet's unless configured, e.g. a local one). */
+  ensRegistry: Address
 }
 
 /** JSON shape: `org` is the signer's org config JSON (use `create` with an already parsed one). */
@@ -32,9 +35,11 @@ export type ConfigInput = {
   timelock?: string | undefined
   /** `{ "31337": "0x…" }`: MultiSendCallOnly per chain id. */
   multiSendCallOnly?: Readonly<Record<string, string>> | undefined
+  /** The ENS registry on this chain (default: mainnet's 0x0000…2e1e). */
+  ensRegistry?: string | undefined
 }
 
-const KEYS = ['org', 'chainId', 'treasury', 'timelock', 'multiSendCallOnly']
+const KEYS = ['org', 'chainId', 'treasury', 'timelock', 'multiSendCallOnly', 'ensRegistry']
 
 /** MultiSendCallOnly as Safe deployed it at the same address on every chain, per Safe release. */
 export const pinnedMultiSendCallOnly: Readonly<Record<'1.3.0' | '1.4.1' | '1.5.0', Address>> = {
@@ -99,6 +104,7 @@ export function parse(input: unknown): Config {
     treasury: record.treasury,
     timelock: record.timelock === undefined ? undefined : address(record.timelock, 'timelock'),
     multiSendCallOnly: overrides,
+    ensRegistry: record.ensRegistry === undefined ? undefined : address(record.ensRegistry, 'ensRegistry'),
   })
 }
 
@@ -114,12 +120,15 @@ export function create({
   treasury,
   timelock,
   multiSendCallOnly = new Map(),
+  ensRegistry = mainnetRegistry,
 }: {
   org: PolicyOrg.OrgConfig
   chainId: number
   treasury: string
   timelock?: Address | undefined
   multiSendCallOnly?: ReadonlyMap<number, Address> | undefined
+  /** The ENS registry on this chain (default: mainnet's). */
+  ensRegistry?: Address | undefined
 }): Config {
   const onChain = org.safes.filter((safe) => safe.chainId === chainId)
   const treasurySafe = isAddress(treasury, { strict: false })
@@ -146,6 +155,7 @@ export function create({
     timelock: timelock === undefined ? undefined : getAddress(timelock),
     multiSendCallOnly: new Map([...multiSendCallOnly].map(([id, a]) => [id, getAddress(a)])),
     decoder,
+    ensRegistry: getAddress(ensRegistry),
   }
   const override = config.multiSendCallOnly.get(chainId)
   if (override !== undefined && !trustedForDelegatecall(config, override)) {

@@ -2,6 +2,7 @@ import { SignRequest, type TypedUr } from '@airlock/transport'
 import { type AbiFunction, type Address, erc20Abi, getAddress, type Hash, parseAbiItem } from 'viem'
 import * as Action from './Action.ts'
 import * as Build from './Build.ts'
+import * as Chain from './Chain.ts'
 import { type Client, readSafe, rpc, type SafeState } from './Chain.ts'
 import type * as Config from './Config.ts'
 import { InvalidSentryRuleError } from './errors.ts'
@@ -163,13 +164,7 @@ export class Sentry {
     client: Client
     blockNumber?: bigint | undefined
   }): Promise<Observation> {
-    const block = await rpc(
-      () =>
-        blockNumber === undefined
-          ? client.getBlock({ blockTag: 'latest' })
-          : client.getBlock({ blockNumber }),
-      { what: 'the block to watch' },
-    )
+    const block = await Chain.block({ client, blockNumber, what: 'the block to watch' })
     const at = block.number
     if (at === null || block.hash === null) {
       throw new InvalidSentryRuleError('The node returned a pending block.', {

@@ -111,3 +111,64 @@ export class ServiceTransactionRefusedError extends BaseError {
 export class InvalidExecutorKeyError extends BaseError {
   override name = 'Coordinator.InvalidExecutorKeyError'
 }
+
+/** Why an ENS name did not resolve (`EnsResolutionError.reason`). */
+export type EnsFailure = 'invalid' | 'no-registry' | 'no-resolver' | 'resolver-without-code' | 'no-address'
+
+/** An ENS name the coordinator was given does not resolve to an address; `reason` says why. */
+export class EnsResolutionError extends BaseError {
+  override name = 'Coordinator.EnsResolutionError'
+  readonly ensName: string
+  readonly reason: EnsFailure
+  constructor({
+    name,
+    reason,
+    registry,
+    resolver,
+    blockNumber,
+    details,
+  }: {
+    name: string
+    reason: EnsFailure
+    registry?: string | undefined
+    resolver?: string | undefined
+    blockNumber?: bigint | undefined
+    details?: string | undefined
+  }) {
+    const at = blockNumber === undefined ? '' : ` at block ${blockNumber}`
+    const [message, hint] = ((): [string, string] => {
+      switch (reason) {
+        case 'invalid':
+          return [
+            `"${name}" is not a valid ENS name (ENSIP-15 normalisation refuses it).`,
+            'Check the spelling, or give the 0x address.',
+          ]
+        case 'no-registry':
+          return [
+            `There is no ENS registry at ${registry} on this chain${at}, so "${name}" cannot be resolved.`,
+            'Set "ensRegistry" in the coordinator config to this chain’s ENS registry, or give the 0x address.',
+          ]
+        case 'no-resolver':
+          return [
+            `"${name}" has no resolver in the ENS registry${at}: it is not registered, or not set up.`,
+            'Check the name (a typo resolves to nothing), or give the 0x address.',
+          ]
+        case 'resolver-without-code':
+          return [
+            `The resolver of "${name}" (${resolver}) has no code${at}.`,
+            'The name’s owner must set a working resolver; until then give the 0x address.',
+          ]
+        case 'no-address':
+          return [
+            `"${name}" has no Ethereum address in its resolver (${resolver})${at}.`,
+            'Ask the name’s owner to set its address record, or give the 0x address.',
+          ]
+        default:
+          return reason satisfies never
+      }
+    })()
+    super(message, { hint, ...(details === undefined ? {} : { details }) })
+    this.ensName = name
+    this.reason = reason
+  }
+}

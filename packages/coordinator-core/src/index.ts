@@ -3,6 +3,7 @@ import * as Args from './Args.ts'
 import * as Build from './Build.ts'
 import * as Chain from './Chain.ts'
 import * as Config from './Config.ts'
+import * as Ens from './Ens.ts'
 import * as Execution from './Execution.ts'
 import * as Messages from './Messages.ts'
 import * as Predict from './Predict.ts'
@@ -27,8 +28,11 @@ export type {
 export type { Call, SafeCall } from './Build.ts'
 export type { Client, SafeState } from './Chain.ts'
 export type { Config as CoordinatorConfig } from './Config.ts'
+export type { Resolved as EnsResolved } from './Ens.ts'
 export type { CollectedSignature, ConfirmResult, ExecuteResult } from './Execution.ts'
+export type { EnsFailure } from './errors.ts'
 export {
+  EnsResolutionError,
   InvalidActionError,
   InvalidCollectedSignatureError,
   InvalidConfigError,
@@ -74,6 +78,7 @@ export {
   Build,
   Chain,
   Config,
+  Ens,
   Execution,
   Messages,
   Predict,

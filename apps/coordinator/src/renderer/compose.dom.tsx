@@ -313,6 +313,16 @@ export function Foresight({ view, navigate }: { view: ComposeView; navigate: Nav
         {view.needs.attestations > 0 &&
           `, ${view.needs.attestations} approval attestation(s) and a ${duration(view.needs.delaySeconds)} delay`}
       </p>
+      {view.names.length > 0 && (
+        <ul className="ens-names" aria-label="ENS names resolved" data-testid="ens-names">
+          {view.names.map((n) => (
+            <li key={n.name}>
+              {n.name} → <code>{n.address}</code> (ENS, block {n.blockNumber}; only the address is in the
+              request)
+            </li>
+          ))}
+        </ul>
+      )}
       <h3>Predicted signer verdict</h3>
       <p className={`verdict verdict-${p.verdict}`} data-testid="prediction">
         {p.verdict === 'refuse'

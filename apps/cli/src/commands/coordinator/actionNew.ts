@@ -6,6 +6,8 @@ import {
   Build,
   Chain,
   Config,
+  Ens,
+  type EnsResolved,
   type PreparedAction,
   Requirements,
   Timelock,
@@ -23,6 +25,9 @@ type Hex = SafeTx.Hex
 
 type Values = Record<string, unknown>
 
+/** Resolves the ENS names among `texts` at the block the Safe was read at (others are left out). */
+type ResolveNames = (texts: readonly string[]) => Promise<ReadonlyMap<string, Address>>
+
 const common: Record<string, OptionSpec> = {
   ...homeOption,
   safe: { type: 'string', help: 'the Safe that executes it: address or name (default: the treasury)' },
@@ -32,9 +37,13 @@ const common: Record<string, OptionSpec> = {
 }
 
 const callOptions: Record<string, OptionSpec> = {
-  to: { type: 'string', help: 'the contract to call' },
+  to: { type: 'string', help: 'the contract to call (an address or an ENS name)' },
   sig: { type: 'string', help: 'function signature, e.g. "function setFee(uint256 fee)"' },
-  args: { type: 'string', multiple: true, help: 'arguments in order (repeat, or list them after --args)' },
+  args: {
+    type: 'string',
+    multiple: true,
+    help: 'arguments in order (repeat, or list them after --args); an address argument may be an ENS name',
+  },
   data: { type: 'string', help: 'raw calldata instead of --sig/--args' },
   value: { type: 'string', help: 'native coin to send with the call, in wei (default 0)' },
 }
@@ -59,7 +68,8 @@ export async function queue(
     values: Values
     io: Io
     safe: Address
-    calls: (state: Chain.SafeState) => Build.Call[] | Promise<Build.Call[]>
+    /** `ens` resolves names at the block the Safe was read at; only their addresses enter the request. */
+    calls: (state: Chain.SafeState, ens: ResolveNames) => Build.Call[] | Promise<Build.Call[]>
     title: string
     notes?: string[] | undefined
     afterCreate?: ((id: string) => Promise<void>) | undefined
@@ -72,10 +82,24 @@ export async function queue(
   const nonce = values.nonce === undefined ? await store.nextNonce(ref) : uintFlag(values.nonce, 'nonce')
   // The chain's clock at creation: the tier's delay is judged by block time on both ends.
   const head = await Chain.rpc(() => c.client.getBlock({ blockTag: 'latest' }), { what: 'the latest block' })
+  // ENS names resolve at the block the Safe was read at, like everything else the action is built from.
+  const resolved = new Map<string, EnsResolved>()
+  const ens: ResolveNames = async (texts) => {
+    const names = texts.filter((text) => Ens.isName(text) && !isLabel(c, text))
+    const found = await Ens.resolveAll({
+      client: c.client,
+      names,
+      registry: c.config.ensRegistry,
+      blockNumber: state.blockNumber,
+    })
+    for (const [name, r] of found) resolved.set(name, r)
+    return Ens.addresses(resolved)
+  }
+  const built = await calls(state, ens)
   const prepared: PreparedAction = Action.prepare({
     config: c.config,
     state,
-    calls: await calls(state),
+    calls: built,
     title: typeof values.title === 'string' ? values.title : title,
     description: typeof values.description === 'string' ? values.description : undefined,
     nonce,
@@ -102,10 +126,16 @@ export async function queue(
     findings: prepared.analysis.findings.map((f) => `${f.severity} ${f.code}: ${f.reason}`),
     drift: prepared.requirements.drift,
     notes,
+    ens: [...resolved.values()].map((r) => ({
+      name: r.name,
+      address: r.address,
+      blockNumber: r.blockNumber,
+    })),
   }
   if (values.json) io.stdout(`${toJson({ ...view, ...analysis })}\n`)
   else {
     io.stdout(actionText(view))
+    for (const r of analysis.ens) io.stdout(`  ENS: ${r.name} → ${r.address} (block ${r.blockNumber})\n`)
     for (const reason of analysis.tierReasons) io.stdout(`  why: ${reason}\n`)
     for (const finding of analysis.findings) io.stdout(`  finding: ${finding}\n`)
     io.stdout(`Next: airlock action qr ${action.id} --out DIR (or --parts) for the signers.\n`)
@@ -120,8 +150,13 @@ export async function queue(
  * @example
  * callFromFlags(values, positionals) // { to, value: 0n, data: '0x…' }
  */
-export function callFromFlags(values: Values, positionals: string[]): Build.Call {
-  const to = addressFlag(values.to, 'to')
+export function callFromFlags(
+  values: Values,
+  positionals: string[],
+  names?: ReadonlyMap<string, Address> | undefined,
+): Build.Call {
+  const named = typeof values.to === 'string' ? names?.get(values.to.trim()) : undefined
+  const to = named ?? addressFlag(values.to, 'to')
   const value = values.value === undefined ? 0n : uintFlag(values.value, 'value')
   const args = [...((values.args as string[] | undefined) ?? []), ...positionals]
   if (typeof values.data === 'string') {
@@ -137,7 +172,14 @@ export function callFromFlags(values: Values, positionals: string[]): Build.Call
       hint: 'Example: --sig "function setFee(uint256 fee)" --args 30',
     })
   }
-  return Build.contractCall({ to, signature: values.sig, args, value })
+  return Build.contractCall({ to, signature: values.sig, args, value, names })
+}
+
+/** The texts of --to and --args that stand for addresses (ENS names to resolve). */
+function namesInFlags(values: Values, positionals: string[]): string[] {
+  const args = [...((values.args as string[] | undefined) ?? []), ...positionals]
+  const to = typeof values.to === 'string' ? values.to : ''
+  return typeof values.sig === 'string' ? Build.namesIn({ to, signature: values.sig, args }) : [to]
 }
 
 /**
@@ -147,7 +189,53 @@ export function callFromFlags(values: Values, positionals: string[]): Build.Call
  * @example
  * callsFromFile('calls.json', io.cwd)
  */
-export function callsFromFile(file: string, cwd: string): Build.Call[] {
+export function callsFromFile(
+  file: string,
+  cwd: string,
+  names?: ReadonlyMap<string, Address> | undefined,
+): Build.Call[] {
+  return callEntries(file, cwd).map(({ e, where }) => {
+    const to = typeof e.to === 'string' ? e.to : ''
+    const value = e.value === undefined ? '0' : String(e.value)
+    try {
+      if (typeof e.sig === 'string' || typeof e.signature === 'string') {
+        return Build.contractCall({
+          to,
+          signature: (e.sig ?? e.signature) as string,
+          args: Array.isArray(e.args) ? e.args : [],
+          value,
+          names,
+        })
+      }
+      return {
+        to: names?.get(to.trim()) ?? SafeTx.parseAddress(to, 'to'),
+        value: SafeTx.parseUint(value, 'value'),
+        data: e.data === undefined ? '0x' : SafeTx.parseHex(e.data, 'data'),
+      }
+    } catch (error) {
+      if (error instanceof Error && 'shortMessage' in error) {
+        throw new InputFileError(`${where}: ${(error as { shortMessage: string }).shortMessage}`, {
+          hint: (error as { hint?: string }).hint ?? 'Fix the call in the file.',
+          cause: error,
+        })
+      }
+      throw error
+    }
+  })
+}
+
+/** The texts of a calls file that stand for addresses (`to`, address arguments): ENS names to resolve. */
+function namesInFile(file: string, cwd: string): string[] {
+  return callEntries(file, cwd).flatMap(({ e }) => {
+    const to = typeof e.to === 'string' ? e.to : ''
+    const signature = e.sig ?? e.signature
+    return typeof signature === 'string'
+      ? Build.namesIn({ to, signature, args: Array.isArray(e.args) ? e.args : [] })
+      : [to]
+  })
+}
+
+function callEntries(file: string, cwd: string): { e: Record<string, unknown>; where: string }[] {
   const json = readJsonFile(resolve(cwd, file), 'calls')
   const list = Array.isArray(json) ? json : (json as { calls?: unknown } | null)?.calls
   if (!Array.isArray(list) || list.length === 0) {
@@ -161,33 +249,7 @@ export function callsFromFile(file: string, cwd: string): Build.Call[] {
         hint: 'Give { "to", "value", "data" }.',
       })
     }
-    const e = entry as Record<string, unknown>
-    const where = `${file}: call ${i}`
-    const to = typeof e.to === 'string' ? e.to : ''
-    const value = e.value === undefined ? '0' : String(e.value)
-    try {
-      if (typeof e.sig === 'string' || typeof e.signature === 'string') {
-        return Build.contractCall({
-          to,
-          signature: (e.sig ?? e.signature) as string,
-          args: Array.isArray(e.args) ? e.args : [],
-          value,
-        })
-      }
-      return {
-        to: SafeTx.parseAddress(to, 'to'),
-        value: SafeTx.parseUint(value, 'value'),
-        data: e.data === undefined ? '0x' : SafeTx.parseHex(e.data, 'data'),
-      }
-    } catch (error) {
-      if (error instanceof Error && 'shortMessage' in error) {
-        throw new InputFileError(`${where}: ${(error as { shortMessage: string }).shortMessage}`, {
-          hint: (error as { hint?: string }).hint ?? 'Fix the call in the file.',
-          cause: error,
-        })
-      }
-      throw error
-    }
+    return { e: entry as Record<string, unknown>, where: `${file}: call ${i}` }
   })
 }
 
@@ -204,6 +266,25 @@ function labelFlag(c: Coordinator, value: unknown, flag: string) {
   return Config.resolveAddress(c.config, value, `--${flag}`)
 }
 
+// Whether the org config names this (a label wins over an ENS name spelled the same).
+function isLabel(c: Coordinator, text: string): boolean {
+  try {
+    Config.resolveAddress(c.config, text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+// A recipient flag: an address, a name from the org config, or an ENS name (resolved by `ens`).
+async function recipientFlag(c: Coordinator, value: unknown, flag: string, ens: ResolveNames) {
+  if (typeof value === 'string' && Ens.isName(value) && !isLabel(c, value)) {
+    const address = (await ens([value])).get(value.trim())
+    if (address !== undefined) return address
+  }
+  return labelFlag(c, value, flag)
+}
+
 export const actionNewTransfer: Command = {
   path: ['action', 'new', 'transfer'],
   summary: 'Queue a transfer of the native coin or an ERC-20 token.',
@@ -213,7 +294,7 @@ export const actionNewTransfer: Command = {
     ...common,
     to: {
       type: 'string',
-      help: 'recipient: an address, or a name from the org config (a recipient or Safe)',
+      help: 'recipient: an address, a name from the org config (a recipient or Safe), or an ENS name (alice.eth)',
     },
     amount: {
       type: 'string',
@@ -225,7 +306,6 @@ export const actionNewTransfer: Command = {
     },
   },
   run: run(async (c, values, _positionals, io) => {
-    const to = labelFlag(c, values.to, 'to')
     const token = values.token === undefined ? undefined : labelFlag(c, values.token, 'token')
     if (typeof values.amount !== 'string' || values.amount === '') {
       throw new UsageError('--amount is required.', {
@@ -238,9 +318,10 @@ export const actionNewTransfer: Command = {
       io,
       safe: resolveSafe(c, values.safe),
       title: `Transfer ${values.amount}${token ? ` of token ${values.token}` : /[a-z]$/i.test(values.amount) ? '' : ' (native)'} to ${values.to}`,
-      calls: () => [
-        token ? Build.erc20Transfer({ token, to, amount }) : Build.nativeTransfer({ to, amount }),
-      ],
+      calls: async (_state, ens) => {
+        const to = await recipientFlag(c, values.to, 'to', ens)
+        return [token ? Build.erc20Transfer({ token, to, amount }) : Build.nativeTransfer({ to, amount })]
+      },
     })
   }),
 }
@@ -253,13 +334,14 @@ export const actionNewCall: Command = {
   allowPositionals: true,
   options: { ...common, ...callOptions },
   run: run(async (c, values, positionals, io) => {
-    const call = callFromFlags(values, positionals)
     return queue(c, {
       values,
       io,
       safe: resolveSafe(c, values.safe),
-      title: `Call ${typeof values.sig === 'string' ? values.sig.replace(/^function\s+/, '') : 'contract'} on ${call.to}`,
-      calls: () => [call],
+      title: `Call ${typeof values.sig === 'string' ? values.sig.replace(/^function\s+/, '') : 'contract'} on ${String(values.to)}`,
+      calls: async (_state, ens) => [
+        callFromFlags(values, positionals, await ens(namesInFlags(values, positionals))),
+      ],
     })
   }),
 }
@@ -282,7 +364,7 @@ export const actionNewBatch: Command = {
   run: run(async (c, values, _positionals, io) => {
     const notes: string[] = []
     const safe = resolveSafe(c, values.safe)
-    let calls: Build.Call[]
+    let calls: Build.Call[] | ((state: Chain.SafeState, ens: ResolveNames) => Promise<Build.Call[]>)
     let title: string
     if (typeof values['tx-builder'] === 'string') {
       const batch = TransactionBuilder.parse(
@@ -304,14 +386,23 @@ export const actionNewBatch: Command = {
       calls = batch.calls
       title = batch.name || `Batch of ${calls.length} calls`
     } else if (typeof values.file === 'string') {
-      calls = callsFromFile(values.file, io.cwd)
-      title = `Batch of ${calls.length} calls`
+      const file = values.file
+      title = `Batch of ${callEntries(file, io.cwd).length} calls`
+      calls = async (_state, ens) => callsFromFile(file, io.cwd, await ens(namesInFile(file, io.cwd)))
     } else {
       throw new UsageError('Give the calls with --file calls.json or --tx-builder FILE.', {
         hint: `Usage: airlock ${actionNewBatch.usage}`,
       })
     }
-    return queue(c, { values, io, safe, title, notes, calls: () => calls })
+    const fixed = calls
+    return queue(c, {
+      values,
+      io,
+      safe,
+      title,
+      notes,
+      calls: typeof fixed === 'function' ? fixed : () => fixed,
+    })
   }),
 }
 

@@ -23,6 +23,8 @@ export type HomeConfig = {
   treasury: string
   timelock?: string | undefined
   multiSendCallOnly?: Record<string, string> | undefined
+  /** The chain's ENS registry, when not mainnet's (a local or other deployment). */
+  ensRegistry?: string | undefined
   executorKeyFile?: string | undefined
 }
 
@@ -92,7 +94,7 @@ function checkHomeConfig(raw: unknown, path: string): HomeConfig {
   if (typeof record.org !== 'string' && (record.org === null || typeof record.org !== 'object')) {
     throw fail('org is neither a file path nor an inline org config.')
   }
-  for (const key of ['timelock', 'executorKeyFile'] as const) {
+  for (const key of ['timelock', 'executorKeyFile', 'ensRegistry'] as const) {
     if (record[key] !== undefined && typeof record[key] !== 'string') throw fail(`${key} is not a string.`)
   }
   return record as HomeConfig
@@ -113,6 +115,7 @@ export function coordinatorConfig(file: HomeConfig, home: string): CoordinatorCo
     treasury: file.treasury,
     ...(file.timelock === undefined ? {} : { timelock: file.timelock }),
     ...(file.multiSendCallOnly === undefined ? {} : { multiSendCallOnly: file.multiSendCallOnly }),
+    ...(file.ensRegistry === undefined ? {} : { ensRegistry: file.ensRegistry }),
   })
 }
 

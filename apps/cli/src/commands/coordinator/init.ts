@@ -21,7 +21,7 @@ export const coordinatorInit: Command = {
   path: ['coordinator', 'init'],
   summary: 'Configure the online coordinator: RPC, chain, org config, treasury Safe, timelock.',
   usage:
-    'coordinator init --home DIR --rpc URL --chain-id N --org FILE --treasury ADDR [--timelock ADDR] [--multisend ADDR] [--executor-key-file F] [--force]',
+    'coordinator init --home DIR --rpc URL --chain-id N --org FILE --treasury ADDR [--timelock ADDR] [--multisend ADDR] [--ens-registry ADDR] [--executor-key-file F] [--force]',
   options: {
     ...homeOption,
     rpc: { type: 'string', help: 'JSON-RPC URL of a node for the chain' },
@@ -30,6 +30,10 @@ export const coordinatorInit: Command = {
     treasury: { type: 'string', help: 'address of the treasury Safe (listed in the org config)' },
     timelock: { type: 'string', help: 'the protocol’s TimelockController (for Critical actions)' },
     multisend: { type: 'string', help: 'MultiSendCallOnly on this chain, when not at Safe’s pinned address' },
+    'ens-registry': {
+      type: 'string',
+      help: 'the ENS registry names (--to alice.eth) resolve through (default: mainnet’s 0x0000…2e1e)',
+    },
     'executor-key-file': {
       type: 'string',
       help: 'file holding the hex private key that pays for executions',
@@ -67,6 +71,9 @@ export const coordinatorInit: Command = {
       ...(values.multisend === undefined
         ? {}
         : { multiSendCallOnly: { [String(chainId)]: addressFlag(values.multisend, 'multisend') } }),
+      ...(values['ens-registry'] === undefined
+        ? {}
+        : { ensRegistry: addressFlag(values['ens-registry'], 'ens-registry') }),
       ...(typeof values['executor-key-file'] === 'string'
         ? { executorKeyFile: resolve(io.cwd, values['executor-key-file']) }
         : {}),
