@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AuditKey } from '@airlock/audit-log'
 import { type Action, verifySignature } from '@airlock/queue'
-import { SafeTx } from '@airlock/safe'
+import { NestedSafe, SafeTx, SafeTxHash } from '@airlock/safe'
 import { buildRenderer } from '@airlock/signer-app/build'
 import type { Handlers } from '@airlock/signer-app/handlers'
 import { openStateDir } from '@airlock/signer-core/node'
@@ -50,6 +50,25 @@ async function expectAccessible(page: Page, screen: string): Promise<void> {
 
 const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent()
 
+// An owner Safe of the treasury (in the enrolled bundle's org), for nested approvals.
+const OWNER_SAFE = '0x0000000000000000000000000000000000000e5a'
+
+// A request as a file of UR parts, one per line (the Scan screen's file import).
+const partsFile = (request: SignRequest.SignRequest) =>
+  Ur.encode({ ...SignRequest.toUr(request), maxFragmentLength: 150 })
+    .firstParts()
+    .join('\n')
+
+// The Scan screen's file import: a request file chosen instead of the camera.
+async function importRequest(page: Page, text: string): Promise<void> {
+  await page.getByRole('button', { name: 'Scan', exact: true }).click()
+  await page.locator('#import-request').setInputFiles({
+    name: 'request.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from(text),
+  })
+}
+
 // The request file a compromised coordinator could hand over: the Bybit shape (a delegatecall to a
 // contract nobody trusts), labelled as routine payroll.
 function maliciousPartsFile(): string {
@@ -59,10 +78,7 @@ function maliciousPartsFile(): string {
     nonce: 7,
     data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [F.MARKET_MAKER, 0n] }),
   })
-  const request = F.request(tx, { claimedTier: 'routine', title: 'Routine payroll top-up' })
-  return Ur.encode({ ...SignRequest.toUr(request), maxFragmentLength: 150 })
-    .firstParts()
-    .join('\n')
+  return partsFile(F.request(tx, { claimedTier: 'routine', title: 'Routine payroll top-up' }))
 }
 
 describe('signer app in Chromium', () => {
@@ -112,7 +128,15 @@ describe('signer app in Chromium', () => {
     expect(body).toContain('UNTRUSTED')
     expect(body).toContain('Payroll: 6 transfers')
     expect(body).toContain('100000000 = 100 USDC')
+    // Every argument with the label of the address it names (the org's address book).
+    expect(body?.toLowerCase()).toContain(`${F.PAYROLL} (Payroll)`.toLowerCase())
     expect(await page.locator('li.call').count()).toBe(7) // the MultiSend and its six transfers
+    // Nested calls are indented under the batch (the depth reaches the style under the strict CSP).
+    const indents = await page
+      .locator('li.call')
+      .evaluateAll((calls) => calls.map((call) => Number.parseFloat(getComputedStyle(call).marginLeft)))
+    expect(indents[0]).toBe(0)
+    expect(indents.slice(1).every((indent) => indent > 0)).toBe(true)
     const breaker = await page.getByTestId('breaker').textContent()
     expect(breaker).toContain('calm')
     expect(breaker).toMatch(/of the \d+(\.\d+)?% that trips it/)
@@ -160,12 +184,7 @@ describe('signer app in Chromium', () => {
 
   it('shows a malicious request’s refusal reasons and offers no sign button', async () => {
     const { page } = app
-    await page.getByRole('button', { name: 'Scan', exact: true }).click()
-    await page.locator('#import-request').setInputFiles({
-      name: 'request.txt',
-      mimeType: 'text/plain',
-      buffer: Buffer.from(maliciousPartsFile()),
-    })
+    await importRequest(page, maliciousPartsFile())
     await expect.poll(() => page.getByTestId('verdict').textContent()).toContain('REFUSED')
     const verdict = await page.getByTestId('verdict').textContent()
     expect(verdict).toContain('tier-understated')
@@ -177,6 +196,47 @@ describe('signer app in Chromium', () => {
     await page.getByRole('button', { name: 'Sign', exact: true }).click()
     expect(await page.getByRole('button', { name: /^(Sign|Attest) with/ }).count()).toBe(0)
     expect(await page.locator('main').textContent()).toContain('There is nothing to sign')
+  })
+
+  it('shows what this signer already released for the same Safe and nonce', async () => {
+    const { page } = app
+    await importRequest(page, partsFile(payrollRequest({ count: 5 }).request))
+    await expect.poll(() => heading(page)).toBe('Review: treasury nonce 0')
+    const prior = page.getByTestId('prior')
+    await expect
+      .poll(() => prior.textContent())
+      .toContain(`safe-signature over ${payroll.prepared.hashes.safeTxHash}`)
+    expect(await page.getByLabel(/I intend to replace the transaction/).count()).toBe(1)
+  })
+
+  it('shows an owner Safe’s approveHash with the approved transaction of the Safe it owns', async () => {
+    const { page } = app
+    const inner = F.ethTransfer(F.PAYROLL, F.ETH, 4)
+    const { safeTxHash } = SafeTxHash.compute({ tx: inner, context: F.context() })
+    const { tx } = NestedSafe.approval({
+      safeTxHash,
+      child: F.TREASURY,
+      parent: F.context(OWNER_SAFE),
+      nonce: 0,
+    })
+    const request = {
+      ...F.request(tx, { ctx: F.context(OWNER_SAFE) }),
+      approves: { context: F.context(), tx: inner },
+    }
+    await importRequest(page, partsFile(request))
+    await expect.poll(() => heading(page)).toBe('Review: owner-safe nonce 0')
+    const approves = page.getByTestId('approves')
+    const shown = await approves.textContent()
+    expect(shown).toContain(`Approves a transaction of Safe ${F.TREASURY}`)
+    expect(shown).toContain(safeTxHash)
+    expect(shown).toContain('MATCHES')
+    // The approved transaction's call decoded under approveHash, with its recipient's label.
+    const calls = await page.locator('li.call').allTextContents()
+    expect(calls[0]).toContain('approveHash')
+    expect(calls[1]).toMatch(/CALL to 0x0+2001 \(Payroll\), value 1000000000000000000 wei \(1 native\)/)
+    await approves.scrollIntoViewIfNeeded()
+    await shoot(page, 'review-nested')
+    await expectAccessible(page, 'review-nested')
   })
 
   it('filters and verifies the decision log', async () => {
@@ -299,6 +359,9 @@ async function enrolSignerSet(dir: string): Promise<void> {
   try {
     const auditKey = AuditKey.toHex(state.log.publicKey)
     const org = F.orgJson({ signers: [{ owner: F.owners[0]!.address, auditKey }] })
+    // The treasury's owner Safe too, for the nested approval's review.
+    const safes = org.safes as Record<string, unknown>[]
+    org.safes = [...safes, { ...safes[0], name: 'owner-safe', address: OWNER_SAFE, threshold: 2 }]
     const installed = await state.installBundle(await F.bundle({ version: 2, org }))
     if (!installed.valid) throw new Error(`enrolment bundle refused: ${JSON.stringify(installed.issues)}`)
   } finally {

@@ -69,7 +69,16 @@ export type ScanView = {
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
 
-export type ArgView = { name: string; type: string; value: string; note: string | undefined }
+/** One argument leaf in full (struct fields and array elements each their own, e.g. `params.recipient`). */
+export type ArgView = {
+  name: string
+  type: string
+  value: string
+  /** The label of a known address (installed org config, Safe deployments, `this Safe`). */
+  label: string | undefined
+  /** An amount in the asset's units, next to the base units in `value`. */
+  note: string | undefined
+}
 
 export type CallView = {
   path: string

@@ -1,8 +1,10 @@
 // The review as the renderer sees it: plain JSON built from the engine's Review. The renderer never
 // sees the request, the key, the log or the policy, only this. Unknown finding, refusal or effect
 // codes are passed through as they come (the engine owns them; the screen renders them generically).
+
+import { printable } from '@airlock/errors'
 import type { AssetConfig, BreakerConfig } from '@airlock/policy'
-import { Calls } from '@airlock/safe'
+import { Calls, Describe } from '@airlock/safe'
 import type { Review } from '@airlock/signer-core'
 import { formatUnits } from 'viem'
 import type { ArgView, BarView, CallView, DeviceChoice, ReviewView } from './api.ts'
@@ -34,7 +36,8 @@ export function reviewView({
   const safeLabel = review.policy?.derived.safe?.name
   const verdict = review.allowed ? (review.stage === 'attestation' ? 'attest' : 'sign') : 'refuse'
   const calls: CallView[] = []
-  if (review.analysis) walk(review.analysis.calls, 0, calls, assets)
+  const decoded = { assets, safe: review.context.safe, org: review.decoderOrg }
+  if (review.analysis) walk(review.analysis.calls, 0, calls, decoded)
   const tx = review.tx
   return {
     requestId: review.requestId,
@@ -219,21 +222,28 @@ function velocityBars(
   return bars
 }
 
-function walk(node: CallNode, depth: number, out: CallView[], assets: Assets): void {
-  out.push(callView(node, depth, assets))
-  for (const child of node.children) walk(child, depth + 1, out, assets)
+type Decoded = {
+  assets: Assets
+  safe: Review['context']['safe']
+  org: Review['decoderOrg']
 }
 
-function callView(node: CallNode, depth: number, assets: Assets): CallView {
-  const args: ArgView[] =
-    node.kind === 'function'
-      ? node.function.args.map((a) => ({
-          name: a.name,
-          type: a.type,
-          value: valueText(a.value),
-          note: argNote(a, node, assets),
-        }))
-      : []
+function walk(node: CallNode, depth: number, out: CallView[], decoded: Decoded): void {
+  out.push(callView(node, depth, decoded))
+  for (const child of node.children) walk(child, depth + 1, out, decoded)
+}
+
+function callView(node: CallNode, depth: number, { assets, safe, org }: Decoded): CallView {
+  // Every argument in full, struct fields and array elements flattened, with the labels of known
+  // addresses and amounts in the asset's units: the decoder's own reading, as the CLI prints it.
+  const args: ArgView[] = Describe.argumentLines({ call: node, safe, org }).map((line) => ({
+    name: line.path,
+    type: line.type,
+    // Strings inside calldata are the sender's: control and bidi characters shown as escapes.
+    value: printable(line.value),
+    label: line.label,
+    note: line.units ?? amountNote(line, node, assets),
+  }))
   return {
     path: Calls.formatPath(node.path),
     depth,
@@ -252,25 +262,13 @@ function callView(node: CallNode, depth: number, assets: Assets): CallView {
   }
 }
 
-// Every argument in full: no truncation, arrays and tuples spelled out.
-function valueText(value: unknown): string {
-  if (typeof value === 'bigint') return value.toString()
-  if (Array.isArray(value)) return `[${value.map(valueText).join(', ')}]`
-  if (value !== null && typeof value === 'object')
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${k}: ${valueText(v)}`)
-      .join(', ')}}`
-  return String(value)
-}
-
-// Units for amounts the decoder understood (token transfers and approvals).
-function argNote(arg: { name: string; type: string; value: unknown }, node: CallNode, assets: Assets) {
+// The amount of a token transfer or approval the decoder understood, in the org asset's units (for a
+// token the decoder has no decimals for but the policy's assets do).
+function amountNote(line: { path: string; value: string }, node: CallNode, assets: Assets) {
   const action = node.action
-  if (typeof arg.value !== 'bigint') return undefined
-  if ((action.type === 'token-transfer' || action.type === 'token-approval') && arg.value === action.amount) {
-    return amountText(arg.value, action.token, assets)
-  }
-  return undefined
+  if (action.type !== 'token-transfer' && action.type !== 'token-approval') return undefined
+  if (line.path.includes('.') || line.value !== String(action.amount)) return undefined
+  return amountText(action.amount, action.token, assets)
 }
 
 function actionText(node: CallNode, assets: Assets): string | undefined {

@@ -1,5 +1,6 @@
 // The review: everything the engine computed, most important first; the coordinator's words last,
 // marked untrusted. A refused request gets its reasons and no way forward.
+import type { CSSProperties } from 'react'
 import type { DeviceChoice, ReviewResult, ReviewView, StatusView } from '../api.ts'
 
 const severityRank = ['critical', 'high', 'medium', 'low', 'info']
@@ -121,19 +122,10 @@ export function ReviewScreen({
 
       <h2>Hashes, as the Ledger shows them</h2>
       <dl className="facts hashes">
-        <dt>Domain hash</dt>
-        <dd>
-          <code className="hash">{r.hashes.domainHash}</code>
-        </dd>
-        <dt>Message hash</dt>
-        <dd>
-          <code className="hash">{r.hashes.messageHash}</code>
-        </dd>
-        <dt>safeTxHash</dt>
-        <dd>
-          <code className="hash">{r.hashes.safeTxHash}</code>
-        </dd>
+        <Hashes hashes={r.hashes} />
       </dl>
+
+      {r.approves && <Approves approves={r.approves} />}
 
       <h2>What your device will show</h2>
       <dl className="facts">
@@ -180,7 +172,12 @@ export function ReviewScreen({
       <h2>Calls</h2>
       <ol className="calls">
         {r.calls.map((c) => (
-          <li key={c.path} className="call" data-depth={c.depth}>
+          <li
+            key={c.path}
+            className="call"
+            data-depth={c.depth}
+            style={{ '--depth': c.depth } as CSSProperties}
+          >
             <p>
               <span className="path">{c.path}</span> <strong>{c.operation}</strong> to <code>{c.to}</code>
               {c.label ? ` (${c.label})` : ''}, value {c.value}, via {c.origin}
@@ -210,6 +207,7 @@ export function ReviewScreen({
                       <td>{a.type}</td>
                       <td>
                         <code className="arg">{a.value}</code>
+                        {a.label && <span className="note"> ({a.label})</span>}
                         {a.note && <span className="note"> = {a.note}</span>}
                       </td>
                     </tr>
@@ -294,9 +292,9 @@ export function ReviewScreen({
 
       <h2>What this signer released before for this Safe and nonce</h2>
       {r.prior.length === 0 ? (
-        <p>Nothing.</p>
+        <p data-testid="prior">Nothing.</p>
       ) : (
-        <ul>
+        <ul data-testid="prior">
           {r.prior.map((p) => (
             <li key={`${p.kind}-${p.safeTxHash}`}>
               {p.kind} over <code className="hash">{p.safeTxHash}</code> at {p.time}
@@ -319,6 +317,56 @@ export function ReviewScreen({
           </dd>
         </dl>
       </section>
+    </section>
+  )
+}
+
+function Hashes({ hashes }: { hashes: { domainHash: string; messageHash: string; safeTxHash: string } }) {
+  return (
+    <>
+      <dt>Domain hash</dt>
+      <dd>
+        <code className="hash">{hashes.domainHash}</code>
+      </dd>
+      <dt>Message hash</dt>
+      <dd>
+        <code className="hash">{hashes.messageHash}</code>
+      </dd>
+      <dt>safeTxHash</dt>
+      <dd>
+        <code className="hash">{hashes.safeTxHash}</code>
+      </dd>
+    </>
+  )
+}
+
+// A nested Safe: this Safe's approveHash approves a transaction of the Safe it owns, carried with the
+// request; its hashes are recomputed here and its calls decoded under approveHash below.
+function Approves({ approves }: { approves: NonNullable<ReviewView['approves']> }) {
+  return (
+    <section aria-labelledby="approves-title" data-testid="approves">
+      <h2 id="approves-title">Approves a transaction of Safe {approves.safe}</h2>
+      <p>
+        This Safe owns <code>{approves.safe}</code>: its approveHash counts as this Safe's signature on that
+        Safe's transaction, whose calls are decoded under approveHash below.
+      </p>
+      <dl className="facts hashes">
+        <dt>Safe version</dt>
+        <dd>{approves.safeVersion}</dd>
+        <dt>Nonce</dt>
+        <dd>{approves.nonce}</dd>
+        <Hashes hashes={approves.hashes} />
+      </dl>
+      {approves.matches ? (
+        <p className="ok-box">
+          MATCHES: the hash approved is this transaction's safeTxHash, recomputed by this signer.
+        </p>
+      ) : (
+        <p className="refused-note" role="alert">
+          DOES NOT MATCH: the call approves {approves.approvedHash ?? 'no plain hash'}, not this transaction's
+          safeTxHash. The carried transaction is not what would be approved.
+        </p>
+      )}
     </section>
   )
 }
