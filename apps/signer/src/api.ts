@@ -2,6 +2,14 @@
 // view models. Process-free: the preload exposes it over IPC, main implements it with `handlers.ts`,
 // and the tests provide the same handlers to Chromium. Everything here is JSON (no bigint, no bytes),
 // so it crosses Electron IPC and Playwright bindings unchanged.
+import type { MessageApi } from './messageHandlers.ts'
+
+export type {
+  MessagePermitView,
+  MessageReviewResult,
+  MessageReviewView,
+  MessageSignView,
+} from './messageView.ts'
 
 /** Which key signs. */
 export type DeviceChoice = 'software' | 'ledger' | 'keystone'
@@ -296,7 +304,7 @@ export type SignerApi = {
   exportLog(): Promise<{ fileName: string; text: string }>
   policy(): Promise<PolicyView>
   installPolicy(): Promise<PolicyView>
-}
+} & MessageApi
 
 /** The methods, in one list: the preload, main's IPC registration and the tests iterate it. */
 export const methods = [
@@ -313,6 +321,10 @@ export const methods = [
   'exportLog',
   'policy',
   'installPolicy',
+  'messagePending',
+  'messageReview',
+  'messageSign',
+  'messageAnswer',
 ] as const satisfies readonly (keyof SignerApi)[]
 
 export type Method = (typeof methods)[number]

@@ -9,6 +9,7 @@ import { type ApproveResult, type KeySource, KeystoneSession, type Review } from
 import type { StateDir } from '@airlock/signer-core/node'
 import {
   EthSignature,
+  MessageRequest,
   PolicyBundle,
   SignatureResponse,
   SignRequest,
@@ -36,6 +37,7 @@ import type {
   StatusView,
 } from './api.ts'
 import { NoBundleCandidateError, NoRequestError, NothingToAnswerError } from './errors.ts'
+import { createMessageHandlers } from './messageHandlers.ts'
 import { reviewView } from './reviewView.ts'
 import { airGapOverrideFlag } from './security.ts'
 
@@ -98,6 +100,8 @@ export function createHandlers({
   }
   let scan: Scan = newScan('request')
   let request: SignRequest.SignRequest | undefined
+  // A Safe message request (EIP-1271) arrives on the same scan as a transaction's.
+  let messageRequest: MessageRequest.MessageRequest | undefined
   let candidate: unknown
   let released: Extract<ApproveResult, { status: 'released' }> | undefined
   let keystoneAnswer: UrResult | undefined
@@ -108,7 +112,10 @@ export function createHandlers({
     ]
     return {
       expect,
-      decoder: new UrDecoder({ expectedTypes: [type], onNewSession: 'reset' }),
+      decoder: new UrDecoder({
+        expectedTypes: expect === 'request' ? [type, MessageRequest.urType] : [type],
+        onNewSession: 'reset',
+      }),
       unreadable: 0,
       hints: new Map(),
       error: undefined,
@@ -156,7 +163,13 @@ export function createHandlers({
   function completed(result: UrResult): void {
     try {
       if (scan.expect === 'request') {
-        request = SignRequest.fromUr(result)
+        if (result.type === MessageRequest.urType) {
+          messageRequest = MessageRequest.fromUr(result)
+          request = undefined
+        } else {
+          request = SignRequest.fromUr(result)
+          messageRequest = undefined
+        }
         released = undefined
       } else if (scan.expect === 'keystone') {
         // Checked by the engine when the request is decided again (completeKeystone).
@@ -248,6 +261,16 @@ export function createHandlers({
   const assets = () => state.signer.installed?.org.assets ?? []
 
   return {
+    ...createMessageHandlers({
+      state,
+      current: () => messageRequest,
+      openLedger,
+      ledgerPath,
+      airGap,
+      clock,
+      answer: answerView,
+      logOverride: logAirGapOverride,
+    }),
     async status(): Promise<StatusView> {
       const installed = state.signer.installed
       const allowSoftware = installed?.org.allowSoftwareKeys === true

@@ -337,7 +337,7 @@ function KeystoneTrip({
   )
 }
 
-function AnimatedQr({ view, label, testId }: { view: AnswerView; label: string; testId: string }) {
+export function AnimatedQr({ view, label, testId }: { view: AnswerView; label: string; testId: string }) {
   const [fps, setFps] = useState(view.fps)
   const [index, setIndex] = useState(0)
   useEffect(() => {

@@ -5,6 +5,7 @@ import { createRoot } from 'react-dom/client'
 import type { DeviceChoice, ReviewResult, SignView, StatusView } from '../api.ts'
 import { api } from './api.dom.ts'
 import { AnswerScreen, ScanScreen, SignScreen } from './flow.dom.tsx'
+import { MessageScreen } from './message.dom.tsx'
 import { LogScreen, PolicyScreen } from './records.dom.tsx'
 import { ReviewScreen } from './review.dom.tsx'
 import './styles.css'
@@ -29,6 +30,8 @@ function App() {
   const [signed, setSigned] = useState<SignView | undefined>()
   const [error, setError] = useState<string | undefined>()
   const [hasRequest, setHasRequest] = useState(false)
+  // The last scan carried a Safe message request (EIP-1271), not a transaction.
+  const [message, setMessage] = useState(false)
 
   const refreshStatus = useCallback(() => {
     api()
@@ -57,6 +60,13 @@ function App() {
   const onScanned = async () => {
     setHasRequest(true)
     setAck(false)
+    const isMessage = await api().messagePending()
+    setMessage(isMessage)
+    if (isMessage) {
+      refreshStatus()
+      go('review')
+      return
+    }
     await runReview(device, false)
     refreshStatus()
     go('review')
@@ -90,7 +100,10 @@ function App() {
           </p>
         )}
         {screen === 'scan' && <ScanScreen expect="request" onComplete={onScanned} />}
-        {screen === 'review' && (
+        {screen === 'review' && message && (
+          <MessageScreen status={status} device={device} onDevice={setDevice} onSigned={refreshStatus} />
+        )}
+        {screen === 'review' && !message && (
           <ReviewScreen
             result={hasRequest ? review : undefined}
             status={status}
