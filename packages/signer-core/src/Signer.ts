@@ -126,6 +126,8 @@ export class Signer {
   readonly #clock: () => Date
   readonly #keystoneRequestTtlMs: number
   #auditKey: AuditSigner | undefined
+  // Continuity proofs verified in this process, so a retried request is not verified twice.
+  readonly #verifiedProofs: SignerSet.ProofCache = new Map()
   #installed: Installed.Installed | undefined
 
   private constructor(
@@ -756,6 +758,7 @@ export class Signer {
       requestId: request.requestId,
       ownKeyId: this.#auditKey?.keyId,
       ed25519: this.#auditKey?.ed25519,
+      verified: this.#verifiedProofs,
     })
     for (const input of set.entries) await this.#log.append(input, { time })
     const setLog = set.entries.length > 0 ? DecisionLog.state(this.#log.entries) : logState

@@ -280,6 +280,17 @@ describe('nonce continuity beyond Safe signatures', () => {
       },
     )
     expect(codes(refused)).toEqual(['nonce-gap'])
+    // A valid proof in a request refused for another reason (a damaged receipt) is remembered as
+    // verified, keyed by its signatures: the short one stays a gap, the full one is taken again.
+    const damaged = await s.approve(
+      request(pay('1', 1), { history: [{ tx: rejection, signatures }], receipts: ['0x7b7d'] }),
+      { key: key(2) },
+    )
+    expect(codes(damaged)).toEqual(['receipt-invalid'])
+    const again = await s.approve(request(pay('1', 1), { history: [{ tx: rejection, signatures: short }] }), {
+      key: key(2),
+    })
+    expect(codes(again)).toEqual(['nonce-gap'])
     const released = await s.approve(request(pay('1', 1), { history: [{ tx: rejection, signatures }] }), {
       key: key(2),
     })

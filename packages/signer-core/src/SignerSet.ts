@@ -36,6 +36,14 @@ export type Checked = {
 }
 
 const MAX_PROOFS = 256
+const MAX_CACHED = 4096
+
+/**
+ * Proofs this signer verified already (bundle, safeTxHash and signatures → the outflows they charge):
+ * a request sent again after a refusal, or the same history in the next request, is not re-verified.
+ * Only what was valid is kept; a new bundle changes the key.
+ */
+export type ProofCache = Map<string, ReturnType<typeof Effects.outflowFacts>>
 
 /**
  * The velocity window receipts count in: the longest epoch or breaker window of the org config.
@@ -65,6 +73,7 @@ export function check(
     requestId,
     ownKeyId,
     ed25519,
+    verified,
   }: {
     installed: Installed.Installed
     log: DecisionLog.LogState
@@ -74,6 +83,8 @@ export function check(
     ownKeyId?: string | undefined
     /** The Ed25519 implementation for receipts and heads (the signer's audit key's: native on Node). */
     ed25519?: Ed25519 | undefined
+    /** Proofs verified before (kept by the Signer): each executed nonce is verified once. */
+    verified?: ProofCache | undefined
   },
 ): Checked {
   const signers = installed.org.signers
@@ -145,13 +156,19 @@ export function check(
         }
         const tx = SafeTx.from(proven.tx)
         const { safeTxHash } = SafeTxHash.compute({ tx, context })
-        const verified = Signature.verify({
+        const cacheKey = `${installed.hash}|${safeTxHash}|${proven.signatures.toLowerCase()}`
+        const cached = verified?.get(cacheKey)
+        if (cached) {
+          entries.push(entry(DecisionLog.nonceProvenDecision, safeTxHash, k, cached))
+          continue
+        }
+        const checked = Signature.verify({
           safeTxHash,
           signatures: proven.signatures,
           owners: [...safe.owners],
           threshold: safe.threshold,
         })
-        if (verified.status !== 'valid') {
+        if (checked.status !== 'valid') {
           let given = 0
           try {
             given = Signature.parse(proven.signatures).length
@@ -159,7 +176,7 @@ export function check(
             // Unreadable: none given.
           }
           invalid.push(
-            `nonce ${k}: ${given} owner signature(s) for a threshold of ${safe.threshold} (${verified.revert?.message ?? verified.status})`,
+            `nonce ${k}: ${given} owner signature(s) for a threshold of ${safe.threshold} (${checked.revert?.message ?? checked.status})`,
           )
           continue
         }
@@ -169,6 +186,10 @@ export function check(
         } catch {
           invalid.push(`nonce ${k}: its calldata could not be decoded`)
           continue
+        }
+        if (verified) {
+          if (verified.size >= MAX_CACHED) verified.delete(verified.keys().next().value!)
+          verified.set(cacheKey, outflows)
         }
         entries.push(entry(DecisionLog.nonceProvenDecision, safeTxHash, k, outflows))
       }
