@@ -4,7 +4,8 @@
 // `sign approve --out`), and their answers, scanned back as frames, are posted to the service
 // (`message post`). The Safe's CompatibilityFallbackHandler on anvil then accepts the owners'
 // signatures (isValidSignature returns the EIP-1271 magic value). A message over the velocity
-// allowance, and a forged answer, are refused on the way.
+// allowance, and a forged answer, are refused on the way; bad input gets one line, and a text message
+// from a file (not in the service yet) is posted with its first signature.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -42,6 +43,7 @@ beforeAll(async () => {
     owners: safeOwners.map((o) => o.address),
   }))
   dir = mkdtempSync(join(tmpdir(), 'airlock-message-cli-'))
+  await setUp()
 }, 120_000)
 
 afterAll(async () => {
@@ -49,6 +51,42 @@ afterAll(async () => {
   await anvil?.stop()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
+
+// The coordinator home and the two signers' state directories, through the CLI.
+async function setUp() {
+  writeFileSync(at('org.json'), JSON.stringify(org()))
+  const init = await runCli([
+    'coordinator',
+    'init',
+    '--home',
+    at('home'),
+    '--rpc',
+    anvil.rpcUrl,
+    '--chain-id',
+    String(CHAIN_ID),
+    '--org',
+    at('org.json'),
+    '--treasury',
+    safe,
+  ])
+  expect(init.code, init.stderr).toBe(0)
+  writeFileSync(at('bundle.json'), JSON.stringify(await bundle({ org: org() })))
+  for (const i of [0, 1]) {
+    writeFileSync(at(`key${i}`), privateKeyOf(safeOwners[i]!))
+    const signInit = await runCli([
+      'sign',
+      'init',
+      '--bundle',
+      at('bundle.json'),
+      '--state',
+      at(`signer${i}`),
+      '--dev-key-file',
+      at(`key${i}`),
+    ])
+    expect(signInit.code, signInit.stderr).toBe(0)
+  }
+}
+const common = () => ['--home', at('home'), '--service-url', service.url]
 
 // The signers run on the real clock: a deadline a week from now.
 const permitSingle = (amount: bigint) =>
@@ -81,42 +119,8 @@ describe('Safe messages from the command line (stand-in service, QR frames, anvi
       })
     }
 
-    // The coordinator home and the two signers' state directories.
-    writeFileSync(at('org.json'), JSON.stringify(org()))
-    const init = await runCli([
-      'coordinator',
-      'init',
-      '--home',
-      at('home'),
-      '--rpc',
-      anvil.rpcUrl,
-      '--chain-id',
-      String(CHAIN_ID),
-      '--org',
-      at('org.json'),
-      '--treasury',
-      safe,
-    ])
-    expect(init.code, init.stderr).toBe(0)
-    writeFileSync(at('bundle.json'), JSON.stringify(await bundle({ org: org() })))
-    for (const i of [0, 1]) {
-      writeFileSync(at(`key${i}`), privateKeyOf(safeOwners[i]!))
-      const signInit = await runCli([
-        'sign',
-        'init',
-        '--bundle',
-        at('bundle.json'),
-        '--state',
-        at(`signer${i}`),
-        '--dev-key-file',
-        at(`key${i}`),
-      ])
-      expect(signInit.code, signInit.stderr).toBe(0)
-    }
-    const common = ['--home', at('home'), '--service-url', service.url]
-
     // Listed with the hashes computed here, what each authorises, and the hashes a Ledger shows.
-    const listed = await runCli(['service', 'messages', ...common])
+    const listed = await runCli(['service', 'messages', ...common()])
     expect(listed.code, listed.stderr).toBe(0)
     expect(listed.stdout).toContain(
       `${hashes.small}  typed data PermitSingle on ${MessageEffects.PERMIT2}, 1 verified`,
@@ -132,7 +136,7 @@ describe('Safe messages from the command line (stand-in service, QR frames, anvi
         'message',
         'qr',
         hashes[name]!,
-        ...common,
+        ...common(),
         '--title',
         `Permit2 ${name}`,
         '--out',
@@ -187,7 +191,7 @@ describe('Safe messages from the command line (stand-in service, QR frames, anvi
           'message',
           'post',
           at('back0'),
-          ...common,
+          ...common(),
           '--request',
           at('req-big/parts.txt'),
         ])
@@ -201,13 +205,13 @@ describe('Safe messages from the command line (stand-in service, QR frames, anvi
           signature: await safeOwners[0]!.sign({ hash: hashes.small! }),
         }
         writeFileSync(at('claims-owner3.ur'), Ur.encodeSingle(MessageSignature.toUr(forgedAnswer)))
-        const lie = await runCli(['message', 'post', at('claims-owner3.ur'), ...common])
+        const lie = await runCli(['message', 'post', at('claims-owner3.ur'), ...common()])
         expect(lie.code).toBe(1)
         expect(lie.stderr).toContain(
           `The signature recovers to ${safeOwners[0]!.address}, not to ${safeOwners[2]!.address}`,
         )
       }
-      const posted = await runCli(['message', 'post', at(`back${i}`), ...common])
+      const posted = await runCli(['message', 'post', at(`back${i}`), ...common()])
       expect(posted.code, posted.stderr).toBe(0)
       expect(posted.stdout).toContain(
         `${safeOwners[i]!.address}'s signature of ${hashes.small}: ${i + 2} of 2 verified`,
@@ -231,4 +235,65 @@ describe('Safe messages from the command line (stand-in service, QR frames, anvi
     expect(audit.code, audit.stderr).toBe(0)
     expect(audit.stdout).toContain('signed-message')
   }, 180_000)
+
+  it('refuses bad input with one line; a text message from a file is posted with its first signature (--request)', async () => {
+    const badHash = await runCli(['message', 'qr', '0x1234', ...common(), '--parts'])
+    expect(badHash.code).toBe(2)
+    expect(badHash.stderr).toContain('A messageHash is 0x and 64 hex characters.')
+    const other = permitSingle(1n)
+    other.domain.chainId = '1'
+    writeFileSync(at('other-chain.json'), JSON.stringify(other))
+    const wrongChain = await runCli([
+      'message',
+      'qr',
+      '--typed-data',
+      at('other-chain.json'),
+      ...common(),
+      '--parts',
+    ])
+    expect(wrongChain.code).toBe(1)
+    expect(wrongChain.stderr).toMatch(
+      /^airlock: The message is refused: The typed data is for chain 1, the Safe is on chain 31337\./,
+    )
+
+    writeFileSync(at('terms.txt'), 'Acme treasury accepts the terms of service v3')
+    const qr = await runCli(['message', 'qr', '--text', at('terms.txt'), ...common(), '--parts'])
+    expect(qr.code, qr.stderr).toBe(0)
+    writeFileSync(at('terms.ur'), qr.stdout)
+    const keystone = await runCli([
+      'sign',
+      'approve',
+      at('terms.ur'),
+      '--state',
+      at('signer1'),
+      '--device',
+      'keystone',
+    ])
+    expect(keystone.code).toBe(2)
+    expect(keystone.stderr).toContain('signed with --device dev or ledger, not keystone')
+    const approved = await runCli([
+      'sign',
+      'approve',
+      at('terms.ur'),
+      '--state',
+      at('signer1'),
+      '--out',
+      at('terms-back'),
+    ])
+    expect(approved.code, approved.stderr).toBe(0)
+    // The service does not hold the message yet: without the request there is nothing to post it with.
+    const alone = await runCli(['message', 'post', at('terms-back'), ...common()])
+    expect(alone.code).toBe(1)
+    const posted = await runCli([
+      'message',
+      'post',
+      at('terms-back'),
+      '--request',
+      at('terms.ur'),
+      ...common(),
+    ])
+    expect(posted.code, posted.stderr).toBe(0)
+    expect(posted.stdout).toContain(`Posted the message with ${safeOwners[1]!.address}'s signature`)
+    expect(posted.stdout).toContain('1 of 2 verified confirmation(s)')
+  }, 60_000)
 })
