@@ -15,6 +15,7 @@ import {
   Ur,
   UrDecoder,
 } from '@airlock/transport'
+import { QrSender } from '@airlock/transport/images'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   keystoneAnswers,
@@ -73,6 +74,30 @@ describe('signer app scanning, policy and log handlers', () => {
     expect(view.complete).toBe(true)
     const reviewed = await api.review({ device: 'software', acknowledgeReplacement: false })
     expect(reviewed.status === 'reviewed' && reviewed.review.nonce).toBe('1')
+  })
+
+  it('completes a request sent as QrSender’s interleaved dense and sparse sessions', async () => {
+    const { request } = payrollRequest({ count: 20, nonce: 2n })
+    const ur = SignRequest.toUr(request)
+    const sender = QrSender.create({ type: ur.type, payload: ur.payload })
+    expect(sender.plans.dense).toBeDefined()
+    await api.scanStart({ expect: 'request' })
+    let view = await api.scanFrame({ texts: [], metrics: clear })
+    const sessions = new Set<string>()
+    for (let shown = 0; shown < 200 && !view.complete; shown++) {
+      const frame = sender.next()
+      sessions.add(frame.session)
+      // A camera that misses one frame in four: parts of both sessions count toward the one message.
+      if (shown % 4 === 1) continue
+      view = await api.scanFrame({ texts: [frame.text], metrics: clear })
+    }
+    expect(view.complete).toBe(true)
+    expect(sessions.size).toBeGreaterThan(1)
+    // The two sessions are one message: no "another session" hint, nothing unusable.
+    expect(view.hints.map((h) => h.hint)).not.toContain('another-session')
+    expect(view.framesUnusable).toBe(0)
+    const reviewed = await api.review({ device: 'software', acknowledgeReplacement: false })
+    expect(reviewed.status === 'reviewed' && reviewed.review.nonce).toBe('2')
   })
 
   it('says what is missing when an imported file holds an incomplete request', async () => {

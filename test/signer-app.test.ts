@@ -154,7 +154,7 @@ describe('signer app in Chromium', () => {
     // the same message interleaved, read back together by one decoder.
     await expect
       .poll(() => page.getByTestId('answer-qr-sessions').textContent())
-      .toMatch(/^Two streams of the same message, interleaved: dense \(version \d+, \d+ parts/)
+      .toMatch(/^\d streams of the same message, interleaved: dense \(version \d+, \d+ parts/)
     const answer = SignatureResponse.fromUr(await readAnswerQr(page))
     expect(answer.safeTxHash).toBe(safeTxHash)
     expect(answer.signer).toBe(F.owners[0]!.address)
@@ -337,7 +337,9 @@ describe('signer app in Chromium', () => {
       await page.keyboard.press('ArrowDown')
       await expect.poll(() => page.getByLabel('Density').inputValue()).toBe('sparse')
       await expect.poll(() => sessions.textContent()).not.toBe(medium)
-      expect(versions(await sessions.textContent())).toEqual(versions(medium).map((v) => v - 4))
+      const [before, after] = [versions(medium), versions(await sessions.textContent())]
+      expect(after).toHaveLength(before.length)
+      expect(after.every((v, i) => v <= before[i]!) && after.some((v, i) => v < before[i]!)).toBe(true)
       expect(SignatureResponse.fromUr(await readAnswerQr(page)).signer).toBe(F.owners[0]!.address)
       expect(external).toEqual([])
     } finally {
@@ -347,7 +349,7 @@ describe('signer app in Chromium', () => {
   })
 })
 
-// The QR versions a sessions line names, in order (dense, sparse).
+// The QR versions a sessions line names, densest first.
 function versions(text: string | null): number[] {
   return [...(text ?? '').matchAll(/version (\d+)/g)].map((m) => Number(m[1]))
 }

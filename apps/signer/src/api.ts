@@ -230,11 +230,12 @@ export type AnswerView = {
   /** UR parts shown (for copying or a text export). */
   parts: readonly string[]
   /**
-   * The fountain sessions the frames interleave: a dense one (a 720p camera reads it) and a sparse one
-   * (a 640×480 camera reads it), or a single one (a static code, or a stream another wallet reads).
+   * The fountain sessions the frames interleave, in the order they first show: a dense one (a 720p
+   * camera reads it), a sparse one (a 640×480 camera), a sparsest one (a far or blurry camera), or a
+   * single one (a static code, or a stream another wallet reads).
    */
   sessions: readonly {
-    session: 'dense' | 'sparse' | 'single'
+    session: 'dense' | 'sparse' | 'sparsest' | 'single'
     /** QR version of its frames. */
     version: number
     fragments: number

@@ -643,7 +643,7 @@ export function answerView({
   kind: string
 }): AnswerView {
   const sender = QrSender.create({ type: ur.type, payload: ur.payload, step: densityStep[density] })
-  return framesView({ sender, density, kind })
+  return framesView({ sender, ur, density, kind })
 }
 
 /**
@@ -655,46 +655,88 @@ export function answerView({
  */
 export function keystoneView({ ur }: { ur: { type: string; payload: Uint8Array } }): AnswerView {
   const sender = QrSender.create({ type: ur.type, payload: ur.payload, step: 0, interleave: false })
-  return framesView({ sender, density: 'medium', kind: 'keystone-request' })
+  return framesView({ sender, ur, density: 'medium', kind: 'keystone-request' })
 }
 
-// One loop of the sender's stream, each frame an SVG. The loop is long enough that every session shows
-// each of its fragments about twice (the rest fountain-mixed), and a whole number of the sender's
-// sparse-sparse-dense rounds, so the interleaving holds across the wrap.
+// One loop of the sender's stream, each frame an SVG, and the sessions it interleaves (read off the
+// frames themselves, so every session QrSender adds is described).
 function framesView({
   sender,
+  ur,
   density,
   kind,
 }: {
   sender: QrSender.QrSender
+  ur: { payload: Uint8Array }
   density: Density
   kind: string
 }): AnswerView {
-  const { sparse, dense } = sender.plans
-  const count = sender.isStatic
-    ? 1
-    : dense
-      ? 3 * Math.max(sparse.fragmentCount, 2 * dense.fragmentCount)
-      : 2 * sparse.fragmentCount
-  const shown = Array.from({ length: count }, () => sender.next())
+  const shown = loopOf(sender)
   const frames = shown.map((frame) => {
     const qr = QrCode.encode(frame.text, { ecLevel: frame.ecLevel, version: frame.version })
     return `data:image/svg+xml;base64,${btoa(QrCode.toSvg(qr, { scale: 8, margin: 4 }))}`
   })
-  const session = (plan: typeof sparse, name: 'dense' | 'sparse' | 'single') => ({
-    session: name,
-    version: plan.version,
-    fragments: plan.fragmentCount,
-    fragmentBytes: plan.fragmentBytes,
-  })
+  const sessions = new Map<string, AnswerView['sessions'][number]>()
+  for (const frame of shown) {
+    if (sessions.has(frame.session)) continue
+    const fragments = fragmentsOf(frame.text)
+    sessions.set(frame.session, {
+      session: frame.session,
+      version: frame.version,
+      fragments,
+      // bc-ur splits a message into equal fragments.
+      fragmentBytes: Math.ceil(ur.payload.length / fragments),
+    })
+  }
   return {
     kind,
     frames,
     parts: shown.map((frame) => frame.text),
-    sessions: dense ? [session(dense, 'dense'), session(sparse, 'sparse')] : [session(sparse, 'single')],
+    sessions: [...sessions.values()],
     density,
     fps: sender.fps,
   }
+}
+
+// Two rounds of any interleaving QrSender shows (a round has at most five frames).
+const MIN_LOOP = 12
+// A bound on the frames pre-rendered (a 12 KiB receipt at the sparsest density needs far fewer).
+const MAX_LOOP = 2_000
+
+// The frames of a loop the screen repeats: every session shows each of its fragments at least twice
+// (pure, then fountain-mixed), over a whole number of the sender's interleaving rounds, so the
+// pattern holds across the wrap. A static code is one frame.
+function loopOf(sender: QrSender.QrSender): QrSender.Frame[] {
+  const frames: QrSender.Frame[] = []
+  // Per session: frames shown so far, and the fragments it has.
+  const sessions = new Map<string, { shown: number; fragments: number }>()
+  const enough = () =>
+    frames.length >= MIN_LOOP && [...sessions.values()].every((s) => s.shown >= 2 * s.fragments)
+  do {
+    const frame = sender.next()
+    if (sender.isStatic) return [frame]
+    const session = sessions.get(frame.session) ?? { shown: 0, fragments: fragmentsOf(frame.text) }
+    session.shown += 1
+    sessions.set(frame.session, session)
+    frames.push(frame)
+  } while (!enough() && frames.length < MAX_LOOP)
+  const round = periodOf(frames.slice(0, MIN_LOOP).map((f) => f.session))
+  while (frames.length % round !== 0) frames.push(sender.next())
+  return frames
+}
+
+// The shortest repeating pattern of sessions (the sender's round).
+function periodOf(sessions: readonly string[]): number {
+  for (let p = 1; p < sessions.length; p++) {
+    if (sessions.every((s, i) => i < p || s === sessions[i - p])) return p
+  }
+  return sessions.length
+}
+
+// The fragment count a UR part names (`UR:TYPE/SEQ-COUNT/…`); 1 for a single-part UR.
+function fragmentsOf(part: string): number {
+  const count = /^ur:[^/]+\/\d+-(\d+)\//i.exec(part)?.[1]
+  return count === undefined ? 1 : Number(count)
 }
 
 function logEntryView(entry: AuditEntry.Entry): LogEntryView {

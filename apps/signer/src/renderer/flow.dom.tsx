@@ -376,17 +376,26 @@ export function AnimatedQr({ view, label, testId }: { view: AnswerView; label: s
 }
 
 // What the frames carry, in words: one static code, one stream, or two interleaved sessions.
+const audience: Record<AnswerView['sessions'][number]['session'], string> = {
+  dense: 'for a 720p camera',
+  sparse: 'for a 640×480 camera',
+  sparsest: 'for a far or blurry camera',
+  single: '',
+}
+
 function sessionsText(view: AnswerView): string {
   const one = (s: AnswerView['sessions'][number]) =>
     `version ${s.version}, ${s.fragments} parts of ${s.fragmentBytes} bytes`
-  const dense = view.sessions.find((s) => s.session === 'dense')
-  const sparse = view.sessions.find((s) => s.session === 'sparse')
-  if (dense && sparse)
-    return `Two streams of the same message, interleaved: dense (${one(dense)}) for a 720p camera, sparse (${one(sparse)}) for a 640×480 camera. Either completes it.`
-  const single = view.sessions[0]
+  const [single, ...more] = view.sessions
   if (!single) return ''
   if (view.frames.length === 1) return `One static code (QR version ${single.version}): nothing to animate.`
-  return `One stream: ${one(single)}.`
+  if (more.length === 0) return `One stream: ${one(single)}.`
+  // Densest first, as the reader thinks of them.
+  const order = ['dense', 'sparse', 'sparsest', 'single']
+  const streams = [...view.sessions]
+    .sort((a, b) => order.indexOf(a.session) - order.indexOf(b.session))
+    .map((s) => `${s.session} (${one(s)}) ${audience[s.session]}`.trim())
+  return `${view.sessions.length} streams of the same message, interleaved: ${streams.join(', ')}. Any one completes it.`
 }
 
 export function AnswerScreen({ signed }: { signed: SignView | undefined }) {
