@@ -4,11 +4,10 @@
 // The next request carries the receipts, the continuity proof and the witnessed heads, and the signers
 // accept it; nonces executed outside Airlock are proven from chain; a signer whose log was cut between
 // two answers is caught by `sig add`.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AuditKey } from '@airlock/audit-log'
-import { saveKey } from '@airlock/audit-log/node'
 import { runCli } from '@airlock/cli/testing'
 import { SetLimits } from '@airlock/coordinator-core'
 import {
@@ -17,18 +16,16 @@ import {
   createSafe,
   deploySafeContracts,
   execTransaction,
-  type SafeDeployment,
   startAnvil,
 } from '@airlock/devnet'
-import { Bundle } from '@airlock/policy'
 import { openPgliteStore } from '@airlock/queue'
 import { SafeTx, SafeTxHash, Signature } from '@airlock/safe'
-import { SignRequest, UrDecoder } from '@airlock/transport'
-import { type Address, getAddress, type HDAccount, parseEther, toHex } from 'viem'
+import { type Address, getAddress, type HDAccount, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as World from './support/cliWorld.ts'
 
 const CHAIN_ID = 31337
-const [deployer, o1, o2, o3, admin1, admin2, executorAccount] = anvilAccounts(7) as HDAccount[] as [
+const [deployer, o1, o2, o3, admin1, admin2, executor] = anvilAccounts(7) as HDAccount[] as [
   HDAccount,
   HDAccount,
   HDAccount,
@@ -39,27 +36,24 @@ const [deployer, o1, o2, o3, admin1, admin2, executorAccount] = anvilAccounts(7)
 ]
 const owners = [o1, o2, o3]
 const payroll = getAddress('0x00000000000000000000000000000000000a1e57')
-const policyDir = join(import.meta.dirname, '..', 'policies', 'treasury-default')
 
 let anvil: Anvil
-let deployment: SafeDeployment
 let treasury: Address
 let dir: string
 let home: string
-const states = ['s1', 's2', 's3']
 
 const cli = (...argv: string[]) => runCli(argv, { cwd: dir })
 const coordinator = async (...argv: string[]) => {
   const result = await cli(...argv, '--home', home, '--json')
   if (result.code !== 0) throw new Error(`airlock ${argv.join(' ')} failed: ${result.stderr}`)
-  return { ...result, json: JSON.parse(result.stdout) }
+  return JSON.parse(result.stdout)
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'airlock-signer-set-cli-'))
   home = join(dir, 'home')
   anvil = await startAnvil({ chainId: CHAIN_ID })
-  deployment = await deploySafeContracts({ anvil, deployer, version: '1.4.1' })
+  const deployment = await deploySafeContracts({ anvil, deployer, version: '1.4.1' })
   treasury = await createSafe({
     anvil,
     deployment,
@@ -68,79 +62,32 @@ beforeAll(async () => {
     threshold: 2,
     balance: parseEther('10'),
   })
-  const lower = (a: string) => a.toLowerCase()
-  const org = JSON.parse(readFileSync(join(policyDir, 'org.json'), 'utf8'))
-  org.safes = [
-    {
-      name: 'treasury',
-      address: lower(treasury),
-      chainId: CHAIN_ID,
-      version: '1.4.1',
-      owners: owners.map((o) => lower(o.address)),
-      threshold: 2,
-      startNonce: '0',
-    },
-  ]
-  delete org.guardian
-  org.pausable = []
-  org.trustedDelegatecall = [
-    { name: 'MultiSendCallOnly (anvil)', address: lower(deployment.multiSendCallOnly), chainId: CHAIN_ID },
-  ]
-  org.recipients = [{ name: 'Payroll', address: lower(payroll), chainId: CHAIN_ID }]
-  org.assets = org.assets
-    .filter((a: { id: string }) => a.id === 'ETH')
-    .map((a: object) => ({ ...a, chainId: CHAIN_ID }))
-  org.admins = { addresses: [admin1, admin2].map((a) => lower(a.address)), threshold: 2 }
-  org.allowSoftwareKeys = true
+  const admins = [admin1, admin2]
+  const org = World.anvilOrg({
+    chainId: CHAIN_ID,
+    safes: [
+      {
+        name: 'treasury',
+        address: treasury,
+        owners: owners.map((o) => o.address),
+        threshold: 2,
+        startNonce: '0',
+      },
+    ],
+    deployment,
+    payroll,
+    admins,
+  })
   // Each signer's audit key, made before its state directory so the bundle can enrol it.
   const auditKeys = owners.map(() => AuditKey.generate())
   org.signers = owners.map((o, i) => ({
-    owner: lower(o.address),
+    owner: o.address.toLowerCase(),
     auditKey: AuditKey.toHex(AuditKey.publicKey(auditKeys[i]!)),
   }))
-  writeFileSync(join(dir, 'org.json'), JSON.stringify(org, null, 2))
-  const policies = Object.fromEntries(
-    ['rules.cedar', 'tiers.cedar'].map((f) => [f, readFileSync(join(policyDir, f), 'utf8')]),
-  )
-  let bundle = Bundle.create({ version: 1, policies, org })
-  for (const admin of [admin1, admin2]) bundle = await Bundle.sign(bundle, admin)
-  writeFileSync(join(dir, 'bundle.json'), JSON.stringify(bundle))
-  for (const [i, state] of states.entries()) {
-    mkdirSync(join(dir, state), { mode: 0o700 })
-    await saveKey({ path: join(dir, state, 'audit.key'), privateKey: auditKeys[i]! })
-    writeFileSync(join(dir, `${state}.key`), `${toHex(owners[i]!.getHdKey().privateKey!)}\n`)
-    const init = await cli(
-      'sign',
-      'init',
-      '--bundle',
-      'bundle.json',
-      '--state',
-      state,
-      '--dev-key-file',
-      `${state}.key`,
-    )
-    expect(init.code, init.stderr).toBe(0)
-  }
-  writeFileSync(join(dir, 'executor.key'), `${toHex(executorAccount.getHdKey().privateKey!)}\n`)
-  const init = await cli(
-    'coordinator',
-    'init',
-    '--home',
-    home,
-    '--rpc',
-    anvil.rpcUrl,
-    '--chain-id',
-    String(CHAIN_ID),
-    '--org',
-    'org.json',
-    '--treasury',
-    treasury,
-    '--multisend',
-    deployment.multiSendCallOnly,
-    '--executor-key-file',
-    'executor.key',
-  )
-  expect(init.code, init.stderr).toBe(0)
+  await World.writeOrgAndBundle({ dir, org, admins })
+  for (const [i, owner] of owners.entries())
+    await World.initSigner({ dir, state: `s${i + 1}`, owner, auditKey: auditKeys[i] })
+  await World.initCoordinator({ dir, home, anvil, chainId: CHAIN_ID, treasury, deployment, executor })
 }, 180_000)
 
 afterAll(async () => {
@@ -148,50 +95,16 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-/** The action's request as `action qr --parts` writes it, saved to a file and decoded here too. */
-async function requestOf(id: string) {
-  const { stdout, stderr, code } = await cli(
-    'action',
-    'qr',
-    id,
-    '--parts',
-    '--fragment',
-    '400',
-    '--home',
-    home,
-  )
-  expect(code, stderr).toBe(0)
-  const path = join(dir, `request-${id}.txt`)
-  writeFileSync(path, stdout)
-  const decoder = new UrDecoder({ expectedTypes: [SignRequest.urType] })
-  let request: SignRequest.SignRequest | undefined
-  for (const part of stdout.trim().split('\n')) {
-    const status = decoder.receive(part)
-    if (status.status === 'complete') request = SignRequest.fromUr(status.result)
-  }
-  if (!request) throw new Error('the request did not decode')
-  return { path, request }
-}
-
-/** One signer decides the request file; its response UR goes to a file for `sig add`. */
-async function approve(requestPath: string, state: string) {
-  const result = await cli('sign', 'approve', requestPath, '--state', state, '--json')
-  expect(result.code, `${state}: ${result.stderr}${result.stdout}`).toBe(0)
-  const out = JSON.parse(result.stdout)
-  expect(out.status).toBe('released')
-  const path = join(dir, `${state}-${out.response.safeTxHash.slice(2, 10)}.ur`)
-  writeFileSync(path, `${out.ur}\n`)
-  return path
-}
-
+const requestOf = (id: string) => World.requestOf({ dir, home, id })
+const approve = (requestPath: string, state: string) => World.approve({ dir, requestPath, state })
 const sigAdd = async (path: string) => {
   const result = await cli('sig', 'add', path, '--home', home, '--json')
   expect(result.code, result.stderr).toBe(0)
   return { ...JSON.parse(result.stdout), stderr: result.stderr }
 }
 
-const transfer = async (amount: string) =>
-  (await coordinator('action', 'new', 'transfer', '--to', payroll, '--amount', amount)).json
+const transfer = (amount: string) =>
+  coordinator('action', 'new', 'transfer', '--to', payroll, '--amount', amount)
 
 describe('the coordinator carries the signer set’s limits (CLI, anvil)', () => {
   it('witnesses answers, attaches receipts, proofs (queue and chain) and heads, and catches a cut log', async () => {
@@ -206,7 +119,7 @@ describe('the coordinator carries the signer set’s limits (CLI, anvil)', () =>
       const added = await sigAdd(await approve(ra.path, state))
       expect(added).toMatchObject({ status: 'added', alerts: [] })
     }
-    expect((await coordinator('action', 'exec', a.id)).json.status).toBe('executed')
+    expect((await coordinator('action', 'exec', a.id)).status).toBe('executed')
 
     // Nonce 1: the request carries a's two receipts, the proof of nonce 0 and both witnessed heads.
     // s3 never saw nonce 0: it accepts the proof and signs.
@@ -220,7 +133,7 @@ describe('the coordinator carries the signer set’s limits (CLI, anvil)', () =>
     const s3b = await approve(rb.path, 's3')
     expect((await sigAdd(s1b)).alerts).toEqual([])
     expect((await sigAdd(s3b)).alerts).toEqual([])
-    expect((await coordinator('action', 'exec', b.id)).json.status).toBe('executed')
+    expect((await coordinator('action', 'exec', b.id)).status).toBe('executed')
     const proven = readFileSync(join(dir, 's3', 'decisions.jsonl'), 'utf8')
     expect(proven).toMatch(/"decision":"nonce-proven"/)
 
@@ -274,8 +187,8 @@ describe('the coordinator carries the signer set’s limits (CLI, anvil)', () =>
     expect(cut.stderr).toMatch(/ALERT log-(rollback|fork): The log of 0x/)
     const shown = await cli('action', 'show', c.id, '--home', home)
     expect(shown.stdout).toMatch(/ALERT log-(rollback|fork)/)
-    expect((await coordinator('action', 'show', c.id)).json.alerts).toHaveLength(1)
-    expect((await coordinator('action', 'exec', c.id)).json.status).toBe('executed')
+    expect((await coordinator('action', 'show', c.id)).alerts).toHaveLength(1)
+    expect((await coordinator('action', 'exec', c.id)).status).toBe('executed')
   }, 240_000)
 
   it('refuses to build a proof that cannot fit one request, rather than cut it', async () => {

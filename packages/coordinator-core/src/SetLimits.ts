@@ -233,14 +233,17 @@ export async function continuity({
   safe,
   from,
   to,
-  fromBlock = 0n,
+  fromBlock,
 }: {
   store: Store
   client: Client
   safe: { chainId: bigint; address: Address; version: QueuedAction['safe']['version'] }
   from: bigint
   to: bigint
-  /** The first block to read the Safe's execution events from. */
+  /**
+   * The first block to read the Safe's execution events from; by default the block of the queue's
+   * newest execution before `from` (nothing earlier can hold a later nonce), else the genesis.
+   */
   fromBlock?: bigint | undefined
 }): Promise<ProvenNonce[]> {
   if (to <= from) return []
@@ -271,9 +274,17 @@ export async function continuity({
     return out
   }
   if (missing().length > 0) {
-    const logs = await rpc(() => client.getLogs({ address: safe.address, fromBlock, toBlock: 'latest' }), {
-      what: `the execution events of ${safe.address}`,
-    })
+    let start = fromBlock ?? 0n
+    if (fromBlock === undefined)
+      for (const action of executed)
+        if (action.nonce < from && action.execution && action.execution.blockNumber > start)
+          start = action.execution.blockNumber
+    const logs = await rpc(
+      () => client.getLogs({ address: safe.address, fromBlock: start, toBlock: 'latest' }),
+      {
+        what: `the execution events of ${safe.address}`,
+      },
+    )
     // Each execution's hash names its nonce: try the open nonces on the decoded SafeTx.
     for (const log of logs) {
       const open = missing()
