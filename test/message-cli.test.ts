@@ -5,12 +5,14 @@
 // (`message post`). The Safe's CompatibilityFallbackHandler on anvil then accepts the owners'
 // signatures (isValidSignature returns the EIP-1271 magic value). A message over the velocity
 // allowance, and a forged answer, are refused on the way; bad input gets one line, and a text message
-// from a file (not in the service yet) is posted with its first signature.
+// from a file (not in the service yet) is posted with its first signature, the second from a Ledger.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from '@airlock/cli/testing'
 import { TransactionService } from '@airlock/coordinator-core'
+import { LedgerDevice } from '@airlock/devices/ledger'
+import { EthAppSimulator } from '@airlock/devices/testing'
 import type { Anvil } from '@airlock/devnet'
 import { MessageEffects, SafeTx } from '@airlock/safe'
 import { MessageSignature, Ur } from '@airlock/transport'
@@ -24,7 +26,7 @@ import {
   TOKEN,
   UNIT,
 } from './support/messageFixtures.ts'
-import { bundle, owners, privateKeyOf } from './support/signer-fixtures.ts'
+import { bundle, OWNER_MNEMONIC, owners, privateKeyOf } from './support/signer-fixtures.ts'
 import type { StandIn } from './support/txServiceStandIn.ts'
 
 const CHAIN_ID = 31337
@@ -295,5 +297,44 @@ describe('Safe messages from the command line (stand-in service, QR frames, anvi
     expect(posted.code, posted.stderr).toBe(0)
     expect(posted.stdout).toContain(`Posted the message with ${safeOwners[1]!.address}'s signature`)
     expect(posted.stdout).toContain('1 of 2 verified confirmation(s)')
+
+    // The second owner signs on a Ledger (the Ethereum app simulated at the APDU level): the Safe
+    // then validates the text message on chain too.
+    const ledger = async () =>
+      new LedgerDevice({ transport: new EthAppSimulator({ mnemonic: OWNER_MNEMONIC }) })
+    const onLedger = await runCli(
+      [
+        'sign',
+        'approve',
+        at('terms.ur'),
+        '--state',
+        at('signer0'),
+        '--device',
+        'ledger',
+        '--out',
+        at('terms-back0'),
+      ],
+      { openLedger: ledger },
+    )
+    expect(onLedger.code, onLedger.stderr).toBe(0)
+    expect(onLedger.stderr).toContain(`by ${safeOwners[0]!.address}`)
+    const second = await runCli(['message', 'post', at('terms-back0'), ...common()])
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.stdout).toContain('2 of 2 verified confirmation(s)')
+    const context = SafeTx.context({ chainId: CHAIN_ID, safe, version: '1.4.1' })
+    const client = TransactionService.client({ chainId: BigInt(CHAIN_ID), url: service.url })
+    const text = 'Acme treasury accepts the terms of service v3'
+    const pulled = await TransactionService.message({
+      client,
+      context,
+      messageHash: MessageEffects.decode({ message: text, context }).hashes.messageHash,
+    })
+    const magic = await anvil.publicClient.readContract({
+      address: safe,
+      abi: parseAbi(['function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)']),
+      functionName: 'isValidSignature',
+      args: [pulled.decoded!.hashes.digest, TransactionService.preparedMessageSignature(pulled)],
+    })
+    expect(magic).toBe('0x1626ba7e')
   }, 60_000)
 })
