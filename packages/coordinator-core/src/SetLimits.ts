@@ -13,7 +13,7 @@ import { OrgConfig } from '@airlock/policy'
 import type { Action as QueuedAction, Store, WitnessedHead } from '@airlock/queue'
 import { SafeTx, SafeTxHash, Signature } from '@airlock/safe'
 import { Receipt, SignerSet } from '@airlock/signer-core'
-import { type SignatureResponse, SignRequest } from '@airlock/transport'
+import { type SignatureResponse, SignRequest, Ur } from '@airlock/transport'
 import {
   type Address,
   decodeFunctionData,
@@ -28,10 +28,12 @@ import { rpc } from './Chain.ts'
 import * as Witness from './Witness.ts'
 
 /**
- * The most a request may carry (encoded), attachments included: the signer's request-size limit.
- * Beyond it the request is refused here rather than cut: a continuity proof with a hole is no proof.
+ * The most the signer set's attachments (receipts, proofs, heads) may add to a request, encoded: the
+ * signers' request-size limit (256 KiB, as for calldata), and a QR code a person can still scan. The
+ * whole request also stays within what a signer reads at all (`Ur.defaults.maxPayloadBytes`). Beyond
+ * either the request is refused here rather than cut: a continuity proof with a hole is no proof.
  */
-export const maxRequestBytes = 256 * 1024
+export const maxAttachedBytes = 256 * 1024
 
 /** The most nonces a signer proves in one request (signer-core `SignerSet`). */
 export const maxProofs = SignRequest.limits.history
@@ -381,9 +383,10 @@ export async function attach({
     ...(heads.length ? { heads } : {}),
   }
   const bytes = SignRequest.encode(attached).length
-  if (bytes > maxRequestBytes)
+  const added = bytes - SignRequest.encode(request).length
+  if (added > maxAttachedBytes || bytes > Ur.defaults.maxPayloadBytes)
     throw new SetLimitsTooLargeError(
-      `The request with its receipts, ${history.length} proven nonce(s) and heads is ${bytes} bytes; signers read at most ${maxRequestBytes}.`,
+      `The receipts, ${history.length} proven nonce(s) and heads add ${added} bytes to the request (${bytes} in all); signers take at most ${maxAttachedBytes} added and ${Ur.defaults.maxPayloadBytes} in all.`,
       {
         hint: 'Cutting the proof would leave a gap the signers refuse: have the signers sign an intermediate action first (it moves what they know forward), or install a bundle with a newer startNonce.',
       },
