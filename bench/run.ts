@@ -6,6 +6,7 @@ import { runAuditLogBench } from './audit-log.ts'
 import { runCliBench } from './cli.ts'
 import { runCoordinatorAppBench } from './coordinator-app.ts'
 import { runHostileBench } from './hostile.ts'
+import { runMessagesBench } from './messages.ts'
 import { runQrBench } from './qr.ts'
 import { runQueueBench } from './queue.ts'
 import { runSafeBench } from './safe.ts'
@@ -19,6 +20,7 @@ const suites: { name: string; run: () => Promise<BenchTable[]> }[] = [
   { name: 'signer', run: runSignerBench },
   { name: 'signer-app', run: runSignerAppBench },
   { name: 'signer-set', run: runSignerSetBench },
+  { name: 'messages', run: runMessagesBench },
   { name: 'qr', run: runQrBench },
   { name: 'audit-log', run: runAuditLogBench },
   { name: 'queue', run: runQueueBench },

@@ -13,7 +13,7 @@ import { mnemonicToAccount } from 'viem/accounts'
 import { type BenchTable, median } from './table.ts'
 
 const policyDir = join(import.meta.dirname, '..', 'policies', 'treasury-default')
-const owner = mnemonicToAccount('test test test test test test test test test test test junk')
+export const owner = mnemonicToAccount('test test test test test test test test test test test junk')
 const admins = [0, 1].map((addressIndex) =>
   mnemonicToAccount(
     'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
@@ -28,7 +28,7 @@ const MARKET_MAKER = '0x0000000000000000000000000000000000002002'
 const USDC = '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48'
 const MULTISEND_CALL_ONLY = '0x9641d764fc13c8B624c04430C7356C1C7C8102e2'
 
-async function installedSigner(): Promise<Signer> {
+export async function installedSigner(): Promise<Signer> {
   const org = JSON.parse(readFileSync(join(policyDir, 'org.json'), 'utf8'))
   org.safes = org.safes.map((s: object) => ({
     ...s,

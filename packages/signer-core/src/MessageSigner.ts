@@ -212,6 +212,13 @@ export async function approve({
   }
 }
 
+/** What a message review reads: the signer (policy, log, clock), the request and who would sign. */
+export type ReviewParameters = {
+  signer: Signer
+  request: MessageRequest.MessageRequest
+  identity: Identity
+}
+
 /** The `data.kind` of a `reviewed` entry for a Safe message (not counted in history). */
 export const reviewKind = 'message-review'
 
@@ -224,15 +231,7 @@ export const reviewKind = 'message-review'
  * const review = await MessageSigner.review({ signer, request, identity })
  * console.log(MessageSigner.text(review))
  */
-export async function review({
-  signer,
-  request,
-  identity,
-}: {
-  signer: Signer
-  request: MessageRequest.MessageRequest
-  identity: Identity
-}): Promise<MessageReview> {
+export async function review({ signer, request, identity }: ReviewParameters): Promise<MessageReview> {
   const digest = requestDigest(request)
   let result: MessageReview
   try {
@@ -280,15 +279,7 @@ export async function review({
  * const review = MessageSigner.reviewMessage({ signer, request, identity })
  * review.refusals.map((r) => r.code) // ['treasury.unknown-recipient']
  */
-export function reviewMessage({
-  signer,
-  request,
-  identity,
-}: {
-  signer: Signer
-  request: MessageRequest.MessageRequest
-  identity: Identity
-}): MessageReview {
+export function reviewMessage({ signer, request, identity }: ReviewParameters): MessageReview {
   const state = signer.state(identity)
   const { installed, log } = state
   const now = Math.floor(state.nowMs / 1000)
