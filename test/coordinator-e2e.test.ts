@@ -653,8 +653,10 @@ describe('critical actions through the TimelockController', () => {
 
   it('queues and executes the execute of an operation the Safe scheduled as Routine: threshold signatures after the timelock delay, no attestations', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-e2e-queue-'))
-    // The queue's clock is the chain's here, so its attestation delay follows anvil's time travel.
+    // The queue's own clock stands still while anvil travels in time: the attestation delay follows
+    // the chain's clock (the block time passed in), never the store's.
     let clock = new Date((await now()) * 1000)
+    const chainTime = () => Chain.blockTime({ client: client() })
     const recoverAttestation = ({ action, signature }: { action: QueuedAction; signature: Hex }) =>
       Attestation.recover(
         Attestation.forRequest({
@@ -712,12 +714,26 @@ describe('critical actions through the TimelockController', () => {
         await store.addSignature(
           queued.id,
           { signer: owner.address, signature, kind: 'approval-attestation' },
-          { actor },
+          { actor, chainTime: await chainTime() },
         )
       }
-      await timeTravel(CRITICAL_DELAY)
-      await tick()
-      expect((await store.advance(queued.id, { actor })).state).toBe('collecting-signatures')
+      const running = await store.getAction(queued.id)
+      expect(running.state).toBe('delay-running')
+      expect(running.delayUntil).toEqual(new Date((await chainTime()).getTime() + CRITICAL_DELAY * 1000))
+      // The store's clock a day past the delay's end decides nothing; the chain's clock a second early neither.
+      clock = new Date(clock.getTime() + 86_400_000)
+      expect((await store.advance(queued.id, { actor })).state).toBe('delay-running')
+      const until = BigInt((running.delayUntil as Date).getTime() / 1000)
+      await anvil.testClient.setNextBlockTimestamp({ timestamp: until - 1n })
+      await anvil.testClient.mine({ blocks: 1 })
+      expect((await store.advance(queued.id, { actor, chainTime: await chainTime() })).state).toBe(
+        'delay-running',
+      )
+      await anvil.testClient.setNextBlockTimestamp({ timestamp: until })
+      await anvil.testClient.mine({ blocks: 1 })
+      expect((await store.advance(queued.id, { actor, chainTime: await chainTime() })).state).toBe(
+        'collecting-signatures',
+      )
       for (const signature of parameters.signatures) {
         await store.addSignature(queued.id, { ...signature, kind: 'safe-signature' }, { actor })
       }

@@ -1077,6 +1077,7 @@ export function createHandlers(ctx: HandlerContext): Api & {
       actor: ctx.operator,
       analyze: { org: config.decoder },
       onchainNonce: state.nonce,
+      chainTime: await Chain.blockTime({ client, blockNumber: state.blockNumber }),
     })
     revision += 1
     return {

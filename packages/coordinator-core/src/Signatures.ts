@@ -90,12 +90,15 @@ export async function ingest({
   const state = await Chain.readSafe({ client, safe: action.safe.address, chainId })
   const verdict = await verifySignature({ ...incoming, owners: state.owners, recoverAttestation })
   if (!verdict.ok) throw refused({ ...incoming, refusal: verdict })
-  await store.advance(action.id, { actor })
+  // The chain's clock at the block the owners were read at: a tier's delay starts and ends by it.
+  const chainTime = await Chain.blockTime({ client, blockNumber: state.blockNumber })
+  await store.advance(action.id, { actor, chainTime })
   const result = await store.addSignature(
     action.id,
     { signer: incoming.signer, signature: incoming.signature, kind: incoming.kind },
     {
       actor,
+      chainTime,
       // The queue checks again with the same verifier, inside its transaction, before it stores anything.
       verify: async (input) =>
         (await verifySignature({ ...input, owners: state.owners, recoverAttestation })).ok,

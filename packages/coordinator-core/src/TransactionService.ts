@@ -367,6 +367,7 @@ export async function importTransaction({
   title,
   analyze,
   onchainNonce,
+  chainTime,
 }: {
   store: Pick<Store, 'createAction' | 'addSignature' | 'getAction'>
   checked: Checked
@@ -378,6 +379,8 @@ export async function importTransaction({
   title?: string | undefined
   analyze?: { org?: unknown; abis?: unknown } | undefined
   onchainNonce?: bigint | undefined
+  /** The latest block's timestamp: recorded at creation; a tier's delay starts and ends by it. */
+  chainTime?: Date | undefined
 }): Promise<{ action: Action; skipped: Confirmation[] }> {
   const fatal = checked.problems.filter((p) => p.code === 'hash-mismatch' || p.code === 'wrong-safe')
   if (fatal.length > 0) throw new ServiceTransactionRefusedError({ problems: fatal.map(describe) })
@@ -394,6 +397,7 @@ export async function importTransaction({
     actor,
     ...(analyze ? { analyze } : {}),
     ...(onchainNonce === undefined ? {} : { onchainNonce }),
+    ...(chainTime === undefined ? {} : { chainTime }),
     submit: true,
   })
   if (action.safeTxHash !== checked.safeTxHash) {
@@ -404,7 +408,7 @@ export async function importTransaction({
     await store.addSignature(
       action.id,
       { signer: confirmation.owner, signature: confirmation.signature, kind: 'safe-signature' },
-      { actor, verify },
+      { actor, verify, ...(chainTime === undefined ? {} : { chainTime }) },
     )
   }
   return { action: await store.getAction(action.id), skipped }

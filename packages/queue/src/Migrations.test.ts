@@ -17,6 +17,7 @@ test('the shipped migrations are numbered files, applied once, then never again'
     [2, 'execution_block_hash'],
     [3, 'timelock_operations_chain_time'],
     [4, 'signer_set'],
+    [5, 'delay_by_chain_time'],
   ])
   expect(shipped[0]?.checksum).toMatch(/^[0-9a-f]{64}$/)
   expect(await Migrations.apply(db)).toEqual(shipped.map((m) => m.version))

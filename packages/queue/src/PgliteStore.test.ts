@@ -54,7 +54,7 @@ test('a queue from before migration 2 upgrades in place: its execution reads bac
   await raw.close()
 
   const upgraded = await openPgliteStore({ dataDir })
-  expect((await upgraded.migrations()).map((m) => m.version)).toEqual([1, 2, 3, 4])
+  expect((await upgraded.migrations()).map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
   expect(await upgraded.getAction(action.id)).toMatchObject({
     state: 'executed',
     execution: { ...execution, blockHash: null },

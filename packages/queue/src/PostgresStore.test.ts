@@ -22,7 +22,8 @@ if (findPostgresBin() || process.env.CI) {
       Array.from({ length: 4 }, () => openPostgresStore({ connectionString: url })),
     )
     try {
-      for (const store of stores) expect((await store.migrations()).map((m) => m.version)).toEqual([1, 2, 3, 4])
+      for (const store of stores)
+        expect((await store.migrations()).map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
     } finally {
       await Promise.all(stores.map((store) => store.close()))
     }

@@ -122,17 +122,28 @@ export function createSqlStore(
     action.state = to
   }
 
-  /** Moves a locked action as far forward as its collected items and the clock allow. */
-  async function advanceLocked(tx: Tx, action: Action, actor: string): Promise<void> {
+  /**
+   * Moves a locked action as far forward as its collected items and the chain's clock allow. A delay
+   * starts and ends by `chainTime` only (the latest block's timestamp the caller read), the clock the
+   * signers' policy, the timelock and the coordinator's progress judge it by: without it the action
+   * waits where it is rather than mix the store's clock into a chain-time delay.
+   */
+  async function advanceLocked(tx: Tx, action: Action, actor: string, chainTime: Date | null): Promise<void> {
     for (;;) {
       const { requirements: need, collected } = action
       if (action.state === 'collecting-attestations' && collected.attestations >= need.attestations) {
         const got = `${collected.attestations}/${need.attestations} attestations collected`
         if (need.delaySeconds > 0) {
-          const until = new Date(now().getTime() + need.delaySeconds * 1000)
-          await move(tx, action, 'delay-running', actor, `${got}; delay runs until ${until.toISOString()}`, {
-            delay_until: until,
-          })
+          if (chainTime === null) return
+          const until = new Date(chainTime.getTime() + need.delaySeconds * 1000)
+          await move(
+            tx,
+            action,
+            'delay-running',
+            actor,
+            `${got}; delay runs until ${until.toISOString()} by chain time`,
+            { delay_until: until },
+          )
           action.delayUntil = until
         } else {
           await move(tx, action, 'collecting-signatures', actor, `${got}; no delay`)
@@ -140,14 +151,15 @@ export function createSqlStore(
       } else if (
         action.state === 'delay-running' &&
         action.delayUntil !== null &&
-        now().getTime() >= action.delayUntil.getTime()
+        chainTime !== null &&
+        chainTime.getTime() >= action.delayUntil.getTime()
       ) {
         await move(
           tx,
           action,
           'collecting-signatures',
           actor,
-          `delay ended at ${action.delayUntil.toISOString()}`,
+          `delay ended at ${action.delayUntil.toISOString()} by chain time (block time ${chainTime.toISOString()})`,
         )
       } else if (action.state === 'collecting-signatures' && collected.signatures >= need.signatures) {
         await move(
@@ -313,7 +325,7 @@ export function createSqlStore(
         if (parameters.submit === true) {
           const action = await load(q, id)
           await move(q, action, 'collecting-attestations', actor, 'submitted')
-          await advanceLocked(q, action, actor)
+          await advanceLocked(q, action, actor, chainTime)
         }
       })
     } catch (error) {
@@ -457,8 +469,9 @@ export function createSqlStore(
       )
     },
 
-    async submit(id, { actor, reason }) {
+    async submit(id, { actor, reason, chainTime }) {
       const who = checkActor(actor)
+      const at = optionalDate(chainTime, 'chainTime')
       return mutate(id, async (tx, action) => {
         if (action.state !== 'draft') {
           throw new InvalidTransitionError({
@@ -468,12 +481,13 @@ export function createSqlStore(
           })
         }
         await move(tx, action, 'collecting-attestations', who, checkText(reason ?? 'submitted', 'reason'))
-        await advanceLocked(tx, action, who)
+        await advanceLocked(tx, action, who, at)
       })
     },
 
-    async transition(id, { to, actor, reason }) {
+    async transition(id, { to, actor, reason, chainTime }) {
       const who = checkActor(actor)
+      const at = optionalDate(chainTime, 'chainTime')
       const why = checkText(reason, 'reason', { required: true })
       if (!StateMachine.isState(to)) {
         throw new InvalidQueueInputError(`"${String(to)}" is not an action state.`, {
@@ -483,7 +497,7 @@ export function createSqlStore(
       return mutate(id, async (tx, action) => {
         if (to === 'collecting-attestations' && action.state === 'draft') {
           await move(tx, action, to, who, why)
-          await advanceLocked(tx, action, who)
+          await advanceLocked(tx, action, who, at)
         } else if (to === 'cancelled') {
           await move(tx, action, to, who, why)
         } else if (to === 'ready' && action.state === 'failed') {
@@ -552,13 +566,15 @@ export function createSqlStore(
       return load(db, id)
     },
 
-    async advance(id, { actor }) {
+    async advance(id, { actor, chainTime }) {
       const who = checkActor(actor)
-      return mutate(id, (tx, action) => advanceLocked(tx, action, who))
+      const at = optionalDate(chainTime, 'chainTime')
+      return mutate(id, (tx, action) => advanceLocked(tx, action, who, at))
     },
 
-    async addSignature(id, input, { actor, verify }) {
+    async addSignature(id, input, { actor, verify, chainTime }) {
       const who = checkActor(actor)
+      const at = optionalDate(chainTime, 'chainTime')
       if (input === null || typeof input !== 'object') {
         throw new InvalidQueueInputError('The signature is not an object.', {
           hint: 'Give { signer, signature, kind }.',
@@ -615,7 +631,7 @@ export function createSqlStore(
             await tx.query(`UPDATE actions SET ${counter} = ${counter} + 1 WHERE id = $1`, [id])
             if (kind === 'safe-signature') action.collected.signatures += 1
             else action.collected.attestations += 1
-            await advanceLocked(tx, action, who)
+            await advanceLocked(tx, action, who, at)
             return { status: 'added', signature: toSignature(inserted[0]) }
           }
           const rows = await tx.query(
@@ -796,7 +812,9 @@ export function createSqlStore(
         throw new NonceConflictError({ nonce: at, actionIds: ready.map((action) => action.id) })
       const action = ready[0]
       if (!action) return undefined
-      if (action.timelock && action.timelock.eta.getTime() > (chainTime ?? now()).getTime()) return undefined
+      // The timelock reads block.timestamp: without the chain's time its readiness is unknown.
+      if (action.timelock && (chainTime === undefined || action.timelock.eta.getTime() > chainTime.getTime()))
+        return undefined
       return action
     },
 
@@ -822,7 +840,7 @@ export function createSqlStore(
         return no('nonce-used', `Nonce ${action.nonce} is already used on chain (the Safe is at ${current}).`)
       }
       if (action.state === 'delay-running') {
-        return no('delay-running', `The delay runs until ${action.delayUntil?.toISOString()}.`)
+        return no('delay-running', `The delay runs until ${action.delayUntil?.toISOString()} by chain time.`)
       }
       if (action.state !== 'ready') {
         return no('not-ready', `The action is ${action.state}, not ready.`)
@@ -842,11 +860,16 @@ export function createSqlStore(
           `${others.length} other action(s) are ready at nonce ${action.nonce}: ${others.map((o) => o.id).join(', ')}.`,
         )
       }
-      const timelockNow = chainTime ?? now()
-      if (action.timelock && action.timelock.eta.getTime() > timelockNow.getTime()) {
+      if (action.timelock && chainTime === undefined) {
         return no(
           'timelock-pending',
-          `The timelock operation becomes executable at ${action.timelock.eta.toISOString()} (it is ${timelockNow.toISOString()}${chainTime ? ' on chain' : ''}).`,
+          `The timelock operation becomes executable at ${action.timelock.eta.toISOString()} by chain time, and no chain time was given.`,
+        )
+      }
+      if (action.timelock && chainTime && action.timelock.eta.getTime() > chainTime.getTime()) {
+        return no(
+          'timelock-pending',
+          `The timelock operation becomes executable at ${action.timelock.eta.toISOString()} (it is ${chainTime.toISOString()} on chain).`,
         )
       }
       return { ok: true, action }
@@ -872,7 +895,7 @@ function assertAccepts(action: Action, kind: SignatureKind): void {
     action.state === 'draft'
       ? 'Submit the draft first.'
       : action.state === 'delay-running'
-        ? `Safe signatures are taken once the delay ends (${action.delayUntil?.toISOString()}).`
+        ? `Safe signatures are taken once the delay ends (${action.delayUntil?.toISOString()} by chain time).`
         : action.state === 'collecting-attestations'
           ? `It still needs ${action.requirements.attestations - action.collected.attestations} approval attestation(s) before Safe signatures.`
           : 'The action is finished.'
@@ -981,6 +1004,10 @@ function checkDate(value: unknown, field: string): Date {
     throw new InvalidQueueInputError(`${field} is not a valid date.`, { hint: `Give ${field} as a Date.` })
   }
   return value
+}
+
+function optionalDate(value: unknown, field: string): Date | null {
+  return value === undefined ? null : checkDate(value, field)
 }
 
 function checkRequirements(value: unknown): Requirements {

@@ -45,18 +45,33 @@ export type Store = SignerSetStore & {
   /** Every state change of the action, oldest first (the creation first). */
   history(id: string): Promise<ActionEvent[]>
 
-  /** draft → collecting-attestations, then advances as far as the collected items allow. */
-  submit(id: string, options: { actor: string; reason?: string | undefined }): Promise<Action>
+  /**
+   * draft → collecting-attestations, then advances as far as the collected items allow. `chainTime`
+   * (the latest block's timestamp) starts a tier's delay; see `advance`.
+   */
+  submit(
+    id: string,
+    options: { actor: string; reason?: string | undefined; chainTime?: Date | undefined },
+  ): Promise<Action>
   /**
    * A manual transition allowed by the state machine (`Queue.InvalidTransitionError` otherwise).
    * `executed`/`failed` go through `recordExecution`, `superseded` through `supersede`.
    */
-  transition(id: string, options: { to: ActionState; actor: string; reason: string }): Promise<Action>
+  transition(
+    id: string,
+    options: { to: ActionState; actor: string; reason: string; chainTime?: Date | undefined },
+  ): Promise<Action>
   cancel(id: string, options: { actor: string; reason: string }): Promise<Action>
   /** Marks `id` superseded by `by` (same Safe and nonce; `by` must be live). */
   supersede(options: { id: string; by: string; actor: string; reason: string }): Promise<Action>
-  /** Moves the action forward if its conditions are met now (attestations, delay end, signatures). */
-  advance(id: string, options: { actor: string }): Promise<Action>
+  /**
+   * Moves the action forward if its conditions are met now (attestations, delay end, signatures).
+   * A tier's delay runs by chain time only: it starts at `chainTime` (the latest block's timestamp the
+   * caller read) when the last attestation is in, `delayUntil` is chain time, and it ends once a later
+   * call's `chainTime` reaches it. Without `chainTime` the delay neither starts nor ends: the store's
+   * own clock never decides it (anvil time travel or a skewed host must not shorten or stretch it).
+   */
+  advance(id: string, options: { actor: string; chainTime?: Date | undefined }): Promise<Action>
 
   /**
    * Records a signature or attestation and advances the state, in one transaction. Idempotent for the
@@ -102,7 +117,8 @@ export type Store = SignerSetStore & {
   }): Promise<Action | undefined>
   /**
    * Whether this action may be executed now, and why not. `chainTime` (the latest block's timestamp)
-   * decides a timelock operation's readiness, as the timelock itself does; the store's clock otherwise.
+   * decides a timelock operation's readiness, as the timelock itself does; without it an action held
+   * by a timelock is not executable.
    */
   canExecute(
     id: string,
@@ -121,7 +137,10 @@ export type Store = SignerSetStore & {
 }
 
 export type StoreOptions = {
-  /** The clock (defaults to `new Date()`); delays and timestamps use it. */
+  /**
+   * The clock (defaults to `new Date()`) of the records' timestamps (created, updated, events). Delays
+   * and timelocks are judged by the chain time callers pass, never by it.
+   */
   now?: (() => Date) | undefined
   /** Verifies every signature unless a call passes its own; without one, callers must verify. */
   verify?: SignatureVerifier | undefined

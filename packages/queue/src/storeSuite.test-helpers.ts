@@ -209,21 +209,33 @@ export function storeSuite(factory: StoreFactory): void {
         { signer: owners[0]!.address, signature: '0x01', kind: 'approval-attestation' },
         { actor },
       )
-      const started = clock
+      // The chain's clock is a day behind the store's (a skewed host, or anvil before time travel):
+      // the delay runs by the chain's.
+      const chainStart = new Date(clock.getTime() - 86_400_000)
       const after = await store.addSignature(
         action.id,
         { signer: owners[1]!.address, signature: '0x02', kind: 'approval-attestation' },
-        { actor },
+        { actor, chainTime: chainStart },
       )
       expect(after.action.state).toBe('delay-running')
-      expect(after.action.delayUntil).toEqual(new Date(started.getTime() + 3600_000))
+      expect(after.action.delayUntil).toEqual(new Date(chainStart.getTime() + 3600_000))
       expect((await store.advance(action.id, { actor })).state).toBe('delay-running')
       expect(await store.canExecute(action.id, { onchainNonce: 0n })).toMatchObject({
         ok: false,
         reason: 'delay-running',
       })
-      clock = new Date(clock.getTime() + 3600_000)
-      expect((await store.advance(action.id, { actor: 'cron' })).state).toBe('collecting-signatures')
+      // The store's clock far past the end decides nothing; neither does a block a second early.
+      clock = new Date(clock.getTime() + 7 * 86_400_000)
+      expect((await store.advance(action.id, { actor: 'cron' })).state).toBe('delay-running')
+      const second = new Date(chainStart.getTime() + 3599_000)
+      expect((await store.advance(action.id, { actor: 'cron', chainTime: second })).state).toBe(
+        'delay-running',
+      )
+      const ended = new Date(chainStart.getTime() + 3600_000)
+      expect((await store.advance(action.id, { actor: 'cron', chainTime: ended })).state).toBe(
+        'collecting-signatures',
+      )
+      expect((await store.history(action.id)).at(-1)?.reason).toContain('by chain time')
       for (const owner of owners.slice(0, 2)) {
         await store.addSignature(
           action.id,
@@ -239,6 +251,50 @@ export function storeSuite(factory: StoreFactory): void {
         'collecting-signatures',
         'ready',
       ])
+    })
+
+    test('a delay does not start without the chain time; it starts at the block time given later', async () => {
+      const safe = newSafe()
+      const action = await store.createAction({
+        safe,
+        tx: { to: recipient, value: 8n, nonce: 0n },
+        title: 'big',
+        requirements: critical,
+        actor,
+        submit: true,
+      })
+      for (const [i, owner] of owners.slice(0, 2).entries()) {
+        await store.addSignature(
+          action.id,
+          { signer: owner.address, signature: `0x0${i + 1}`, kind: 'approval-attestation' },
+          { actor },
+        )
+      }
+      const waiting = await store.getAction(action.id)
+      expect(waiting).toMatchObject({ state: 'collecting-attestations', delayUntil: null })
+      const chainNow = new Date(clock.getTime() + 30 * 86_400_000)
+      const started = await store.advance(action.id, { actor, chainTime: chainNow })
+      expect(started).toMatchObject({
+        state: 'delay-running',
+        delayUntil: new Date(chainNow.getTime() + 3600_000),
+      })
+      await expect(
+        store.advance(action.id, { actor, chainTime: new Date(Number.NaN) }),
+      ).rejects.toMatchObject({ name: 'Queue.InvalidInputError' })
+      // A delay with no attestations starts at creation, by the chain time given with it.
+      const direct = await store.createAction({
+        safe,
+        tx: { to: recipient, value: 9n, nonce: 1n },
+        title: 'delayed',
+        requirements: { signatures: 2, attestations: 0, delaySeconds: 60 },
+        actor,
+        submit: true,
+        chainTime: chainNow,
+      })
+      expect(direct).toMatchObject({
+        state: 'delay-running',
+        delayUntil: new Date(chainNow.getTime() + 60_000),
+      })
     })
 
     test('invalid transitions are typed errors and change nothing', async () => {
@@ -789,8 +845,13 @@ export function storeSuite(factory: StoreFactory): void {
       })
       expect(behind).toMatchObject({ ok: false, reason: 'timelock-pending' })
       expect(behind.ok === false && behind.message).toContain('on chain')
-      clock = new Date(eta.getTime())
-      expect(await store.canExecute(next.id, { onchainNonce: 1n })).toMatchObject({ ok: true })
+      // The store's clock past the eta decides nothing: only the chain's time does.
+      clock = new Date(eta.getTime() + 60_000)
+      expect(await store.canExecute(next.id, { onchainNonce: 1n })).toMatchObject({
+        ok: false,
+        reason: 'timelock-pending',
+      })
+      expect(await store.nextExecutable({ safe, onchainNonce: 1n })).toBeUndefined()
     })
 
     test('nothing is half-recorded: a failing create leaves no trace; the same transaction twice is refused', async () => {
@@ -826,6 +887,8 @@ export function storeSuite(factory: StoreFactory): void {
         [1, 'actions'],
         [2, 'execution_block_hash'],
         [3, 'timelock_operations_chain_time'],
+        [4, 'signer_set'],
+        [5, 'delay_by_chain_time'],
       ])
       await store.close()
       store = await factory.open({ now: () => clock })

@@ -35,7 +35,7 @@ export type Requirements = {
   signatures: number
   /** Round-1 approval attestations (0 for routine). */
   attestations: number
-  /** Seconds between the last attestation and the start of signature collection. */
+  /** Seconds of chain time between the last attestation and the start of signature collection. */
   delaySeconds: number
 }
 
@@ -79,7 +79,7 @@ export type Action = {
   requirements: Requirements
   /** Counts of recorded signatures and attestations. */
   collected: { signatures: number; attestations: number }
-  /** When the delay ends (set on entering `delay-running`), else null. */
+  /** When the delay ends by chain time (set on entering `delay-running`), else null. */
   delayUntil: Date | null
   /** The action this one replaced (same Safe and nonce), if any. */
   supersedes: string | null
@@ -158,7 +158,8 @@ export type CreateActionParameters = {
   submit?: boolean | undefined
   /**
    * The latest block's timestamp now, recorded as `createdChainAt` so the tier's delay can be judged
-   * by chain time on both ends (the chain's clock, like the signers' and the timelock's).
+   * by chain time on both ends (the chain's clock, like the signers' and the timelock's); with
+   * `submit` it also starts a delay that needs no attestations.
    */
   chainTime?: Date | undefined
 }
@@ -174,6 +175,8 @@ export type CreateRejectionParameters = {
   /** The action being rejected; it becomes `superseded` by the rejection. */
   replaces?: string | undefined
   submit?: boolean | undefined
+  /** The latest block's timestamp now (see `CreateActionParameters.chainTime`). */
+  chainTime?: Date | undefined
 }
 
 export type ListActionsFilter = {
@@ -188,6 +191,8 @@ export type AddSignatureOptions = {
   actor: string
   /** Overrides the store's default verifier for this call. */
   verify?: SignatureVerifier | undefined
+  /** The latest block's timestamp: starts or ends a tier's delay when this signature moves the action. */
+  chainTime?: Date | undefined
 }
 
 export type AddSignatureResult = {

@@ -26,11 +26,11 @@ function oneId(positionals: string[], usage: string): string {
   return positionals[0]
 }
 
-/** Moves an action forward if the clock now allows it (a delay that ended), then returns it. */
+/** Moves an action forward if the chain's clock now allows it (a delay that ended), then returns it. */
 async function current(c: Coordinator, store: Store, id: string): Promise<Action> {
   const action = await store.getAction(id)
   if (StateMachine.terminal.includes(action.state)) return action
-  return store.advance(id, { actor: c.actor })
+  return store.advance(id, { actor: c.actor, chainTime: await Chain.blockTime({ client: c.client }) })
 }
 
 async function show(

@@ -126,6 +126,7 @@ export const serviceImport: Command = {
         title: typeof values.title === 'string' ? values.title : undefined,
         analyze: { org: c.config.decoder },
         onchainNonce: state.nonce,
+        chainTime: await Chain.blockTime({ client: c.client, blockNumber: state.blockNumber }),
       })
       if (values.json) {
         io.stdout(
