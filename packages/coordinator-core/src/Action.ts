@@ -1,6 +1,7 @@
 import { type Store, TimelockTier } from '@airlock/queue'
 import {
   type AnalyzeReturnType,
+  type ApprovedTx,
   analyze,
   Describe,
   type SafeContext,
@@ -47,6 +48,11 @@ export type PrepareParameters = {
    * needs only what is left to check (`TimelockTier.leftToCheck`), as the signers judge it.
    */
   scheduled?: readonly TimelockTier.OperationRef[] | undefined
+  /**
+   * For an owner Safe's approveHash of another Safe's action (`NestedApproval`): that transaction, so
+   * the analysis (and tier) is the one its signers compute with it shown.
+   */
+  approved?: readonly ApprovedTx[] | undefined
 }
 
 /**
@@ -65,6 +71,7 @@ export function prepare({
   description,
   nonce,
   scheduled = [],
+  approved = [],
 }: PrepareParameters): Prepared {
   if (state.chainId !== config.chainId) {
     throw new InvalidActionError(
@@ -101,7 +108,7 @@ export function prepare({
     safe: state.address,
     version: state.version,
   })
-  const analysis = analyze({ tx, context, org: config.decoder })
+  const analysis = analyze({ tx, context, org: config.decoder, approved })
   const { tier } = TimelockTier.leftToCheck({ analysis, org: config.decoder, scheduled })
   const requirements = Requirements.of({ config, state, tier })
   return {
@@ -154,6 +161,8 @@ export type SignRequestParameters = {
   collected?: readonly Collected[] | undefined
   signatures?: readonly { signer: Address; signature: Hex }[] | undefined
   attestations?: readonly { signer: Address; signature: Hex; tier: string }[] | undefined
+  /** For an owner Safe's approveHash: the approved transaction (`NestedApproval.approves`), for the signers to decode. */
+  approves?: SignRequest.ApprovedTx | undefined
 }
 
 /**
@@ -167,7 +176,14 @@ export type SignRequestParameters = {
  */
 export function signRequest(
   action: SignRequestSource,
-  { requestId, createdAt, collected = [], signatures = [], attestations = [] }: SignRequestParameters = {},
+  {
+    requestId,
+    createdAt,
+    collected = [],
+    signatures = [],
+    attestations = [],
+    approves,
+  }: SignRequestParameters = {},
 ): SignRequest.SignRequest {
   const queued = 'id' in action ? action : undefined
   const tier = queued ? queued.tier : (action as Pick<Prepared, 'analysis'>).analysis.tier
@@ -186,6 +202,7 @@ export function signRequest(
     title: clip(action.title, SignRequest.limits.titleChars),
     description: clip(action.description, SignRequest.limits.descriptionChars, { multiline: true }),
     claimedTier: tier,
+    ...(approves ? { approves } : {}),
   }
 }
 

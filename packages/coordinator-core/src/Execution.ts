@@ -1,5 +1,5 @@
 import { TimelockTier } from '@airlock/queue'
-import { analyze, type SafeContext, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
+import { type ApprovedTx, analyze, type SafeContext, SafeTx, SafeTxHash, Signature } from '@airlock/safe'
 import {
   type Account,
   type Address,
@@ -9,6 +9,7 @@ import {
   type Hash,
   type Hex,
   http,
+  keccak256,
   parseAbi,
   parseEventLogs,
   type TransactionReceipt,
@@ -117,8 +118,11 @@ export async function verifySignatures({
 function readSignature(hex: Hex, index: number, claimed: Address): Signature.Signature {
   try {
     const body = SafeTx.parseHex(hex, `signatures[${index}]`)
-    // A bare 65-byte ECDSA signature with v = 0/1 (some wallets) is an EIP-712 signature of the hash.
-    if (body.length === 132 && (body.endsWith('00') || body.endsWith('01'))) return Signature.fromEcdsa(body)
+    // A bare 65-byte ECDSA signature with v = 0/1 (some wallets) is an EIP-712 signature of the hash;
+    // with s = 0 (no ECDSA signature has it) v = 1 is an approved-hash entry (an owner's approveHash).
+    const sIsZero = /^0+$/.test(body.slice(66, 130))
+    if (body.length === 132 && (body.endsWith('00') || body.endsWith('01')) && !sIsZero)
+      return Signature.fromEcdsa(body)
     const parsed = Signature.parse(body)
     if (parsed.length !== 1 || parsed[0] === undefined) {
       throw new InvalidCollectedSignatureError(
@@ -215,6 +219,11 @@ export type ExecuteParameters = {
    * lone execute), not a second Critical round. The timelock enforces its own delay by block time.
    */
   scheduled?: readonly TimelockTier.OperationRef[] | undefined
+  /**
+   * For an owner Safe's approveHash of another Safe's transaction (`NestedApproval.approves`): that
+   * transaction, so the tier is the one its signers computed with it shown (it opens only on a match).
+   */
+  approved?: readonly ApprovedTx[] | undefined
   /** How long to wait for the receipt. */
   timeoutMs?: number | undefined
   pollingIntervalMs?: number | undefined
@@ -251,19 +260,45 @@ export type ExecuteResult =
       receipt: TransactionReceipt
     }
 
+/** What the executor will send, for a second machine to compare before anything is sent. */
+export type Plan = {
+  safeTxHash: Hex
+  /** The executor account that sends and pays the gas. */
+  from: Address
+  /** The Safe. */
+  to: Address
+  value: bigint
+  /** The exact `execTransaction` calldata (signatures blob included). */
+  data: Hex
+  /** keccak256 of `data`: equal to the keccak256 of the mined transaction's input. */
+  calldataHash: Hex
+  /** The gas limit sent (estimated on the exact bytes); undefined when the simulation reverted. */
+  gas: bigint | undefined
+  /** The eth_call on the exact bytes: a revert means nothing will be sent. */
+  simulation: { ok: true } | { ok: false; revert: Revert.Revert }
+}
+
 /**
- * Executes a signed Safe transaction once its tier's requirements are met: re-reads the Safe, checks
- * the nonce, verifies every collected signature, re-derives the tier (never trusting a stored one;
- * by what is left to check when it executes timelock operations in `scheduled`) and checks
- * signatures, approvals and the delay, all by chain time; then builds the signatures blob (sorted by owner),
- * simulates `execTransaction` with `eth_call` on the exact bytes, sends them and waits for the receipt.
- * Precondition failures throw typed errors; reverts are returned as retryable failures with the reason.
+ * The keccak256 of calldata, as an executor compares it with what another machine computed.
  *
  * @example
- * const result = await Execution.execute({ client, executor, config, tx, context, signatures, createdAt })
- * if (!result.ok) console.log(result.status, result.retryable)
+ * Execution.calldataHash(Execution.calldata(tx, blob)) // '0x…' (the mined transaction's input hashes the same)
  */
-export async function execute({
+export function calldataHash(data: Hex): Hex {
+  return keccak256(data)
+}
+
+/**
+ * Everything `execute` checks, up to the bytes it would send: re-reads the Safe, checks the nonce,
+ * verifies every collected signature, re-derives the tier and its requirements by chain time, builds
+ * the signatures blob and the exact `execTransaction` calldata, hashes it and simulates it. Sends
+ * nothing: `send` (or `execute`) does. Precondition failures throw typed errors, like `execute`.
+ *
+ * @example
+ * const plan = await Execution.plan({ client, executor, config, tx, context, signatures, createdAt })
+ * console.log(plan.calldataHash, plan.to, plan.value, plan.gas)
+ */
+export async function plan({
   client,
   executor,
   config,
@@ -274,9 +309,8 @@ export async function execute({
   createdAt,
   now,
   scheduled = [],
-  timeoutMs = 60_000,
-  pollingIntervalMs = 1000,
-}: ExecuteParameters): Promise<ExecuteResult> {
+  approved = [],
+}: Omit<ExecuteParameters, 'timeoutMs' | 'pollingIntervalMs'>): Promise<Plan> {
   const state = await readSafe({ client, safe: context.safe, chainId: config.chainId })
   if (BigInt(config.chainId) !== context.chainId || state.version !== context.version) {
     throw new InvalidActionError('The transaction was built for another chain or Safe version.', {
@@ -305,7 +339,7 @@ export async function execute({
     signatures,
     executor: executorAddress,
   })
-  const analysis = analyze({ tx, context, org: config.decoder })
+  const analysis = analyze({ tx, context, org: config.decoder, approved })
   const { tier } = TimelockTier.leftToCheck({ analysis, org: config.decoder, scheduled })
   const requirements = Requirements.of({ config, state, tier })
   const clock =
@@ -326,26 +360,68 @@ export async function execute({
   }
   const blob = Signature.build({ signatures: verified.map((v) => v.signature), safeTxHash })
   const data = calldata(tx, blob)
+  const base = {
+    safeTxHash,
+    from: executorAddress,
+    to: state.address,
+    value: 0n,
+    data,
+    calldataHash: calldataHash(data),
+  }
   const request = { account: executorAddress, to: state.address, data, value: 0n } as const
-
   try {
     await client.call(request)
   } catch (error) {
     if (!Revert.isRevert(error)) throw toRpcError(error, 'the execTransaction simulation')
+    return { ...base, gas: undefined, simulation: { ok: false, revert: Revert.decode(Revert.dataOf(error)) } }
+  }
+  const gas = await rpc(() => client.estimateGas(request), { what: 'the gas of execTransaction' })
+  return { ...base, gas, simulation: { ok: true } }
+}
+
+/**
+ * Sends a plan's exact bytes (to, value, data and gas as shown) with the executor key and waits for
+ * the receipt; a plan whose simulation reverted is returned as `simulation-reverted`, nothing sent.
+ *
+ * @example
+ * const plan = await Execution.plan(parameters)
+ * if (operatorConfirmed(plan.calldataHash)) await Execution.send({ client, executor, plan })
+ */
+export async function send({
+  client,
+  executor,
+  plan: planned,
+  timeoutMs = 60_000,
+  pollingIntervalMs = 1000,
+}: {
+  client: Client
+  executor: Executor
+  plan: Plan
+  timeoutMs?: number | undefined
+  pollingIntervalMs?: number | undefined
+}): Promise<ExecuteResult> {
+  const { safeTxHash } = planned
+  if (!planned.simulation.ok) {
     return {
       ok: false,
       status: 'simulation-reverted',
       retryable: true,
       safeTxHash,
       hash: undefined,
-      revert: Revert.decode(Revert.dataOf(error)),
+      revert: planned.simulation.revert,
     }
   }
-
+  if (executor.account.address.toLowerCase() !== planned.from.toLowerCase()) {
+    throw new InvalidExecutorKeyError('The plan was made for another executor account.', {
+      hint: `Plan again with this executor (${executor.account.address}).`,
+    })
+  }
+  const request = { account: planned.from, to: planned.to, data: planned.data, value: planned.value } as const
   let hash: Hash
   try {
     hash = await executor.sendTransaction({
       ...request,
+      ...(planned.gas === undefined ? {} : { gas: planned.gas }),
       account: executor.account,
       chain: executor.chain ?? null,
     })
@@ -377,6 +453,33 @@ export async function execute({
   const base = { safeTxHash, hash, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, receipt }
   if (safeCallFailed(receipt)) return { ok: false, status: 'execution-failed', retryable: false, ...base }
   return { ok: true, status: 'executed', ...base }
+}
+
+/**
+ * Executes a signed Safe transaction once its tier's requirements are met: re-reads the Safe, checks
+ * the nonce, verifies every collected signature, re-derives the tier (never trusting a stored one;
+ * by what is left to check when it executes timelock operations in `scheduled`) and checks
+ * signatures, approvals and the delay, all by chain time; then builds the signatures blob (sorted by owner),
+ * simulates `execTransaction` with `eth_call` on the exact bytes, sends them and waits for the receipt.
+ * Precondition failures throw typed errors; reverts are returned as retryable failures with the reason.
+ *
+ * @example
+ * const result = await Execution.execute({ client, executor, config, tx, context, signatures, createdAt })
+ * if (!result.ok) console.log(result.status, result.retryable)
+ */
+export async function execute({
+  timeoutMs = 60_000,
+  pollingIntervalMs = 1000,
+  ...parameters
+}: ExecuteParameters): Promise<ExecuteResult> {
+  const planned = await plan(parameters)
+  return send({
+    client: parameters.client,
+    executor: parameters.executor,
+    plan: planned,
+    timeoutMs,
+    pollingIntervalMs,
+  })
 }
 
 /**

@@ -414,6 +414,53 @@ export async function importTransaction({
   return { action: await store.getAction(action.id), skipped }
 }
 
+/**
+ * Pulls the confirmations others made on the service into a queued action (zero trust): read for the
+ * safeTxHash the queue computed (never one the service names), each must recover to the owner it names
+ * over that hash, and only current owners (`owners`, read from the chain) are stored, through the
+ * queue's own verifier. Confirmations by anyone else are returned as skipped, ones that do not verify
+ * as problems.
+ *
+ * @example
+ * const { added } = await TransactionService.pullConfirmations({ client, store, actionId, owners, actor: 'ops' })
+ */
+export async function pullConfirmations({
+  client,
+  store,
+  actionId,
+  owners,
+  actor,
+}: {
+  client: Client
+  store: Pick<Store, 'getAction' | 'advance' | 'addSignature'>
+  actionId: string
+  /** The Safe's current owners, from the chain. */
+  owners: readonly Address[]
+  actor: string
+}): Promise<{ added: Address[]; duplicate: Address[]; skipped: Confirmation[]; problems: Problem[] }> {
+  const action = await store.getAction(actionId)
+  const pulled = await confirmations({ client, safeTxHash: action.safeTxHash })
+  const ownerSet = new Set(owners.map((o) => getAddress(o)))
+  const verify = ownerVerifier({ owners })
+  const added: Address[] = []
+  const duplicate: Address[] = []
+  const skipped: Confirmation[] = []
+  for (const confirmation of pulled.confirmations) {
+    if (!ownerSet.has(confirmation.owner)) {
+      skipped.push(confirmation)
+      continue
+    }
+    await store.advance(action.id, { actor })
+    const result = await store.addSignature(
+      action.id,
+      { signer: confirmation.owner, signature: confirmation.signature, kind: 'safe-signature' },
+      { actor, verify },
+    )
+    ;(result.status === 'added' ? added : duplicate).push(confirmation.owner)
+  }
+  return { added, duplicate, skipped, problems: pulled.problems }
+}
+
 /** One problem in words. */
 export function describe(problem: Problem): string {
   switch (problem.code) {

@@ -6,6 +6,7 @@ import * as Config from './Config.ts'
 import * as Ens from './Ens.ts'
 import * as Execution from './Execution.ts'
 import * as Messages from './Messages.ts'
+import * as NestedApproval from './NestedApproval.ts'
 import * as Predict from './Predict.ts'
 import * as Requirements from './Requirements.ts'
 import * as Revert from './Revert.ts'
@@ -29,7 +30,12 @@ export type { Call, SafeCall } from './Build.ts'
 export type { Client, SafeState } from './Chain.ts'
 export type { Config as CoordinatorConfig } from './Config.ts'
 export type { Resolved as EnsResolved } from './Ens.ts'
-export type { CollectedSignature, ConfirmResult, ExecuteResult } from './Execution.ts'
+export type {
+  CollectedSignature,
+  ConfirmResult,
+  ExecuteResult,
+  Plan as ExecutionPlan,
+} from './Execution.ts'
 export type { EnsFailure } from './errors.ts'
 export {
   EnsResolutionError,
@@ -81,6 +87,7 @@ export {
   Ens,
   Execution,
   Messages,
+  NestedApproval,
   Predict,
   Requirements,
   Revert,

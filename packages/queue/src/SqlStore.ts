@@ -224,6 +224,8 @@ export function createSqlStore(
       context,
       org: parameters.analyze?.org as AnalyzeParameters['org'],
       abis: parameters.analyze?.abis as AnalyzeParameters['abis'],
+      // An owner Safe's approveHash of another Safe's transaction: judged with that transaction shown.
+      approved: parameters.analyze?.approved as AnalyzeParameters['approved'],
     })
     const operations = TimelockTier.operations(analysis)
     const chainTime = parameters.chainTime === undefined ? null : checkDate(parameters.chainTime, 'chainTime')

@@ -145,8 +145,8 @@ export type CreateActionParameters = {
   requirements: Requirements | ((analysis: AnalyzeReturnType) => Requirements)
   /** Who creates it (operator name or address), recorded in the history. */
   actor: string
-  /** Passed to `analyze` (the decoder's OrgConfig and extra ABIs). */
-  analyze?: { org?: unknown; abis?: unknown } | undefined
+  /** Passed to `analyze` (the decoder's OrgConfig, extra ABIs, approved inner Safe transactions). */
+  analyze?: { org?: unknown; abis?: unknown; approved?: unknown } | undefined
   /**
    * The Safe's current on-chain nonce when the caller knows it: recorded (it only moves forward) and a
    * nonce below it is refused. Without it the last recorded on-chain nonce is used.

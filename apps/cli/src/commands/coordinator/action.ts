@@ -1,5 +1,12 @@
 // `airlock action list|show|qr|cancel|reject|exec|confirm`: the queue's actions, their sign requests and execution.
-import { Action as Actions, Chain, Execution, Requirements, SetLimits } from '@airlock/coordinator-core'
+import {
+  Action as Actions,
+  Chain,
+  Execution,
+  NestedApproval,
+  Requirements,
+  SetLimits,
+} from '@airlock/coordinator-core'
 import { type Action, type ActionState, StateMachine, type Store } from '@airlock/queue'
 import { SignRequest, Ur } from '@airlock/transport'
 import type { Command } from '../../command.ts'
@@ -165,13 +172,15 @@ export const actionQr: Command = {
           hint: 'Create a new action instead.',
         })
       }
+      // An owner Safe's approval carries the approved transaction, for its signers to decode.
+      const approves = await NestedApproval.approves({ store, action })
       // With an enrolled signer set: receipts in the window, continuity proofs and witnessed heads.
       const request = await SetLimits.attach({
         store,
         client: c.client,
         org: c.config.org,
         action,
-        request: Actions.signRequest(action, { collected: await store.signatures(id) }),
+        request: Actions.signRequest(action, { collected: await store.signatures(id), approves }),
       })
       const ur = SignRequest.toUr(request)
       const density = await plan(values, ur.payload, ur.type)
@@ -259,15 +268,21 @@ export const actionReject: Command = {
 
 export const actionExec: Command = {
   path: ['action', 'exec'],
-  summary: 'Execute a ready action: re-verify, simulate, send with the executor key, wait for the receipt.',
-  usage: 'action exec <id> [--executor-key-file F] [--json]',
+  summary:
+    'Execute a ready action: re-verify, simulate, print the calldata hash, send with the executor key, wait for the receipt.',
+  usage: 'action exec <id> [--executor-key-file F] [--dry-run] [--json]',
   allowPositionals: true,
   options: {
     ...homeOption,
     'executor-key-file': { type: 'string', help: 'override the executor key file from config.json' },
+    'dry-run': {
+      type: 'boolean',
+      help: 'stop before sending: print the execTransaction calldata and its keccak256 (to compare on a second machine)',
+    },
   },
   run: async ({ values, positionals, io }) => {
     const given = oneId(positionals, actionExec.usage)
+    const dryRun = values['dry-run'] === true
     return withCoordinator(values, io.cwd, async (c) => {
       const id = await Actions.fullId({ store: await c.store(), id: given })
       const store = await c.store()
@@ -279,8 +294,19 @@ export const actionExec: Command = {
         chainId: c.config.chainId,
       })
       await store.syncNonce({ safe: action.safe, onchainNonce: state.nonce, actor: c.actor })
+      // Owners that approved this hash on chain (an owner Safe's executed approveHash) sign with v=1.
+      const onChain = await NestedApproval.recordOnChainApprovals({
+        store,
+        client: c.client,
+        chainId: c.config.chainId,
+        actionId: id,
+        actor: c.actor,
+      })
+      for (const owner of onChain.added) {
+        io.stderr(`${owner} approved this hash on chain: counted as its approved-hash (v=1) signature.\n`)
+      }
       // A reverted attempt left it `failed`; trying again is the operator's decision, made here.
-      if (action.state === 'failed') {
+      if (action.state === 'failed' && !dryRun) {
         action = await store.transition(id, { to: 'ready', actor: c.actor, reason: 'retrying the execution' })
       }
       // A timelock is ready by block time, not by this machine's clock.
@@ -298,7 +324,7 @@ export const actionExec: Command = {
         })
       }
       const collected = await store.signatures(id)
-      const result = await Execution.execute({
+      const planned = await Execution.plan({
         client: c.client,
         executor,
         config: c.config,
@@ -314,6 +340,50 @@ export const actionExec: Command = {
           : { createdAt: Math.floor(action.createdAt.getTime() / 1000), now: Math.floor(Date.now() / 1000) }),
         // A timelock execute of an operation this Safe scheduled needs only what is left to check.
         scheduled: await store.scheduledOperations(action.safe),
+        // An owner Safe's approval is judged with the transaction it approves, as its signers judged it.
+        approved: await NestedApproval.approvedTxs({ store, action }),
+      })
+      // The executor's check, before anything is sent: what a second machine can recompute and compare.
+      const check = {
+        id,
+        safeTxHash: planned.safeTxHash,
+        from: planned.from,
+        to: planned.to,
+        value: planned.value,
+        gas: planned.gas ?? null,
+        calldataHash: planned.calldataHash,
+      }
+      const checkText = [
+        'Executor’s check (compare with a second machine before it is sent):',
+        `  from           ${planned.from}`,
+        `  to             ${planned.to} (the Safe)`,
+        `  value          ${planned.value}`,
+        `  gas            ${planned.gas ?? '(the simulation reverted)'}`,
+        `  calldata hash  ${planned.calldataHash} (keccak256 of the execTransaction calldata)`,
+        ...(dryRun ? [`  calldata       ${planned.data}`] : []),
+        '',
+      ].join('\n')
+      if (dryRun) {
+        if (values.json) {
+          io.stdout(
+            `${toJson({ ...check, calldata: planned.data, simulation: planned.simulation.ok ? 'ok' : planned.simulation.revert.message, sent: false })}\n`,
+          )
+        } else {
+          io.stdout(checkText)
+          io.stdout(
+            planned.simulation.ok
+              ? 'Nothing was sent (--dry-run).\n'
+              : `Nothing was sent (--dry-run); it would revert: ${planned.simulation.revert.message}\n`,
+          )
+        }
+        return 0
+      }
+      // Before sending, on stderr (stdout keeps the result alone, for scripts).
+      io.stderr(checkText)
+      const result = await Execution.send({
+        client: c.client,
+        executor,
+        plan: planned,
         pollingIntervalMs: 250,
       })
       if (!result.ok && result.retryable) {
@@ -349,7 +419,7 @@ export const actionExec: Command = {
         actor: c.actor,
       })
       const summary = {
-        id,
+        ...check,
         status: result.status,
         safeTxHash: result.safeTxHash,
         txHash: result.hash,

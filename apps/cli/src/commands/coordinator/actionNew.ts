@@ -13,7 +13,7 @@ import {
   Timelock,
   TransactionBuilder,
 } from '@airlock/coordinator-core'
-import { SafeTx } from '@airlock/safe'
+import { type ApprovedTx, SafeTx } from '@airlock/safe'
 import type { Command, OptionSpec } from '../../command.ts'
 import { InputFileError, UsageError } from '../../errors.ts'
 import { type Io, readJsonFile, toJson } from '../../io.ts'
@@ -64,6 +64,7 @@ export async function queue(
     title,
     notes = [],
     afterCreate,
+    approved,
   }: {
     values: Values
     io: Io
@@ -73,6 +74,8 @@ export async function queue(
     title: string
     notes?: string[] | undefined
     afterCreate?: ((id: string) => Promise<void>) | undefined
+    /** For an owner Safe's approveHash: the approved transaction, analysed with it (see `NestedApproval`). */
+    approved?: readonly ApprovedTx[] | undefined
   },
 ): Promise<number> {
   const state = await Chain.readSafe({ client: c.client, safe, chainId: c.config.chainId })
@@ -104,6 +107,7 @@ export async function queue(
     description: typeof values.description === 'string' ? values.description : undefined,
     nonce,
     scheduled: await store.scheduledOperations(ref),
+    approved,
   })
   const created = await store.createAction({
     safe: { ...ref, version: state.version },
@@ -113,7 +117,7 @@ export async function queue(
     requirements: (analysis) =>
       Requirements.forQueue(Requirements.of({ config: c.config, state, tier: analysis.tier })),
     actor: c.actor,
-    analyze: { org: c.config.decoder },
+    analyze: { org: c.config.decoder, approved },
     onchainNonce: state.nonce,
     submit: true,
     chainTime: new Date(Number(head.timestamp) * 1000),

@@ -19,6 +19,7 @@ import {
   actionNewTimelockSchedule,
   actionNewTransfer,
 } from './actionNew.ts'
+import { actionNewApproveHash } from './approveHash.ts'
 import { coordinatorInit } from './init.ts'
 import { messageCommands } from './message.ts'
 import { safeAdd, safeShow } from './safeAdmin.ts'
@@ -38,6 +39,7 @@ export const coordinatorCommands: Command[] = [
   actionNewTimelockSchedule,
   actionNewTimelockExecute,
   actionNewTimelockCancel,
+  actionNewApproveHash,
   actionList,
   actionShow,
   actionQr,
