@@ -314,7 +314,7 @@ export function responseFields({
   release: Omit<Receipt.Receipt, 'keyId' | 'sig' | 'head'>
 }): Pick<SignatureResponse.SignatureResponse, 'receipt' | 'head' | 'consistency'> {
   if (!auditKey) return {}
-  const leaves = entries.map((e) => MerkleTree.leafHash(AuditEntry.toLine(e)))
+  const leaves = entries.map(leafOf)
   const head = TreeHead.sign({ leaves, signer: auditKey, time: new Date(release.time * 1000) })
   const receipt = Receipt.sign({
     body: { ...release, head: { size: head.size, root: head.root } },
@@ -338,6 +338,18 @@ export function responseFields({
         }
       : {}),
   }
+}
+
+// Log entries never change once written: each one's RFC 9162 leaf hash is computed once per process,
+// not again at every response over the whole log.
+const leafHashes = new WeakMap<AuditEntry.Entry, MerkleTree.Hash>()
+function leafOf(entry: AuditEntry.Entry): MerkleTree.Hash {
+  let leaf = leafHashes.get(entry)
+  if (leaf === undefined) {
+    leaf = MerkleTree.leafHash(AuditEntry.toLine(entry))
+    leafHashes.set(entry, leaf)
+  }
+  return leaf
 }
 
 /** Converts wire heads (transport) to audit-log `TreeHead`s and back. */
