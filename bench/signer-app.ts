@@ -5,9 +5,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
 import { buildRenderer } from '../apps/signer/src/buildRenderer.node.ts'
 import type { Handlers } from '../apps/signer/src/handlers.ts'
 import {
+  enrolSignerSet,
   launchChromium,
   openAppPage,
   openTestApp,
@@ -23,6 +25,7 @@ const SCANS = 3
 export async function runSignerAppBench(): Promise<BenchTable[]> {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-signer-app-'))
   try {
+    const answers = await answerTable(join(dir, 'answers'))
     const rendererDir = await buildRenderer({ outDir: join(dir, 'renderer') })
     const { request } = payrollRequest({ count: 50 })
     const video = await requestVideo({ request, dir: join(dir, 'video') })
@@ -113,6 +116,7 @@ export async function runSignerAppBench(): Promise<BenchTable[]> {
             `The coordinator's auto-tuned density; ${video.parts} parts in the loop, each held for several camera frames.`,
           ],
         },
+        answers,
         {
           title: 'Signer app: renderer bundle',
           rows: ['js', 'css', 'wasm'].map((k) => {
@@ -131,5 +135,62 @@ export async function runSignerAppBench(): Promise<BenchTable[]> {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+// The Answer screen's QR for signer-set responses (signature, receipt, log head) of payroll batches:
+// the sessions QrSender interleaves at each density, the loop pre-rendered, and what a camera reading
+// every frame needs.
+async function answerTable(dir: string): Promise<BenchTable> {
+  const rows: BenchTable['rows'] = []
+  for (const transfers of [6, 40]) {
+    const state = join(dir, `state-${transfers}`)
+    await signerState(state)
+    await enrolSignerSet(state)
+    const api = await openTestApp(state)
+    try {
+      const { request } = payrollRequest({ count: transfers })
+      const parts = Ur.encode({ ...SignRequest.toUr(request), maxFragmentLength: 400 }).firstParts()
+      await api.importText({ expect: 'request', text: parts.join('\n') })
+      const signed = await api.sign({ device: 'software', acknowledgeReplacement: false })
+      if (signed.status !== 'released') throw new Error(`not released: ${JSON.stringify(signed)}`)
+      for (const density of ['dense', 'medium', 'sparse'] as const) {
+        const start = performance.now()
+        const view = await api.answer({ density })
+        const ms = performance.now() - start
+        const decoder = new UrDecoder({ expectedTypes: [SignatureResponse.urType] })
+        let frames = 0
+        let bytes = 0
+        for (const part of view.parts) {
+          frames += 1
+          const status = decoder.receive(part)
+          if (status.status === 'complete') {
+            bytes = status.result.payload.length
+            break
+          }
+        }
+        rows.push({
+          transfers,
+          density,
+          'response bytes': bytes,
+          sessions: view.sessions.map((x) => `${x.session} v${x.version}x${x.fragments}`).join(', '),
+          'loop frames': view.frames.length,
+          'frames to complete': frames,
+          'seconds at fps': Number((frames / view.fps).toFixed(1)),
+          'pre-render ms': Math.round(ms),
+          'loop KiB': Math.round(JSON.stringify(view).length / 1024),
+        })
+      }
+    } finally {
+      await api.close()
+    }
+  }
+  return {
+    title: 'Signer app: answer QR (QrSender) for signer-set responses',
+    rows,
+    notes: [
+      '"frames to complete": frames of the loop, in order, until a reader that reads every frame has the answer.',
+      '"pre-render ms" and "loop KiB": the answer call and the view it returns over IPC (texts and QR layouts; the window draws each frame).',
+    ],
   }
 }

@@ -8,12 +8,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AuditKey } from '@airlock/audit-log'
 import { type Action, verifySignature } from '@airlock/queue'
 import { NestedSafe, SafeTx, SafeTxHash } from '@airlock/safe'
 import { buildRenderer } from '@airlock/signer-app/build'
 import type { Handlers } from '@airlock/signer-app/handlers'
-import { openStateDir } from '@airlock/signer-core/node'
 import { EthSignRequest, SignatureResponse, SignRequest, Ur } from '@airlock/transport'
 import { AxeBuilder } from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
@@ -21,6 +19,7 @@ import { encodeFunctionData, erc20Abi } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AppPage,
+  enrolSignerSet,
   keystoneAnswers,
   launchChromium,
   openAppPage,
@@ -51,7 +50,7 @@ async function expectAccessible(page: Page, screen: string): Promise<void> {
 const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent()
 
 // An owner Safe of the treasury (in the enrolled bundle's org), for nested approvals.
-const OWNER_SAFE = '0x0000000000000000000000000000000000000e5a'
+const OWNER_SAFE = '0x0000000000000000000000000000000000000e5a' as const
 
 // A request as a file of UR parts, one per line (the Scan screen's file import).
 const partsFile = (request: SignRequest.SignRequest) =>
@@ -94,7 +93,9 @@ describe('signer app in Chromium', () => {
     const [built, video] = await Promise.all([
       buildRenderer({ outDir: join(dir, 'renderer') }),
       requestVideo({ request: payroll.request, dir: join(dir, 'video') }),
-      signerState(join(dir, 'state')).then(() => enrolSignerSet(join(dir, 'state'))),
+      signerState(join(dir, 'state')).then(() =>
+        enrolSignerSet(join(dir, 'state'), { ownerSafe: OWNER_SAFE }),
+      ),
       signerState(join(dir, 'keyboard-state')).then(() => enrolSignerSet(join(dir, 'keyboard-state'))),
       signerState(join(dir, 'keystone-state')),
     ])
@@ -352,23 +353,6 @@ describe('signer app in Chromium', () => {
 // The QR versions a sessions line names, densest first.
 function versions(text: string | null): number[] {
   return [...(text ?? '').matchAll(/version (\d+)/g)].map((m) => Number(m[1]))
-}
-
-// Enrols the state's own audit key in the signer set (a version 2 bundle): every answer then carries
-// the signer's receipt and log head, a message too large for one code, so the answer QR is animated.
-async function enrolSignerSet(dir: string): Promise<void> {
-  const state = await openStateDir({ dir, cedar: F.cedar })
-  try {
-    const auditKey = AuditKey.toHex(state.log.publicKey)
-    const org = F.orgJson({ signers: [{ owner: F.owners[0]!.address, auditKey }] })
-    // The treasury's owner Safe too, for the nested approval's review.
-    const safes = org.safes as Record<string, unknown>[]
-    org.safes = [...safes, { ...safes[0], name: 'owner-safe', address: OWNER_SAFE, threshold: 2 }]
-    const installed = await state.installBundle(await F.bundle({ version: 2, org }))
-    if (!installed.valid) throw new Error(`enrolment bundle refused: ${JSON.stringify(installed.issues)}`)
-  } finally {
-    await state.close()
-  }
 }
 
 // Presses Tab until the element matching `selector` has focus (at most 40 presses).

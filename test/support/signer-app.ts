@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { extname, join, normalize, sep } from 'node:path'
+import { AuditKey } from '@airlock/audit-log'
 import { Action, Build, Config, type SafeCall, type SafeState } from '@airlock/coordinator-core'
 import type { Failure, LedgerDevice } from '@airlock/devices'
 import { Json } from '@airlock/errors'
@@ -26,7 +27,7 @@ import {
 } from '@airlock/transport'
 import { loadZxingReaderWasm, QrCode, QrDensity } from '@airlock/transport/images'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { hexToBytes, type TypedDataDefinition, zeroAddress } from 'viem'
+import { type Address, hexToBytes, type TypedDataDefinition, zeroAddress } from 'viem'
 import type { HDAccount } from 'viem/accounts'
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader'
 import * as F from './signer-fixtures.ts'
@@ -40,6 +41,30 @@ export async function signerState(dir: string): Promise<void> {
   try {
     await state.installBundle(await F.sharedBundle())
     await state.saveDevKey(F.privateKeyOf(F.owners[0]!))
+  } finally {
+    await state.close()
+  }
+}
+
+/**
+ * Enrols the state's own audit key in the signer set (a version 2 bundle, with `ownerSafe` as one more
+ * Safe of the org when given): every answer then carries the signer's receipt and log head, a message
+ * too large for one code, so the answer QR is animated.
+ */
+export async function enrolSignerSet(
+  dir: string,
+  { ownerSafe }: { ownerSafe?: Address | undefined } = {},
+): Promise<void> {
+  const state = await openStateDir({ dir, cedar: F.cedar })
+  try {
+    const auditKey = AuditKey.toHex(state.log.publicKey)
+    const org = F.orgJson({ signers: [{ owner: F.owners[0]!.address, auditKey }] })
+    if (ownerSafe) {
+      const safes = org.safes as Record<string, unknown>[]
+      org.safes = [...safes, { ...safes[0], name: 'owner-safe', address: ownerSafe, threshold: 2 }]
+    }
+    const installed = await state.installBundle(await F.bundle({ version: 2, org }))
+    if (!installed.valid) throw new Error(`enrolment bundle refused: ${JSON.stringify(installed.issues)}`)
   } finally {
     await state.close()
   }

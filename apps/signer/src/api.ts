@@ -225,8 +225,11 @@ export type Density = 'dense' | 'medium' | 'sparse'
 
 export type AnswerView = {
   kind: string
-  /** Each frame of the animated code as an SVG data URL, shown in turn. */
-  frames: readonly string[]
+  /**
+   * Each frame of the animated code, shown in turn: its UR part and the QR version and level to draw
+   * it at (each session's frames keep one size). The window draws them; main sends text, not images.
+   */
+  frames: readonly { part: string; version: number; ecLevel: 'L' | 'M' | 'Q' | 'H' }[]
   /** UR parts shown (for copying or a text export). */
   parts: readonly string[]
   /**

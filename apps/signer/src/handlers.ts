@@ -16,7 +16,7 @@ import {
   UrDecoder,
   type UrResult,
 } from '@airlock/transport'
-import { QrCode, QrSender } from '@airlock/transport/images'
+import { QrSender } from '@airlock/transport/images'
 import { privateKeyToAccount } from 'viem/accounts'
 import { airGapStatus, type Interfaces, type Link, type Radio } from './airGap.ts'
 import type {
@@ -658,7 +658,7 @@ export function keystoneView({ ur }: { ur: { type: string; payload: Uint8Array }
   return framesView({ sender, ur, density: 'medium', kind: 'keystone-request' })
 }
 
-// One loop of the sender's stream, each frame an SVG, and the sessions it interleaves (read off the
+// One loop of the sender's stream (texts and QR layouts: the window draws them), and the sessions it interleaves (read off the
 // frames themselves, so every session QrSender adds is described).
 function framesView({
   sender,
@@ -672,10 +672,6 @@ function framesView({
   kind: string
 }): AnswerView {
   const shown = loopOf(sender)
-  const frames = shown.map((frame) => {
-    const qr = QrCode.encode(frame.text, { ecLevel: frame.ecLevel, version: frame.version })
-    return `data:image/svg+xml;base64,${btoa(QrCode.toSvg(qr, { scale: 8, margin: 4 }))}`
-  })
   const sessions = new Map<string, AnswerView['sessions'][number]>()
   for (const frame of shown) {
     if (sessions.has(frame.session)) continue
@@ -690,7 +686,7 @@ function framesView({
   }
   return {
     kind,
-    frames,
+    frames: shown.map((frame) => ({ part: frame.text, version: frame.version, ecLevel: frame.ecLevel })),
     parts: shown.map((frame) => frame.text),
     sessions: [...sessions.values()],
     density,

@@ -1,5 +1,6 @@
 // Scan, Sign and Answer: the request in through the camera, the signature out as a QR code.
-import { useEffect, useRef, useState } from 'react'
+import { QrCode } from '@airlock/transport/images'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import type { AnswerView, Density, DeviceChoice, ReviewView, ScanKind, ScanView, SignView } from '../api.ts'
 import { api } from './api.dom.ts'
 import { qrReader, readFrame } from './camera.dom.ts'
@@ -350,15 +351,18 @@ export function AnimatedQr({ view, label, testId }: { view: AnswerView; label: s
     return () => clearInterval(timer)
   }, [view, fps])
   const frame = index % view.frames.length
+  // Drawn here from main's text and layout: a few milliseconds a frame, no image crosses IPC.
+  const src = useMemo(() => {
+    const shown = view.frames[frame]
+    if (!shown) return ''
+    const qr = QrCode.encode(shown.part, { ecLevel: shown.ecLevel, version: shown.version })
+    return `data:image/svg+xml;base64,${btoa(QrCode.toSvg(qr, { scale: 8, margin: 4 }))}`
+  }, [view, frame])
   return (
     <>
       <p data-testid={`${testId}-sessions`}>{sessionsText(view)}</p>
       <div className="qr">
-        <img
-          data-testid={testId}
-          src={view.frames[frame]}
-          alt={`${label}, frame ${frame + 1} of ${view.frames.length}`}
-        />
+        <img data-testid={testId} src={src} alt={`${label}, frame ${frame + 1} of ${view.frames.length}`} />
       </div>
       <div className="controls">
         <label htmlFor={`${testId}-speed`}>Speed: {fps} frames per second</label>
