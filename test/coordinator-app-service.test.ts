@@ -24,16 +24,14 @@ import {
   CHAIN_ID,
   signerFor,
   startWorld,
+  treasuryStandIn,
   type World,
   worldHandlers,
 } from './support/coordinator-app-world.ts'
-import { proposeAsSafeWallet, type StandIn, startStandIn } from './support/txServiceStandIn.ts'
+import { proposeAsSafeWallet, type StandIn } from './support/txServiceStandIn.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'docs', 'screenshots')
 const dir = mkdtempSync(join(tmpdir(), 'airlock-coordinator-service-'))
-const nonceAbi = [
-  { type: 'function', name: 'nonce', inputs: [], outputs: [{ type: 'uint256' }], stateMutability: 'view' },
-] as const
 
 let world: World
 let store: Store
@@ -48,23 +46,7 @@ beforeAll(async () => {
   world = w
   rendererDir = built
   store = await openPgliteStore({ dataDir: 'memory' })
-  service = await startStandIn({
-    // Like the real service, owners and nonce come from the chain at request time.
-    safeState: async (address) =>
-      address === world.treasury
-        ? {
-            chainId: BigInt(CHAIN_ID),
-            version: '1.4.1',
-            owners: world.owners.map((o) => o.address),
-            threshold: 2,
-            nonce: await world.anvil.publicClient.readContract({
-              address,
-              abi: nonceAbi,
-              functionName: 'nonce',
-            }),
-          }
-        : undefined,
-  })
+  service = await treasuryStandIn(world)
   api = await worldHandlers({ world, store, readKeyFile: (path) => readFile(path, 'utf8') })
   browser = await launchChromium()
   page = (await openAppPage({ browser, rendererDir, api })).page

@@ -33,6 +33,7 @@ import {
   zeroHash,
 } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
+import { type StandIn, startStandIn } from './txServiceStandIn.ts'
 
 export const CHAIN_ID = 31337
 const ADMIN_MNEMONIC =
@@ -316,3 +317,27 @@ export async function signerFor(world: World, owner: HDAccount, clock: () => Dat
 }
 
 export { cedar }
+
+const nonceAbi = [
+  { type: 'function', name: 'nonce', inputs: [], outputs: [{ type: 'uint256' }], stateMutability: 'view' },
+] as const
+
+/** The Transaction Service stand-in for the world's treasury: owners and nonce read from the chain at request time, as the real service does. */
+export function treasuryStandIn(world: World): Promise<StandIn> {
+  return startStandIn({
+    safeState: async (address) =>
+      address === world.treasury
+        ? {
+            chainId: BigInt(CHAIN_ID),
+            version: '1.4.1',
+            owners: world.owners.map((o) => o.address),
+            threshold: 2,
+            nonce: await world.anvil.publicClient.readContract({
+              address,
+              abi: nonceAbi,
+              functionName: 'nonce',
+            }),
+          }
+        : undefined,
+  })
+}

@@ -25,6 +25,8 @@ export const channels = [
   'servicePending',
   'serviceImport',
   'serviceConfirm',
+  'servicePull',
+  'executionCheck',
 ] as const
 
 export type Channel = (typeof channels)[number]
@@ -205,6 +207,25 @@ export type ExecuteView = {
   message: string
   txHash: string | undefined
   blockNumber: string | undefined
+  /** keccak256 of the execTransaction calldata sent (as the Check showed it before). */
+  calldataHash: string | undefined
+}
+
+/** The executor's check: what Execute will send, for a second machine to compare; nothing sent. */
+export type ExecutionCheckView = {
+  safeTxHash: string
+  /** The executor account. */
+  from: string
+  /** The Safe. */
+  to: string
+  /** Wei, as a decimal string. */
+  value: string
+  gas: string | undefined
+  /** keccak256 of `calldata`: equal to the keccak256 of the mined transaction's input. */
+  calldataHash: string
+  calldata: string
+  /** Why the simulation on these bytes reverts, if it does. */
+  revert: string | undefined
 }
 
 export type ConfirmView = {
@@ -280,6 +301,17 @@ export type ServiceImportView = {
 
 export type ServiceConfirmView = { safeTxHash: string; posted: string[] }
 
+/** Confirmations pulled from the service into the queue (verified over our own hash; owners only). */
+export type ServicePullView = {
+  safeTxHash: string
+  added: string[]
+  duplicate: string[]
+  /** Verified, but not owners now: not stored. */
+  skipped: string[]
+  /** Confirmations that do not verify, in words. */
+  problems: string[]
+}
+
 export type Api = {
   status(): Promise<Result<StatusView>>
   safes(): Promise<Result<SafeView[]>>
@@ -290,6 +322,8 @@ export type Api = {
   scanPart(input: { part: string; actionId?: string | undefined }): Promise<Result<ScanView>>
   scanReset(): Promise<Result<null>>
   execute(input: { actionId: string }): Promise<Result<ExecuteView>>
+  /** The executor's check: the exact execTransaction bytes Execute would send and their hash; sends nothing. */
+  executionCheck(input: { actionId: string }): Promise<Result<ExecutionCheckView>>
   /** Re-checks an executed action: confirmations, or a reorg that puts it back to ready. */
   confirm(input: { actionId: string }): Promise<Result<ConfirmView>>
   cancel(input: { actionId: string; reason: string }): Promise<Result<null>>
@@ -308,6 +342,8 @@ export type Api = {
   serviceImport(input: { safeTxHash: string; safe?: string | undefined }): Promise<Result<ServiceImportView>>
   /** Posts the queue's collected owner signatures of an action as service confirmations. */
   serviceConfirm(input: { actionId: string }): Promise<Result<ServiceConfirmView>>
+  /** Pulls the confirmations others made on the service into the queued action (verified, owners only). */
+  servicePull(input: { actionId: string }): Promise<Result<ServicePullView>>
 }
 
 // Compile-time: the channel list and the API name the same operations.

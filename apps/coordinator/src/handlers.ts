@@ -11,6 +11,8 @@ import {
   Ens,
   type EnsResolved,
   Execution,
+  type ExecutionPlan,
+  NestedApproval,
   Predict,
   type Prediction,
   Requirements,
@@ -676,36 +678,27 @@ export function createHandlers(ctx: HandlerContext): Api & {
     const state = await readSafe(action.safe.address)
     const context = Action.contextOf(action)
     const { view: simulation } = await simulationOf(action.tx, context, state)
+    await recordOnChainApprovals(action.id)
     const now = await chainTime()
     const can = await store.canExecute(action.id, {
       onchainNonce: state.nonce,
       chainTime: new Date(now * 1000),
     })
-    const base = { simulation, txHash: undefined, blockNumber: undefined }
+    const base = { simulation, txHash: undefined, blockNumber: undefined, calldataHash: undefined }
     if (!can.ok) return { ...base, status: 'not-ready' as const, message: can.message }
     if (!ctx.executor) {
       throw new CoordinatorInputError('No executor account is configured.', {
         hint: 'Set AIRLOCK_EXECUTOR_KEY_FILE to a file with the private key that pays the gas.',
       })
     }
-    const collected = await store.signatures(action.id)
-    const result = await Execution.execute({
+    const planned = await executionPlan(action, now)
+    const result = await Execution.send({
       client,
       executor: ctx.executor,
-      config,
-      tx: action.tx,
-      context,
-      signatures: collected
-        .filter((s) => s.kind === 'safe-signature')
-        .map(({ signer, signature }) => ({ signer, signature })),
-      attesters: collected.filter((s) => s.kind === 'approval-attestation').map((s) => s.signer),
-      // Like with like: chain time on both ends; an action queued without it, the coordinator's clock.
-      ...(action.createdChainAt
-        ? { createdAt: Math.floor(action.createdChainAt.getTime() / 1000), now }
-        : { createdAt: Math.floor(action.createdAt.getTime() / 1000), now: Math.floor(Date.now() / 1000) }),
-      scheduled: await store.scheduledOperations(action.safe),
+      plan: planned,
       pollingIntervalMs: ctx.pollingIntervalMs,
     })
+    const sent = { ...base, calldataHash: planned.calldataHash }
     if (!result.ok) {
       if (result.status === 'execution-failed') {
         await store.recordExecution(action.id, {
@@ -718,14 +711,14 @@ export function createHandlers(ctx: HandlerContext): Api & {
         })
         revision += 1
         return {
-          ...base,
+          ...sent,
           status: 'failed' as const,
           message: 'The Safe ran the call and it failed; the nonce is used.',
           txHash: result.hash,
           blockNumber: result.blockNumber.toString(),
         }
       }
-      return { ...base, status: result.status, message: result.revert.message, txHash: result.hash }
+      return { ...sent, status: result.status, message: result.revert.message, txHash: result.hash }
     }
     await store.recordExecution(action.id, {
       txHash: result.hash,
@@ -738,11 +731,67 @@ export function createHandlers(ctx: HandlerContext): Api & {
     revision += 1
     const confirmed = await confirmAt(action.id, result)
     return {
-      ...base,
+      ...sent,
       status: confirmed.status === 'pending' ? ('executed' as const) : confirmed.status,
       message: confirmed.message,
       txHash: result.hash,
       blockNumber: result.blockNumber.toString(),
+    }
+  }
+
+  // Owners that approved the hash on chain (an owner Safe's executed approveHash) sign with v=1.
+  function recordOnChainApprovals(actionId: string) {
+    return NestedApproval.recordOnChainApprovals({
+      store,
+      client,
+      chainId: config.chainId,
+      actionId,
+      actor: ctx.operator,
+    })
+  }
+
+  // What Execute sends, planned by the engine: the exact execTransaction bytes and their keccak256.
+  async function executionPlan(action: QueuedAction, now: number): Promise<ExecutionPlan> {
+    if (!ctx.executor) {
+      throw new CoordinatorInputError('No executor account is configured.', {
+        hint: 'Set AIRLOCK_EXECUTOR_KEY_FILE to a file with the private key that pays the gas.',
+      })
+    }
+    const collected = await store.signatures(action.id)
+    return Execution.plan({
+      client,
+      executor: ctx.executor,
+      config,
+      tx: action.tx,
+      context: Action.contextOf(action),
+      signatures: collected
+        .filter((s) => s.kind === 'safe-signature')
+        .map(({ signer, signature }) => ({ signer, signature })),
+      attesters: collected.filter((s) => s.kind === 'approval-attestation').map((s) => s.signer),
+      // Like with like: chain time on both ends; an action queued without it, the coordinator's clock.
+      ...(action.createdChainAt
+        ? { createdAt: Math.floor(action.createdChainAt.getTime() / 1000), now }
+        : { createdAt: Math.floor(action.createdAt.getTime() / 1000), now: Math.floor(Date.now() / 1000) }),
+      scheduled: await store.scheduledOperations(action.safe),
+      // An owner Safe's approval is judged with the transaction it approves, as its signers judged it.
+      approved: await NestedApproval.approvedTxs({ store, action }),
+    })
+  }
+
+  // The executor's check before Execute: what will be sent (to, value, gas, calldata and its hash),
+  // for a second machine to compare; nothing is sent.
+  async function executionCheck({ actionId }: { actionId: string }) {
+    await recordOnChainApprovals(actionId)
+    const planned = await executionPlan(await store.getAction(actionId), await chainTime())
+    return {
+      safeTxHash: planned.safeTxHash,
+      from: planned.from,
+      to: planned.to,
+      value: planned.value.toString(),
+      gas: planned.gas?.toString(),
+      calldataHash: planned.calldataHash,
+      calldata: planned.data,
+      revert: planned.simulation.ok ? undefined : planned.simulation.revert.message,
     }
   }
 
@@ -1102,6 +1151,28 @@ export function createHandlers(ctx: HandlerContext): Api & {
     return { safeTxHash: action.safeTxHash, posted }
   }
 
+  // Confirmations others made on the service, into the queue: read for our own hash, verified, owners only.
+  async function servicePull({ actionId }: { actionId: string }) {
+    const serviceClientNow = serviceClient()
+    const action = await store.getAction(actionId)
+    const state = await readSafe(action.safe.address)
+    const pulled = await TransactionService.pullConfirmations({
+      client: serviceClientNow,
+      store,
+      actionId: action.id,
+      owners: state.owners,
+      actor: ctx.operator,
+    })
+    revision += 1
+    return {
+      safeTxHash: action.safeTxHash,
+      added: pulled.added,
+      duplicate: pulled.duplicate,
+      skipped: pulled.skipped.map((s) => s.owner),
+      problems: pulled.problems.map(TransactionService.describe),
+    }
+  }
+
   async function status(): Promise<StatusView> {
     const block = await Chain.rpc(() => client.getBlock({ blockTag: 'latest' }), { what: 'the latest block' })
     return {
@@ -1159,6 +1230,8 @@ export function createHandlers(ctx: HandlerContext): Api & {
     servicePending: (input) => guard(() => servicePending(input)),
     serviceImport: (input) => guard(() => serviceImport(input)),
     serviceConfirm: (input) => guard(() => serviceConfirm(input)),
+    servicePull: (input) => guard(() => servicePull(input)),
+    executionCheck: (input) => guard(() => executionCheck(input)),
   }
 }
 

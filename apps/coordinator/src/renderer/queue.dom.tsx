@@ -1,7 +1,8 @@
 // Queue: every action with its tier, what it still needs, the delay as a countdown by chain time,
-// nonce conflicts and replacements, and the history; Execute runs a fresh simulation first.
+// nonce conflicts and replacements, and the history; Execute runs a fresh simulation first, and
+// Check shows the exact execTransaction calldata and its keccak256 before anything is sent.
 import { useEffect, useState } from 'react'
-import type { ActionView, ErrorView, ExecuteView, QueueView, StatusView } from '../api.ts'
+import type { ActionView, ErrorView, ExecuteView, ExecutionCheckView, QueueView, StatusView } from '../api.ts'
 import { api, call, errorOf } from './api.dom.ts'
 import { duration } from './compose.dom.tsx'
 import type { Navigate } from './main.dom.tsx'
@@ -12,6 +13,7 @@ export function QueueScreen({ navigate, status }: { navigate: Navigate; status: 
   const [queue, setQueue] = useState<QueueView | undefined>()
   const [error, setError] = useState<ErrorView | undefined>()
   const [executed, setExecuted] = useState<Record<string, ExecuteView>>({})
+  const [checks, setChecks] = useState<Record<string, ExecutionCheckView>>({})
   const [busy, setBusy] = useState<string | undefined>()
   const [confirmations, setConfirmations] = useState<Record<string, string>>({})
   const revision = status?.revision
@@ -27,6 +29,18 @@ export function QueueScreen({ navigate, status }: { navigate: Navigate; status: 
       const result = await call(api.execute({ actionId: action.id }))
       setExecuted((prev) => ({ ...prev, [action.id]: result }))
       setQueue(await call(api.queue()))
+    } catch (e) {
+      setError(errorOf(e))
+    } finally {
+      setBusy(undefined)
+    }
+  }
+
+  const check = async (action: ActionView) => {
+    setBusy(action.id)
+    try {
+      const result = await call(api.executionCheck({ actionId: action.id }))
+      setChecks((prev) => ({ ...prev, [action.id]: result }))
     } catch (e) {
       setError(errorOf(e))
     } finally {
@@ -101,6 +115,13 @@ export function QueueScreen({ navigate, status }: { navigate: Navigate; status: 
             </button>
             <button
               type="button"
+              disabled={busy !== undefined || action.state !== 'ready'}
+              onClick={() => void check(action)}
+            >
+              Check calldata
+            </button>
+            <button
+              type="button"
               disabled={busy !== undefined}
               onClick={() =>
                 void call(api.cancel({ actionId: action.id, reason: 'cancelled in the app' })).then(
@@ -112,6 +133,7 @@ export function QueueScreen({ navigate, status }: { navigate: Navigate; status: 
               Cancel
             </button>
           </div>
+          {checks[action.id] && <ExecutionCheck view={checks[action.id]!} />}
           {executed[action.id] && <ExecuteResult view={executed[action.id]!} />}
         </article>
       ))}
@@ -175,6 +197,36 @@ export function QueueScreen({ navigate, status }: { navigate: Navigate; status: 
   )
 }
 
+// What Execute will send, for the executor to compare with a second machine before clicking Execute.
+function ExecutionCheck({ view }: { view: ExecutionCheckView }) {
+  return (
+    <div className="card" data-testid="execution-check" role="status">
+      <p>
+        <strong>Executor’s check</strong> (nothing sent): compare on a second machine before Execute.
+      </p>
+      <dl>
+        <dt>Calldata hash (keccak256)</dt>
+        <dd className="mono" data-testid="calldata-hash">
+          {view.calldataHash}
+        </dd>
+        <dt>To (the Safe)</dt>
+        <dd className="mono">{view.to}</dd>
+        <dt>Value</dt>
+        <dd>{view.value} wei</dd>
+        <dt>Gas</dt>
+        <dd>{view.gas ?? 'the simulation reverts'}</dd>
+        <dt>From (executor)</dt>
+        <dd className="mono">{view.from}</dd>
+      </dl>
+      {view.revert && <p className="error">The simulation on these bytes reverts: {view.revert}</p>}
+      <details>
+        <summary>execTransaction calldata ({(view.calldata.length - 2) / 2} bytes)</summary>
+        <p className="mono">{view.calldata}</p>
+      </details>
+    </div>
+  )
+}
+
 function ExecuteResult({ view }: { view: ExecuteView }) {
   return (
     <div className="card" data-testid="execute-result" role="status">
@@ -190,6 +242,11 @@ function ExecuteResult({ view }: { view: ExecuteView }) {
             .filter((c) => c.delta !== '0')
             .map((c) => ` · ${c.delta} ${c.asset}`)
             .join('')}
+        </p>
+      )}
+      {view.calldataHash && (
+        <p>
+          Sent calldata hash <span className="mono">{view.calldataHash}</span>
         </p>
       )}
       {view.txHash && <p className="mono">{view.txHash}</p>}

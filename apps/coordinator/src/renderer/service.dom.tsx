@@ -89,6 +89,21 @@ export function ServiceScreen({ navigate, revision }: { navigate: Navigate; revi
     }
   }
 
+  // Confirmations others made on the service, into the queue: main verifies each over our own hash.
+  const pullAction = async (actionId: string) => {
+    setError(undefined)
+    setDone(undefined)
+    try {
+      const result = await call(api.servicePull({ actionId }))
+      setDone(
+        `Pulled ${result.added.length} new confirmation(s) of ${result.safeTxHash}: ${result.added.join(', ') || 'none'}${result.skipped.length > 0 ? `; not owners (not stored): ${result.skipped.join(', ')}` : ''}${result.problems.length > 0 ? `; refused: ${result.problems.join('; ')}` : ''}.`,
+      )
+      await refresh()
+    } catch (e) {
+      setError(errorOf(e))
+    }
+  }
+
   const confirmAction = async (actionId: string) => {
     setError(undefined)
     setDone(undefined)
@@ -211,6 +226,9 @@ export function ServiceScreen({ navigate, revision }: { navigate: Navigate; revi
                         </p>
                         <button type="button" onClick={() => void confirmAction(q.id)}>
                           Post signatures to the service
+                        </button>
+                        <button type="button" onClick={() => void pullAction(q.id)}>
+                          Pull confirmations
                         </button>
                       </div>
                     ))}
