@@ -157,6 +157,11 @@ describe('nested Safes end to end (CLI, anvil, Safe 1.4.1)', () => {
     expect(dry.sent).toBe(false)
     expect(dry.calldataHash).toBe(keccak256(dry.calldata))
     expect(dry.to).toBe(ownerSafe)
+    // The queue links them through the approved hash, both ways.
+    const shownApproval = (await coordinator('action', 'show', approval.id)).json
+    expect(shownApproval.approves).toEqual({ id: inner.id, safe: treasury, safeTxHash: inner.safeTxHash })
+    const shownInner = (await coordinator('action', 'show', inner.id)).json
+    expect(shownInner.approvedBy).toEqual([{ id: approval.id, ownerSafe, state: 'ready' }])
     const executed = (await coordinator('action', 'exec', approval.id)).json
     expect(executed.status).toBe('executed')
     expect(executed.calldataHash).toBe(dry.calldataHash)

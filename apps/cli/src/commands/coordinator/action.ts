@@ -54,7 +54,30 @@ async function show(
     store.alerts({ actionId: action.id }),
   ])
   const view = actionView(c, action, signatures, { history, conflicts, alerts })
-  io.stdout(json ? `${toJson(view)}\n` : actionText(view))
+  // Nested Safes: the action an owner Safe's approval approves, and the approvals queued for this one.
+  const [approved, approvals] = await Promise.all([
+    NestedApproval.approvedAction({ store, action }),
+    NestedApproval.approvalsOf({ store, action }),
+  ])
+  const nested = {
+    approves: approved
+      ? { id: approved.id, safe: approved.safe.address, safeTxHash: approved.safeTxHash }
+      : null,
+    approvedBy: approvals.map((a) => ({ id: a.id, ownerSafe: a.safe.address, state: a.state })),
+  }
+  if (json) {
+    io.stdout(`${toJson({ ...view, ...nested })}\n`)
+    return
+  }
+  io.stdout(actionText(view))
+  if (nested.approves) {
+    io.stdout(
+      `Approves       action ${nested.approves.id} of Safe ${nested.approves.safe} (safeTxHash ${nested.approves.safeTxHash})\n`,
+    )
+  }
+  for (const a of nested.approvedBy) {
+    io.stdout(`Approval       by owner Safe ${a.ownerSafe}: action ${a.id} (${a.state})\n`)
+  }
 }
 
 export const actionList: Command = {
