@@ -250,7 +250,8 @@ export type AnswerView = {
 }
 
 export type LogFilter = {
-  kind?: 'all' | 'refusals' | 'signatures' | undefined
+  /** `overrides`: the air-gap override's entries (starts with it, releases while a network was up). */
+  kind?: 'all' | 'refusals' | 'signatures' | 'overrides' | undefined
   safe?: string | undefined
   nonce?: string | undefined
 }

@@ -753,6 +753,7 @@ function matches(e: LogEntryView, { kind = 'all', safe, nonce }: LogFilter): boo
   // A refusal is a refused approval, or a review that ended in "would refuse" (nothing was asked of a key).
   if (kind === 'refusals' && e.event !== 'refused' && e.decision !== 'would-refuse') return false
   if (kind === 'signatures' && e.event !== 'signed') return false
+  if (kind === 'overrides' && e.event !== 'air-gap-override') return false
   if (safe && !(e.safe ?? '').toLowerCase().includes(safe.trim().toLowerCase())) return false
   if (nonce && e.nonce !== nonce.trim()) return false
   return true

@@ -47,6 +47,7 @@ export function LogScreen() {
           <option value="all">Everything</option>
           <option value="refusals">Refusals</option>
           <option value="signatures">Signatures</option>
+          <option value="overrides">Air-gap overrides</option>
         </select>
         <label htmlFor="log-safe">Safe</label>
         <input
@@ -106,7 +107,10 @@ export function LogScreen() {
           </thead>
           <tbody>
             {view.entries.map((e) => (
-              <tr key={e.seq} className={e.event === 'refused' ? 'refused-row' : ''}>
+              <tr
+                key={e.seq}
+                className={e.event === 'refused' || e.event === 'air-gap-override' ? 'refused-row' : ''}
+              >
                 <td>{e.seq}</td>
                 <td>{e.time}</td>
                 <td>{e.event}</td>
