@@ -165,4 +165,18 @@ describe('webcam targets', () => {
     expect(dense!.fragmentCount).toBeLessThan(sparse.fragmentCount)
     expect(QrDensity.interleaved({ messageBytes: 60 }).dense).toBeUndefined()
   })
+
+  test('the sparsest session suits a 640×480 webcam at the far end of a scan', () => {
+    const { sparse, sparsest } = QrDensity.interleaved({ messageBytes: 8_000 })
+    // The code over 40% of 480 lines, quiet zone included, at 3 camera px per module or more.
+    expect(sparsest!.version).toBe(9)
+    expect((480 * 0.4) / (17 + 4 * sparsest!.version + 8)).toBeGreaterThanOrEqual(3)
+    expect((480 * 0.4) / (17 + 4 * sparse.version + 8)).toBeLessThan(3)
+    expect(sparsest!.fragmentCount).toBeGreaterThan(sparse.fragmentCount)
+    // The user's step moves it with the others.
+    expect(QrDensity.interleaved({ messageBytes: 8_000, step: -1 }).sparsest!.version).toBe(5)
+    // Not asked for, or nothing to add: a message one sparse code holds.
+    expect(QrDensity.interleaved({ messageBytes: 8_000, far: false }).sparsest).toBeUndefined()
+    expect(QrDensity.interleaved({ messageBytes: 60 }).sparsest).toBeUndefined()
+  })
 })

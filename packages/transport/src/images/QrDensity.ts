@@ -7,7 +7,10 @@
 //    to ~2.5). A 640×480 webcam 30–50 cm from a laptop screen sees the code over about half its
 //    height: 240 px / 3.2 = 75 modules including the 8-module quiet zone, version 12 (17 + 4 × 12).
 //    Hence `maxVersion` = webcamVersion() = 12; a 720p webcam reads version 21 (`interleaved` sends
-//    both, so neither camera waits for the other).
+//    both, so neither camera waits for the other). What limits a far scan is defocus measured in
+//    modules: zxing loses the model's frames once the blur (σ) passes about a third of a module, and
+//    at 50 cm with a small code and a soft lens a 640×480 camera sees version 12 at σ 0.35–0.45, so
+//    `interleaved` adds a sparsest session (version 9, the code over 40% of the frame at 3 px/module).
 // 2. Error correction. On a screen there is no print damage, but glare, moiré or a finger can
 //    blot a patch of every frame while it lasts. M (15%) survives small blots; Q/H would cost
 //    30–45% of capacity, which the fountain code already buys more cheaply (a lost frame costs
@@ -442,32 +445,62 @@ export type InterleavedPlan = {
   dense: DensityPlan | undefined
   /** The sparse session, for a 640×480 webcam: always there. */
   sparse: DensityPlan
+  /**
+   * The sparsest session, for a 640×480 webcam at the far end of a scan (50 cm, a small code, soft
+   * focus) that cannot resolve the sparse one; undefined when the sparse code is already that sparse.
+   */
+  sparsest: DensityPlan | undefined
   /** Frames per second of the interleaved stream. */
   fps: number
 }
 
 /**
- * Two densities of the same message, for a sender that interleaves a dense and a sparse fountain
- * session so that any camera completes at its own best rate: the sparse one sized for a 640×480
- * webcam, the dense one for a 720p webcam (both at {@link webcamVersion}), each a `step` denser or
- * sparser on the user's request. A message that fits one sparse code needs no dense session.
+ * Share of the frame height the code covers at the far end of a scan: a mid-size code (14 cm on a
+ * laptop screen) 50 cm from a webcam with a 40° vertical field of view. `Degrade.webcam`'s setups
+ * put about 97% of scans at or above it.
+ */
+const FAR_COVERAGE = 0.4
+/**
+ * Camera pixels per module the sparsest session is sized for: zxing reads the webcam model's scans
+ * at this density through defocus up to a third of a module (σ), which a 640×480 scan at the far
+ * end stays within; at the 3.2 of the sparse session a far scan's defocus spans 0.35–0.45 of a module.
+ */
+const FAR_PIXELS_PER_MODULE = 3
+
+/**
+ * Densities of the same message for a sender that interleaves fountain sessions so that any camera
+ * completes at its own best rate: the sparse one sized for a 640×480 webcam, the dense one for a
+ * 720p webcam (both at {@link webcamVersion}), and the sparsest for a 640×480 webcam at the far end
+ * of a scan (the code over 40% of the frame height at 3 camera px per module), each a `step` denser or sparser on
+ * the user's request. A message that fits one sparse code needs no other session.
  *
  * @example
- * const { dense, sparse } = QrDensity.interleaved({ messageBytes: 8_000 })
+ * const { dense, sparse, sparsest } = QrDensity.interleaved({ messageBytes: 8_000 })
  */
 export function interleaved({
   messageBytes,
   type = 'airlock-sign-request',
   step = 0,
+  far = true,
 }: {
   messageBytes: number
   type?: string | undefined
   step?: number | undefined
+  /** Add the sparsest session (default true). */
+  far?: boolean | undefined
 }): InterleavedPlan {
   // The densest code each camera reads: nothing is gained by a sparser one, the fountain covers loss.
   const fastest = { targetSeconds: 0.001, type, messageBytes, step }
   const sparse = tune({ ...fastest, maxVersion: webcamVersion() })
   const dense = tune({ ...fastest, maxVersion: webcamVersion({ height: 720 }) })
+  const farVersion = webcamVersion({ coverage: FAR_COVERAGE, pixelsPerModule: FAR_PIXELS_PER_MODULE })
+  const sparsest = tune({ ...fastest, maxVersion: farVersion, minVersion: farVersion })
   const single = sparse.isSinglePart || dense.fragmentCount >= sparse.fragmentCount
-  return { dense: single ? undefined : dense, sparse, fps: sparse.fps }
+  const farNeeded = far && !sparse.isSinglePart && sparsest.fragmentCount > sparse.fragmentCount
+  return {
+    dense: single ? undefined : dense,
+    sparse,
+    sparsest: farNeeded ? sparsest : undefined,
+    fps: sparse.fps,
+  }
 }
