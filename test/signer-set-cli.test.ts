@@ -179,7 +179,8 @@ describe('the coordinator carries the signer set’s limits (CLI, anvil)', () =>
     const s2c = await approve(rc.path, 's2')
     expect((await sigAdd(s2c)).alerts).toEqual([])
     // s1 still answers, but its new head does not extend the one witnessed: an alert, kept with the action.
-    const cut = await sigAdd(await approve(rc.path, 's1'))
+    const s1c = await approve(rc.path, 's1')
+    const cut = await sigAdd(s1c)
     expect(cut.status).toBe('added')
     expect(cut.alerts).toHaveLength(1)
     expect(cut.alerts[0]).toMatchObject({ owner: o1.address })
@@ -189,6 +190,11 @@ describe('the coordinator carries the signer set’s limits (CLI, anvil)', () =>
     expect(shown.stdout).toMatch(/ALERT log-(rollback|fork)/)
     expect((await coordinator('action', 'show', c.id)).alerts).toHaveLength(1)
     expect((await coordinator('action', 'exec', c.id)).status).toBe('executed')
+    // The same answer once more: refused (the action is executed), and the alert is said with it.
+    const late = await cli('sig', 'add', s1c, '--action', c.id, '--home', home)
+    expect(late.code).toBe(1)
+    expect(late.stderr).toMatch(/is executed: it takes no more signatures/)
+    expect(late.stderr).toMatch(/ALERT log-(rollback|fork)/)
   }, 240_000)
 
   it('refuses to build a proof that cannot fit one request, rather than cut it', async () => {

@@ -83,13 +83,16 @@ export async function ingest({
       ? await SetLimits.witness({ store, org, response: incoming.response, action, actor })
       : { alerts: [] }
   if (StateMachine.terminal.includes(action.state)) {
-    throw new SignatureRefusedError(`Action ${action.id} is ${action.state}: it takes no more signatures.`, {
-      hint: 'Check airlock action show for what replaced it.',
-    })
+    throw withAlerts(
+      new SignatureRefusedError(`Action ${action.id} is ${action.state}: it takes no more signatures.`, {
+        hint: 'Check airlock action show for what replaced it.',
+      }),
+      witnessed.alerts,
+    )
   }
   const state = await Chain.readSafe({ client, safe: action.safe.address, chainId })
   const verdict = await verifySignature({ ...incoming, owners: state.owners, recoverAttestation })
-  if (!verdict.ok) throw refused({ ...incoming, refusal: verdict })
+  if (!verdict.ok) throw withAlerts(refused({ ...incoming, refusal: verdict }), witnessed.alerts)
   // The chain's clock at the block the owners were read at: a tier's delay starts and ends by it.
   const chainTime = await Chain.blockTime({ client, blockNumber: state.blockNumber })
   await store.advance(action.id, { actor, chainTime })
@@ -114,6 +117,17 @@ export async function ingest({
     collected: await store.signatures(action.id),
     alerts: witnessed.alerts,
   }
+}
+
+// A refused answer may still have raised an alert about its signer's log (stored): say it too.
+function withAlerts(error: SignatureRefusedError, alerts: readonly Alert[]): SignatureRefusedError {
+  if (alerts.length === 0) return error
+  const said = alerts.map((a) => `ALERT ${a.code}: ${a.message}`).join(' ')
+  return new SignatureRefusedError(`${error.shortMessage} ${said}`, {
+    hint: error.hint,
+    details: error.details,
+    cause: error,
+  })
 }
 
 /**
