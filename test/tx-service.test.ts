@@ -331,6 +331,21 @@ describe('Transaction Service import, confirmations and execution (api-kit ↔ s
     const confirm = await runCli(['service', 'confirm', id.slice(0, 8), ...common])
     expect(confirm.code, confirm.stderr).toBe(0)
     expect(confirm.stdout).toContain(`Posted 1 confirmation(s) of ${hash}: ${safeOwners[0]!.address}`)
+    // Another owner confirms in Safe{Wallet}: pulled into the queue, verified over our own hash.
+    await TransactionService.confirm({
+      client: client(),
+      safeTxHash: hash,
+      signatures: [{ signer: safeOwners[1]!.address, signature: await safeOwners[1]!.sign({ hash }) }],
+    })
+    const pulled = await runCli(['service', 'pull', id.slice(0, 8), ...common, '--json'])
+    expect(pulled.code, pulled.stderr).toBe(0)
+    expect(JSON.parse(pulled.stdout)).toMatchObject({
+      safeTxHash: hash,
+      added: [safeOwners[1]!.address],
+      duplicate: [safeOwners[0]!.address],
+      skipped: [],
+      problems: [],
+    })
     // A service that lies about a transaction is refused by the command too, with a one-line reason.
     service.lie(hash, { value: '7' })
     const refused = await runCli(['service', 'import', hash, ...common])

@@ -171,4 +171,49 @@ export const serviceConfirm: Command = {
     }),
 }
 
-export const serviceCommands: Command[] = [servicePending, serviceImport, serviceConfirm]
+export const servicePull: Command = {
+  path: ['service', 'pull'],
+  summary:
+    'Pull the confirmations others made on the Transaction Service into an action (verified over our hash, owners only).',
+  usage: 'service pull <action-id> [--service-url URL] [--api-key-file F] [--json]',
+  allowPositionals: true,
+  options: serviceOptions,
+  run: ({ values, positionals, io }) =>
+    withCoordinator(values, io.cwd, async (c) => {
+      if (positionals.length !== 1)
+        throw new UsageError('Give one action id.', { hint: 'airlock action list' })
+      const store = await c.store()
+      const action = await store.getAction(await Action.fullId({ store, id: positionals[0]! }))
+      const state = await Chain.readSafe({
+        client: c.client,
+        safe: action.safe.address,
+        chainId: c.config.chainId,
+      })
+      const pulled = await TransactionService.pullConfirmations({
+        client: clientOf(c, values, io.cwd),
+        store,
+        actionId: action.id,
+        owners: state.owners,
+        actor: c.actor,
+      })
+      const result = {
+        id: action.id,
+        safeTxHash: action.safeTxHash,
+        added: pulled.added,
+        duplicate: pulled.duplicate,
+        skipped: pulled.skipped.map((s) => s.owner),
+        problems: pulled.problems.map(TransactionService.describe),
+      }
+      if (values.json) io.stdout(`${toJson(result)}\n`)
+      else {
+        io.stdout(
+          `Pulled ${result.added.length} new confirmation(s) of ${action.safeTxHash}: ${result.added.join(', ') || 'none'}\n`,
+        )
+        for (const owner of result.skipped) io.stdout(`  ! ${owner} is not an owner now: not stored\n`)
+        for (const problem of result.problems) io.stdout(`  ! refused: ${problem}\n`)
+      }
+      return 0
+    }),
+}
+
+export const serviceCommands: Command[] = [servicePending, serviceImport, serviceConfirm, servicePull]
