@@ -5,7 +5,7 @@
 // the guardian's pause request QR → signed → imported as a file → executed. Every screen is
 // photographed, checked with axe-core, and the page's network is asserted. Then a Critical action
 // through the timelock (attestations, the delay by chain time, time travel), and a reorged execution.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -81,16 +81,26 @@ const audit: Promise<{ issues: Issue[] }> = (async () => {
     options: object,
     forCli: boolean,
   ) => Promise<{ issues: Issue[] }>
-  return run(
-    {
-      input: appSource,
-      isRelative: true,
-      customScan: [],
-      excludeFromScan: ['AvailableSecurityFixesGlobalCheck'],
-      electronVersionOverride: '39.5.0',
-    },
-    false,
-  )
+  // The app's source and the shared hardening its main runs (@airlock/desktop), scanned together.
+  const input = mkdtempSync(join(tmpdir(), 'airlock-coordinator-eneg-'))
+  cpSync(appSource, join(input, 'coordinator'), { recursive: true })
+  cpSync(join(appSource, '..', '..', '..', 'packages', 'desktop', 'src'), join(input, 'desktop'), {
+    recursive: true,
+  })
+  try {
+    return await run(
+      {
+        input,
+        isRelative: true,
+        customScan: [],
+        excludeFromScan: ['AvailableSecurityFixesGlobalCheck'],
+        electronVersionOverride: '39.5.0',
+      },
+      false,
+    )
+  } finally {
+    rmSync(input, { recursive: true, force: true })
+  }
 })()
 
 beforeAll(async () => {

@@ -3,12 +3,12 @@
 // the sender. Everything it decides is in security.ts and handlers.ts, where the tests read it.
 import { readFile } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
+import { hardenWebContents } from '@airlock/desktop'
 import { app, BrowserWindow, ipcMain, Notification, protocol, session } from 'electron'
 import { type Api, channels, type Result } from './api.ts'
 import { openContext } from './context.node.ts'
 import { createHandlers } from './handlers.ts'
 import {
-  allowNavigation,
   allowPermission,
   allowRequest,
   appOrigin,
@@ -17,7 +17,6 @@ import {
   schemePrivileges,
   trustedSender,
   webPreferences,
-  windowOpenAction,
   windowOptions,
 } from './security.ts'
 
@@ -87,13 +86,8 @@ app.whenReady().then(async () => {
     })
   }
 
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-navigate', (event, url) => {
-      if (!allowNavigation(url)) event.preventDefault()
-    })
-    contents.on('will-attach-webview', (event) => event.preventDefault())
-    contents.setWindowOpenHandler(() => windowOpenAction)
-  })
+  // No navigation, no webviews, no new windows: the hardening both desktop apps share.
+  hardenWebContents({ app })
 
   const window = new BrowserWindow({
     ...windowOptions,

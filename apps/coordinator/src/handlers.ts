@@ -264,10 +264,9 @@ export function createHandlers(ctx: HandlerContext): Api & {
     if (label !== undefined) return label
     const named = names?.get(trimmed)
     if (named !== undefined) return named.address
-    throw new CoordinatorInputError(
-      `"${text}" is neither an address, a label in the org config nor an ENS name.`,
-      { hint: 'Give a 0x address, the name of a listed recipient or Safe, or an ENS name (alice.eth).' },
-    )
+    throw new CoordinatorInputError(`"${text}" is neither an address nor a label in the org config.`, {
+      hint: 'Give a 0x address, the name of a listed recipient or Safe, or an ENS name (alice.eth).',
+    })
   }
 
   function labelled(text: string): Address | undefined {

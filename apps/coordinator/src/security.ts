@@ -1,30 +1,16 @@
-// The window's hardening as data, so tests check exactly what main applies. Same posture as the
-// signer (sandboxed renderer, context isolation, no Node, no navigation, no new windows, strict CSP,
-// a sender check on every IPC message), except the network: the coordinator's session may reach its
-// configured RPC origins and, once configured, its Transaction Service's origin, and nothing else.
+// The window's hardening as data, so tests check exactly what main applies. The posture both desktop
+// apps share (webPreferences, the CSP and response headers, no navigation, no webviews, no new
+// windows) comes from @airlock/desktop, as the signer's does. What differs here: the app's scheme, the
+// network (the session may reach its configured RPC origins and, while configured, its Transaction
+// Service's origin, and nothing else), the camera as the only permission, and the window itself.
+import { isAppUrl as isUnder } from '@airlock/desktop'
+
+// The shared settings main applies and the tests assert, under this app's security module.
+export { allowNavigation, contentSecurityPolicy, responseHeaders, webPreferences } from '@airlock/desktop'
 
 /** The renderer is served from this privileged custom scheme, never from file:// or http://. */
 export const appScheme = 'app'
 export const appOrigin = 'app://coordinator'
-
-/** BrowserWindow webPreferences. */
-export const webPreferences = {
-  sandbox: true,
-  contextIsolation: true,
-  nodeIntegration: false,
-  nodeIntegrationInWorker: false,
-  nodeIntegrationInSubFrames: false,
-  webviewTag: false,
-  webSecurity: true,
-  allowRunningInsecureContent: false,
-  experimentalFeatures: false,
-  navigateOnDragDrop: false,
-  safeDialogs: true,
-  spellcheck: false,
-  devTools: false,
-  /** Middle-click opens nothing. */
-  disableBlinkFeatures: 'Auxclick',
-} as const
 
 /** BrowserWindow options besides webPreferences. */
 export const windowOptions = {
@@ -37,25 +23,6 @@ export const windowOptions = {
   backgroundColor: '#0f1419',
   title: 'Airlock coordinator',
 } as const
-
-/**
- * The Content-Security-Policy of every response the window loads. `wasm-unsafe-eval` lets zxing's
- * WebAssembly (QR scanning) compile; nothing else may be evaluated. `connect-src 'self'`: the renderer
- * never talks to the network itself; main does, through the handlers.
- */
-export const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob: mediastream:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
 
 /**
  * Whether the session may load a URL: the app's own files, in-memory data and blob URLs, and the
@@ -111,30 +78,19 @@ export function allowPermission(
   return mediaTypes.length > 0 && mediaTypes.every((type) => type === 'video')
 }
 
-/** Navigation away from the app is never allowed (links to explorers open nowhere). */
-export function allowNavigation(url: string): boolean {
-  return isAppUrl(url)
-}
-
 /**
- * Whether a URL (or origin) is the app's own. Compared by scheme and host: Node's URL gives a custom
- * scheme the origin "null", so origins cannot be compared as strings in main.
+ * Whether a URL (or origin) is the app's own page: `appOrigin` itself or below it.
  *
  * @example
  * isAppUrl('app://coordinator/index.html') // true
  */
 export function isAppUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url)
-    return parsed.protocol === `${appScheme}:` && parsed.host === new URL(appOrigin).host
-  } catch {
-    return false
-  }
+  return isUnder(url, appOrigin)
 }
 
 /** IPC is answered only for the app's own top frame. */
 export function trustedSender(frameUrl: string | undefined): boolean {
-  return frameUrl !== undefined && allowNavigation(frameUrl)
+  return frameUrl !== undefined && isAppUrl(frameUrl)
 }
 
 /** The app scheme is standard and secure (same-origin rules, secure context for the camera). */
@@ -142,14 +98,3 @@ export const schemePrivileges = {
   scheme: appScheme,
   privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true },
 } as const
-
-/** Headers of every file the app scheme serves. */
-export const responseHeaders = {
-  'Content-Security-Policy': contentSecurityPolicy,
-  'X-Content-Type-Options': 'nosniff',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Referrer-Policy': 'no-referrer',
-} as const
-
-/** New windows (window.open, target=_blank) are always denied. */
-export const windowOpenAction = { action: 'deny' } as const
