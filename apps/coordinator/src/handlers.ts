@@ -601,7 +601,11 @@ export function createHandlers(ctx: HandlerContext): Api & {
         client,
         org: config.org,
         action,
-        request: Action.signRequest(action, { collected }),
+        // An owner Safe's approval carries the approved transaction, for its signers to decode.
+        request: Action.signRequest(action, {
+          collected,
+          approves: await NestedApproval.approves({ store, action }),
+        }),
       }),
     )
     const auto = QrDensity.tune({ messageBytes: ur.payload.length, type: ur.type })
