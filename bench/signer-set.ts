@@ -55,7 +55,8 @@ export async function runSignerSetBench(): Promise<BenchTable[]> {
   const org = OrgConfig.parse(json)
   const clock = () => new Date(NOW * 1000)
   const fresh = async (i: number) => {
-    const log = DecisionLog.memory({ clock, privateKey: auditKeys[i]!.privateKey })
+    // Signed with native Ed25519, as the signer's state directory signs its log on Node.
+    const log = DecisionLog.memory({ clock, privateKey: auditKeys[i]!.privateKey, ed25519: nodeEd25519 })
     const signer = await Signer.create({ cedar, log, clock, auditKey: auditKeys[i]! })
     await signer.installBundle(bundle)
     return signer
@@ -87,7 +88,11 @@ export async function runSignerSetBench(): Promise<BenchTable[]> {
   })
 
   // Response size: a signer without an audit key (no receipt, head or proof) and one with them.
-  const plain = await Signer.create({ cedar, log: DecisionLog.memory({ clock }), clock })
+  const plain = await Signer.create({
+    cedar,
+    log: DecisionLog.memory({ clock, ed25519: nodeEd25519 }),
+    clock,
+  })
   await plain.installBundle(bundle)
   const first = await fresh(0)
   const released = async (s: Signer, req: SignRequest.SignRequest, i: number) => {
@@ -191,7 +196,7 @@ export async function runSignerSetBench(): Promise<BenchTable[]> {
   // The same decision without the set's limits (no enrolled keys, no proofs, no receipt).
   const unset: number[] = []
   for (let run = 0; run < 5; run++) {
-    const s = await Signer.create({ cedar, log: DecisionLog.memory({ clock }), clock })
+    const s = await Signer.create({ cedar, log: DecisionLog.memory({ clock, ed25519: nodeEd25519 }), clock })
     await s.installBundle(bundle)
     const start = performance.now()
     await s.approve(request(HISTORY), { key: key(2) })

@@ -1,4 +1,11 @@
-import { type AuditEntry, AuditKey, AuditLog, type Clock, type JsonObject } from '@airlock/audit-log'
+import {
+  type AuditEntry,
+  AuditKey,
+  AuditLog,
+  type Clock,
+  type Ed25519,
+  type JsonObject,
+} from '@airlock/audit-log'
 import type { HistoryFact } from '@airlock/policy'
 import type { Address, Hex } from 'viem'
 import { InvalidDecisionLogError } from './errors.ts'
@@ -24,16 +31,19 @@ export type DecisionLog = {
 export function memory({
   privateKey = AuditKey.generate(),
   clock = () => new Date(),
+  ed25519,
 }: {
   privateKey?: Uint8Array | undefined
   clock?: Clock | undefined
+  /** The Ed25519 implementation entries are signed with (Node code passes the native one). */
+  ed25519?: Ed25519 | undefined
 } = {}): DecisionLog & {
   text(): string
   publicKey: Uint8Array
   /** The log's audit key, for `Signer.create({ auditKey })` (receipts). */
   signer: AuditKey.Signer
 } {
-  const signer = AuditKey.signer(privateKey)
+  const signer = AuditKey.signer(privateKey, { ed25519 })
   const log = AuditLog.create({ signer, clock })
   return {
     get entries() {
