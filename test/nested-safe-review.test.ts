@@ -105,6 +105,16 @@ describe('an owner Safe’s approveHash with the inner transaction', () => {
     })
     expect(notApproveHash.refusals.map((r) => r.code)).toContain('approved-hash-mismatch')
 
+    // Unreadable (not through the wire format): a typed refusal, not an internal error.
+    const unreadable = await peer.signer.review(
+      {
+        ...approval(payPayroll),
+        approves: { context: treasury, tx: { ...payPayroll, to: '0x12' as never } },
+      },
+      { identity: { address: peer.owner.address, keyKind: 'software' } },
+    )
+    expect(unreadable.refusals.map((r) => r.code)).toEqual(['approved-hash-mismatch'])
+
     const result = await peer.signer.approve(
       approval(payPayroll, { carried: { ...payPayroll, nonce: 5n } }),
       { key: peer.key },

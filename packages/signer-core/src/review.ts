@@ -335,7 +335,18 @@ async function reviewUnguarded(
   }
 
   // An owner Safe's approveHash with the approved transaction: shown only if it is exactly what is approved.
-  const approves = request.approves ? approvedTx(request.approves, { tx, context }) : undefined
+  let approves: Approves | undefined
+  try {
+    approves = request.approves ? approvedTx(request.approves, { tx, context }) : undefined
+  } catch (error) {
+    if (!isBaseError(error)) throw error
+    refusals.push(
+      Refusal.signer(
+        'approved-hash-mismatch',
+        `The approved transaction cannot be read: ${error.shortMessage}`,
+      ),
+    )
+  }
   if (approves && !approves.matches) {
     refusals.push(
       Refusal.signer(
