@@ -25,6 +25,7 @@ import {
   webPreferences,
 } from '@airlock/coordinator-app/security'
 import { Action, Config, Predict, Timelock } from '@airlock/coordinator-core'
+import { deployEns, setEnsName } from '@airlock/devnet'
 import { openPgliteStore, type Store } from '@airlock/queue'
 import { SafeTxHash } from '@airlock/safe'
 import { SignatureResponse, SignRequest, Ur, UrDecoder } from '@airlock/transport'
@@ -123,9 +124,13 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve))
   const port = (webhook.address() as { port: number }).port
+  // ENS on the local chain (the ENS team's published registry and resolver): contributor 1 is c1.eth.
+  const ens = await deployEns({ anvil: world.anvil, deployer: world.deployer })
+  await setEnsName({ anvil: world.anvil, ens, name: 'c1.eth', address: world.contributors[0]! })
   api = await worldHandlers({
     world,
     store,
+    config: { ...world.config, ensRegistry: ens.registry },
     notify: (title, body) => notifications.push({ title, body }),
     webhook: `http://127.0.0.1:${port}/alerts`,
   })
@@ -185,7 +190,7 @@ describe('coordinator app', () => {
 
     // 1.5 ETH as Routine: the predicted verdict says the signers refuse it, before anything is queued.
     await tab(page, 'Compose')
-    await page.getByLabel('Recipient (address or label)').fill(world.contributors[0]!)
+    await page.getByLabel('Recipient (address or label)').fill('c1.eth')
     await page.getByLabel('Amount (units)').fill('1.5')
     await page.getByLabel(/^Title/).fill('Pay contributor 1')
     await page.getByRole('button', { name: 'Queue for signing' }).click()
@@ -193,6 +198,10 @@ describe('coordinator app', () => {
       .poll(() => page.getByTestId('blocked').textContent())
       .toContain('treasury.large-transfer-tier')
     await expect(page.getByTestId('prediction').textContent()).resolves.toContain('Signers will refuse')
+    // The ENS name was resolved on the coordinator: the name and the address it stands for are shown.
+    await expect(page.getByTestId('ens-names').textContent()).resolves.toContain(
+      `c1.eth → ${world.contributors[0]}`,
+    )
     await shoot(page, 'compose-refused')
     expect(await store.listActions()).toHaveLength(0)
 
