@@ -190,7 +190,7 @@ describe('coordinator app', () => {
 
     // 1.5 ETH as Routine: the predicted verdict says the signers refuse it, before anything is queued.
     await tab(page, 'Compose')
-    await page.getByLabel('Recipient (address or label)').fill('c1.eth')
+    await page.getByLabel('Recipient (address, label or ENS name)').fill('c1.eth')
     await page.getByLabel('Amount (units)').fill('1.5')
     await page.getByLabel(/^Title/).fill('Pay contributor 1')
     await page.getByRole('button', { name: 'Queue for signing' }).click()

@@ -145,7 +145,7 @@ export function ComposeScreen({ navigate, assets }: { navigate: Navigate; assets
                   </select>
                 </label>
                 <label>
-                  Recipient (address or label)
+                  Recipient (address, label or ENS name)
                   <input
                     value={line.to}
                     onChange={(e) => setLine(i, { to: e.target.value })}
