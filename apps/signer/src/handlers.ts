@@ -24,7 +24,6 @@ import type {
   AnswerView,
   Density,
   DeviceChoice,
-  DeviceOutcomeView,
   LogEntryView,
   LogFilter,
   PolicyView,
@@ -36,6 +35,7 @@ import type {
   SignView,
   StatusView,
 } from './api.ts'
+import { failureView, noSoftwareKey, outcomeView } from './deviceOutcome.ts'
 import { NoBundleCandidateError, NoRequestError, NothingToAnswerError } from './errors.ts'
 import { createMessageHandlers } from './messageHandlers.ts'
 import { reviewView } from './reviewView.ts'
@@ -218,8 +218,7 @@ export function createHandlers({
     switch (device) {
       case 'software': {
         const key = await state.devKey()
-        if (!key)
-          return failureView('no-software-key', 'This signer has no software test key.', 'Use the Ledger.')
+        if (!key) return noSoftwareKey()
         return { address: privateKeyToAccount(key).address, keyKind: 'software' as const }
       }
       case 'ledger': {
@@ -379,15 +378,7 @@ export function createHandlers({
       switch (device) {
         case 'software': {
           const privateKey = await state.devKey()
-          if (!privateKey)
-            return {
-              status: 'device-error',
-              outcome: failureView(
-                'no-software-key',
-                'This signer has no software test key.',
-                'Use the Ledger.',
-              ),
-            }
+          if (!privateKey) return { status: 'device-error', outcome: noSoftwareKey() }
           result = await state.signer.approve(req, {
             key: { kind: 'software', privateKey },
             acknowledgeReplacement,
@@ -786,14 +777,6 @@ function changes(installed: Bundle.Bundle | undefined, input: unknown): string[]
   if (next.schema !== installed.schema) lines.push('Cedar schema changed')
   if (lines.length === 0) lines.push('No change.')
   return lines
-}
-
-function outcomeView(failure: Failure): DeviceOutcomeView & { code: string } {
-  return { code: failure.code, severity: failure.severity, message: failure.userMessage, hint: failure.hint }
-}
-
-function failureView(code: string, message: string, hint: string): DeviceOutcomeView {
-  return { code, severity: 'error', message, hint }
 }
 
 function hintOf(error: { details?: unknown; message: string }): string {

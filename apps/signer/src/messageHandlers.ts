@@ -8,6 +8,7 @@ import type { StateDir } from '@airlock/signer-core/node'
 import { type MessageRequest, MessageSignature } from '@airlock/transport'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { AirGapView, AnswerView, Density, DeviceChoice, DeviceOutcomeView } from './api.ts'
+import { failureView, noSoftwareKey, outcomeView } from './deviceOutcome.ts'
 import { NoRequestError, NothingToAnswerError } from './errors.ts'
 import type { answerView, logAirGapOverride } from './handlers.ts'
 import { type MessageReviewResult, type MessageSignView, messageReviewView } from './messageView.ts'
@@ -24,19 +25,7 @@ export type MessageApi = {
   messageAnswer(parameters: { density: Density }): Promise<AnswerView>
 }
 
-const failure = (code: string, message: string, hint: string): DeviceOutcomeView => ({
-  code,
-  severity: 'error',
-  message,
-  hint,
-})
-const outcome = (f: Failure): DeviceOutcomeView => ({
-  code: f.code,
-  severity: f.severity,
-  message: f.userMessage,
-  hint: f.hint,
-})
-const keystoneNotYet = failure(
+const keystoneNotYet = failureView(
   'keystone-messages',
   'A Keystone cannot sign a Safe message here yet.',
   'Use the Ledger (it shows the Safe message’s domain and message hashes).',
@@ -89,11 +78,7 @@ export function createMessageHandlers({
     switch (device) {
       case 'software': {
         const privateKey = await state.devKey()
-        if (!privateKey)
-          return {
-            status: 'device-error',
-            outcome: failure('no-software-key', 'This signer has no software test key.', 'Use the Ledger.'),
-          }
+        if (!privateKey) return { status: 'device-error', outcome: noSoftwareKey() }
         return run({ kind: 'software', privateKey })
       }
       case 'ledger': {
@@ -125,9 +110,9 @@ export function createMessageHandlers({
         if (key.kind === 'software') {
           identity = { address: privateKeyToAccount(key.privateKey).address, keyKind: 'software' }
         } else {
-          if ('ok' in key.device) return { status: 'device-error' as const, outcome: outcome(key.device) }
+          if ('ok' in key.device) return { status: 'device-error' as const, outcome: outcomeView(key.device) }
           const address = await key.device.getAddress({ path: key.path })
-          if (!address.ok) return { status: 'device-error' as const, outcome: outcome(address) }
+          if (!address.ok) return { status: 'device-error' as const, outcome: outcomeView(address) }
           identity = { address: address.address, keyKind: 'ledger' }
         }
         const review = await state.signer.reviewMessage(scanned, { identity })
@@ -169,7 +154,7 @@ export function createMessageHandlers({
               review: result.review && messageReviewView({ review: result.review, now: now() }),
             }
           case 'device-error':
-            return { status: 'device-error', outcome: outcome(result.failure) }
+            return { status: 'device-error', outcome: outcomeView(result.failure) }
           default: {
             const never: never = result
             return never
