@@ -12,6 +12,7 @@ import type {
   StatusView,
 } from '../api.ts'
 import { api } from './api.dom.ts'
+import { DevicePicker } from './devicePicker.dom.tsx'
 import { AnimatedQr } from './flow.dom.tsx'
 
 export function MessageScreen({
@@ -71,24 +72,12 @@ export function MessageScreen({
           {error}
         </p>
       )}
-      <fieldset className="devices">
-        <legend>Signing device</legend>
-        {(status?.devices ?? [])
-          .filter((d) => d.device !== 'keystone')
-          .map((d) => (
-            <label key={d.device}>
-              <input
-                type="radio"
-                name="message-device"
-                value={d.device}
-                checked={device === d.device}
-                disabled={!d.allowed}
-                onChange={() => onDevice(d.device)}
-              />{' '}
-              {d.note}
-            </label>
-          ))}
-      </fieldset>
+      <DevicePicker
+        devices={(status?.devices ?? []).filter((d) => d.device !== 'keystone')}
+        device={device}
+        name="message-device"
+        onDevice={onDevice}
+      />
       {result?.status === 'device-error' && (
         <div className={`device-outcome ${result.outcome.severity}`} role="alert">
           <p>{result.outcome.message}</p>

@@ -2,6 +2,7 @@
 // marked untrusted. A refused request gets its reasons and no way forward.
 import type { CSSProperties } from 'react'
 import type { DeviceChoice, ReviewResult, ReviewView, StatusView } from '../api.ts'
+import { DevicePicker } from './devicePicker.dom.tsx'
 
 const severityRank = ['critical', 'high', 'medium', 'low', 'info']
 
@@ -33,22 +34,7 @@ export function ReviewScreen({
     )
   }
   const devicePicker = (
-    <fieldset className="devices">
-      <legend>Signing device</legend>
-      {(status?.devices ?? []).map((d) => (
-        <label key={d.device}>
-          <input
-            type="radio"
-            name="device"
-            value={d.device}
-            checked={device === d.device}
-            disabled={!d.allowed}
-            onChange={() => onDevice(d.device)}
-          />{' '}
-          {d.note}
-        </label>
-      ))}
-    </fieldset>
+    <DevicePicker devices={status?.devices ?? []} device={device} name="device" onDevice={onDevice} />
   )
   if (result.status === 'device-error') {
     return (
