@@ -124,11 +124,16 @@ function clockReset(value: unknown): { at: number } {
 
 /**
  * Builds the installed policy from a bundle that `Bundle.verify` accepted (does not verify it again).
+ * `hash` is the bundle's `Bundle.hash` when the caller has just computed it (the signer does on
+ * start, to match the log), so it is not computed twice.
  *
  * @example
  * const installed = Installed.fromBundle(bundle, { cedar })
  */
-export function fromBundle(bundle: Bundle.Bundle, { cedar }: { cedar: CedarApi }): Installed {
+export function fromBundle(
+  bundle: Bundle.Bundle,
+  { cedar, hash }: { cedar: CedarApi; hash?: Hex | undefined },
+): Installed {
   const org = OrgConfig.parse(bundle.org)
   const rules = signerRules(bundle.org)
   // Every caller verified this bundle (`Bundle.verify` on install or prediction; on start the signer
@@ -138,7 +143,7 @@ export function fromBundle(bundle: Bundle.Bundle, { cedar }: { cedar: CedarApi }
   const cache = new Map<number, DecoderOrg.OrgConfig>()
   return {
     bundle,
-    hash: Bundle.hash(bundle),
+    hash: hash ?? Bundle.hash(bundle),
     version: bundle.version,
     org,
     engine,

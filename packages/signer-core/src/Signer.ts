@@ -176,7 +176,7 @@ export class Signer {
           },
         )
       }
-      signer.#installed = Installed.fromBundle(parsed, { cedar })
+      signer.#installed = Installed.fromBundle(parsed, { cedar, hash })
     } else if (expected !== undefined) {
       throw new InstalledBundleMismatchError(
         'The log says a policy bundle was installed, but none is stored.',
