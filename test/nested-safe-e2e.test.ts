@@ -4,25 +4,14 @@
 // the treasury transaction; the owner Safe's signers review both together and approve (`sign approve`
 // over UR parts); the approval executes (its printed calldata hash equals keccak256 of the mined
 // input); then the treasury action executes with the owner Safe's approved-hash (v=1) signature.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { runCli } from '@airlock/cli/testing'
-import {
-  type Anvil,
-  anvilAccounts,
-  createSafe,
-  deploySafeContracts,
-  type SafeDeployment,
-  startAnvil,
-} from '@airlock/devnet'
+import { type Anvil, createSafe, type SafeDeployment } from '@airlock/devnet'
 import { Signature } from '@airlock/safe'
 import {
   type Address,
   createPublicClient,
   decodeFunctionData,
-  getAddress,
-  type HDAccount,
   http,
   keccak256,
   parseAbi,
@@ -32,23 +21,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   anvilOrg,
   approve,
+  coordinatorJson,
   initCoordinator,
   initSigner,
+  PAYROLL as payroll,
   requestOf,
+  startWorldChain,
+  worldAccounts,
   writeOrgAndBundle,
 } from './support/cliWorld.ts'
 
 const CHAIN_ID = 31337
-const [deployer, o1, o2, o3, admin1, admin2, executorAccount] = anvilAccounts(7) as HDAccount[] as [
-  HDAccount,
-  HDAccount,
-  HDAccount,
-  HDAccount,
-  HDAccount,
-  HDAccount,
-  HDAccount,
-]
-const payroll = getAddress('0x00000000000000000000000000000000000a1e57')
+const {
+  deployer,
+  owners: [o1, o2, o3],
+  admins: [admin1, admin2],
+  executor: executorAccount,
+} = worldAccounts()
 const safeAbi = parseAbi([
   'function approvedHashes(address owner, bytes32 hash) view returns (uint256)',
   'function execTransaction(address to, uint256 value, bytes data, uint8 operation, uint256 safeTxGas, uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, bytes signatures) payable returns (bool success)',
@@ -62,17 +51,14 @@ let dir: string
 let home: string
 
 const cli = (...argv: string[]) => runCli(argv, { cwd: dir })
-const coordinator = async (...argv: string[]) => {
-  const result = await cli(...argv, '--home', home, '--json')
-  if (result.code !== 0) throw new Error(`airlock ${argv.join(' ')} failed: ${result.stderr}`)
-  return { json: JSON.parse(result.stdout), stderr: result.stderr }
-}
+const coordinator = (...argv: string[]) => coordinatorJson({ dir, home, argv })
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-nested-safe-'))
-  home = join(dir, 'home')
-  anvil = await startAnvil({ chainId: CHAIN_ID })
-  deployment = await deploySafeContracts({ anvil, deployer, version: '1.4.1' })
+  ;({ dir, home, anvil, deployment } = await startWorldChain({
+    prefix: 'airlock-nested-safe-',
+    chainId: CHAIN_ID,
+    deployer,
+  }))
   ownerSafe = await createSafe({
     anvil,
     deployment,

@@ -4,38 +4,27 @@
 // The next request carries the receipts, the continuity proof and the witnessed heads, and the signers
 // accept it; nonces executed outside Airlock are proven from chain; a signer whose log was cut between
 // two answers is caught by `sig add`.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AuditKey } from '@airlock/audit-log'
 import { runCli } from '@airlock/cli/testing'
 import { SetLimits } from '@airlock/coordinator-core'
-import {
-  type Anvil,
-  anvilAccounts,
-  createSafe,
-  deploySafeContracts,
-  execTransaction,
-  startAnvil,
-} from '@airlock/devnet'
+import { type Anvil, createSafe, execTransaction } from '@airlock/devnet'
 import { openPgliteStore } from '@airlock/queue'
 import { SafeTx, SafeTxHash, Signature } from '@airlock/safe'
-import { type Address, getAddress, type HDAccount, parseEther } from 'viem'
+import { type Address, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as World from './support/cliWorld.ts'
 
 const CHAIN_ID = 31337
-const [deployer, o1, o2, o3, admin1, admin2, executor] = anvilAccounts(7) as HDAccount[] as [
-  HDAccount,
-  HDAccount,
-  HDAccount,
-  HDAccount,
-  HDAccount,
-  HDAccount,
-  HDAccount,
-]
-const owners = [o1, o2, o3]
-const payroll = getAddress('0x00000000000000000000000000000000000a1e57')
+const {
+  deployer,
+  owners,
+  admins: [admin1, admin2],
+  executor,
+} = World.worldAccounts()
+const [o1, o2, o3] = owners
+const payroll = World.PAYROLL
 
 let anvil: Anvil
 let treasury: Address
@@ -43,17 +32,16 @@ let dir: string
 let home: string
 
 const cli = (...argv: string[]) => runCli(argv, { cwd: dir })
-const coordinator = async (...argv: string[]) => {
-  const result = await cli(...argv, '--home', home, '--json')
-  if (result.code !== 0) throw new Error(`airlock ${argv.join(' ')} failed: ${result.stderr}`)
-  return JSON.parse(result.stdout)
-}
+const coordinator = async (...argv: string[]) => (await World.coordinatorJson({ dir, home, argv })).json
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-signer-set-cli-'))
-  home = join(dir, 'home')
-  anvil = await startAnvil({ chainId: CHAIN_ID })
-  const deployment = await deploySafeContracts({ anvil, deployer, version: '1.4.1' })
+  const world = await World.startWorldChain({
+    prefix: 'airlock-signer-set-cli-',
+    chainId: CHAIN_ID,
+    deployer,
+  })
+  ;({ dir, home, anvil } = world)
+  const deployment = world.deployment
   treasury = await createSafe({
     anvil,
     deployment,

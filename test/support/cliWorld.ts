@@ -1,18 +1,78 @@
 // An organisation on anvil driven through the `airlock` CLI, for end-to-end tests: the example org
 // config moved onto the local chain, a signed bundle, signer state directories with software keys,
 // a coordinator home, and the request/answer files that cross the air gap (UR parts and answers).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { saveKey } from '@airlock/audit-log/node'
 import { runCli } from '@airlock/cli/testing'
-import type { Anvil, SafeDeployment } from '@airlock/devnet'
+import {
+  type Anvil,
+  anvilAccounts,
+  deploySafeContracts,
+  type SafeDeployment,
+  startAnvil,
+} from '@airlock/devnet'
 import { Bundle } from '@airlock/policy'
 import { SignRequest, UrDecoder } from '@airlock/transport'
-import { type Address, type HDAccount, toHex } from 'viem'
+import { type Address, getAddress, type HDAccount, toHex } from 'viem'
 import { expect } from 'vitest'
 
 const policyDir = join(import.meta.dirname, '..', '..', 'policies', 'treasury-default')
 const lower = (a: string) => a.toLowerCase()
+
+/** The org config's one recipient (anvilOrg lists it as Payroll). */
+export const PAYROLL = getAddress('0x00000000000000000000000000000000000a1e57')
+
+/** Anvil's first seven accounts in the roles a CLI world gives them. */
+export function worldAccounts(): {
+  deployer: HDAccount
+  owners: [HDAccount, HDAccount, HDAccount]
+  admins: [HDAccount, HDAccount]
+  executor: HDAccount
+} {
+  const [deployer, o1, o2, o3, admin1, admin2, executor] = anvilAccounts(7) as [HDAccount, ...HDAccount[]]
+  return {
+    deployer,
+    owners: [o1!, o2!, o3!],
+    admins: [admin1!, admin2!],
+    executor: executor!,
+  }
+}
+
+/**
+ * A scratch directory (`prefix` names it) with the coordinator home `dir/home`, and anvil on `chainId`
+ * with the official Safe 1.4.1 contracts deployed by `deployer`.
+ */
+export async function startWorldChain({
+  prefix,
+  chainId,
+  deployer,
+}: {
+  prefix: string
+  chainId: number
+  deployer: HDAccount
+}): Promise<{ dir: string; home: string; anvil: Anvil; deployment: SafeDeployment }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  const anvil = await startAnvil({ chainId })
+  const deployment = await deploySafeContracts({ anvil, deployer, version: '1.4.1' })
+  return { dir, home: join(dir, 'home'), anvil, deployment }
+}
+
+/** `airlock <argv> --home home --json` in `dir`: its JSON output and stderr; throws when it fails. */
+export async function coordinatorJson({
+  dir,
+  home,
+  argv,
+}: {
+  dir: string
+  home: string
+  argv: readonly string[]
+}) {
+  const result = await runCli([...argv, '--home', home, '--json'], { cwd: dir })
+  if (result.code !== 0) throw new Error(`airlock ${argv.join(' ')} failed: ${result.stderr}`)
+  return { json: JSON.parse(result.stdout), stderr: result.stderr }
+}
 
 /** One Safe of the org config, on the local chain. */
 export type WorldSafe = {
