@@ -9,20 +9,29 @@ import { join } from 'node:path'
 import { MessageEffects } from '@airlock/safe'
 import type { FrameMetrics } from '@airlock/signer-app/api'
 import { buildRenderer } from '@airlock/signer-app/build'
-import type { Handlers } from '@airlock/signer-app/handlers'
 import { dispatch } from '@airlock/signer-app/ipc'
 import { MessageRequest, MessageSignature, Ur, UrDecoder } from '@airlock/transport'
 import { AxeBuilder } from '@axe-core/playwright'
 import { type Address, recoverAddress, toHex } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { permitSingle, permitWitnessTransfer } from './support/messageFixtures.ts'
-import { launchChromium, openAppPage, openTestApp, signerState, testOrigin } from './support/signer-app.ts'
+import {
+  launchChromium,
+  openAppPage,
+  openTestApp,
+  signerState,
+  testOrigin,
+  useTestApp,
+} from './support/signer-app.ts'
 import * as F from './support/signer-fixtures.ts'
 
 const clear: FrameMetrics = { glare: 0, inverted: false, codeShare: 0.6 }
 const STRANGER = '0x00000000000000000000000000000000DeaDBeef' as Address
 // The app's signer runs on the real clock: a deadline a week from now.
 const WEEK = Math.floor(Date.now() / 1000) + 7 * 86400
+// A Permit2 allowance of `amount` USDC base units to the market maker, until a week from now.
+const marketMakerPermit = (amount: bigint) =>
+  permitSingle({ amount, token: F.USDC, spender: F.MARKET_MAKER, chainId: 1, deadline: WEEK })
 let counter = 0
 const request = (message: MessageRequest.MessageRequest['message']): MessageRequest.MessageRequest => {
   counter += 1
@@ -39,30 +48,16 @@ const parts = (r: MessageRequest.MessageRequest) =>
   Ur.encode({ ...MessageRequest.toUr(r), maxFragmentLength: 120 }).firstParts()
 
 describe('signer app: Safe message requests', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-signer-messages-'))
-  let api: Handlers
-  beforeAll(async () => {
-    await signerState(dir)
-    api = await openTestApp(dir)
-  })
-  afterAll(async () => {
-    await api?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const app = useTestApp('airlock-signer-messages-')
 
   it('scans a Permit2 message request, shows what it authorises, signs it with the software key and answers by QR', async () => {
-    const message = permitSingle({
-      amount: 1_000n * F.USDC_UNIT,
-      token: F.USDC,
-      spender: F.MARKET_MAKER,
-      chainId: 1,
-      deadline: WEEK,
-    })
-    let view = await api.scanStart({ expect: 'request' })
-    for (const part of parts(request(message))) view = await api.scanFrame({ texts: [part], metrics: clear })
+    const message = marketMakerPermit(1_000n * F.USDC_UNIT)
+    let view = await app.api.scanStart({ expect: 'request' })
+    for (const part of parts(request(message)))
+      view = await app.api.scanFrame({ texts: [part], metrics: clear })
     expect(view.complete, JSON.stringify(view)).toBe(true)
 
-    const reviewed = await api.messageReview({ device: 'software' })
+    const reviewed = await app.api.messageReview({ device: 'software' })
     if (reviewed.status !== 'reviewed') expect.fail(reviewed.outcome.message)
     const review = reviewed.review
     expect(review.allowed, JSON.stringify(review.refusals)).toBe(true)
@@ -97,14 +92,14 @@ describe('signer app: Safe message requests', () => {
     expect(review.hashes?.domainHash).toMatch(/^0x[0-9A-F]{64}$/)
     expect(review.untrusted.title).toBe('Permit2 for the market maker')
     // A transaction review has nothing to show: the scan carried a message.
-    await expect(api.review({ device: 'software', acknowledgeReplacement: false })).rejects.toThrow(
+    await expect(app.api.review({ device: 'software', acknowledgeReplacement: false })).rejects.toThrow(
       /no signing request/,
     )
 
-    const signed = await api.messageSign({ device: 'software' })
+    const signed = await app.api.messageSign({ device: 'software' })
     if (signed.status !== 'released') expect.fail(JSON.stringify(signed))
     expect(signed.safeMessageHash).toBe(review.hashes?.safeMessageHash)
-    const answer = await api.messageAnswer({ density: 'medium' })
+    const answer = await app.api.messageAnswer({ density: 'medium' })
     const decoder = new UrDecoder({ expectedTypes: [MessageSignature.urType] })
     let result: ReturnType<UrDecoder['result']>
     for (const part of answer.parts) {
@@ -119,7 +114,7 @@ describe('signer app: Safe message requests', () => {
     )
     // Over IPC the same: the method list carries the message methods.
     const reply = await dispatch({
-      api,
+      api: app.api,
       method: 'messageReview',
       senderUrl: `${testOrigin}/index.html`,
       arg: { device: 'keystone' },
@@ -171,13 +166,7 @@ describe('signer app: Safe message requests', () => {
     const windowApi = await openTestApp(join(windowDir, 'state'))
     try {
       const { page, external } = await openAppPage({ browser, rendererDir, api: windowApi })
-      const message = permitSingle({
-        amount: 2_500n * F.USDC_UNIT,
-        token: F.USDC,
-        spender: F.MARKET_MAKER,
-        chainId: 1,
-        deadline: WEEK,
-      })
+      const message = marketMakerPermit(2_500n * F.USDC_UNIT)
       await page.locator('#import-request').setInputFiles({
         name: 'message.txt',
         mimeType: 'text/plain',

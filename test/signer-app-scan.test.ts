@@ -1,12 +1,9 @@
 // The signer app's scan, policy and log handlers over the real engine and UR decoder: what the scan
 // screen tells the person (wrong code, another session, damaged frame, glare, too small, inverted),
 // a policy bundle installed from its QR code, and a log export that verifies.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AuditKey, verify } from '@airlock/audit-log'
 import type { FrameMetrics } from '@airlock/signer-app/api'
-import type { Handlers } from '@airlock/signer-app/handlers'
 import {
   EthSignRequest,
   PolicyBundle,
@@ -16,12 +13,13 @@ import {
   UrDecoder,
 } from '@airlock/transport'
 import { QrSender } from '@airlock/transport/images'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   keystoneAnswers,
   openTestApp,
   payrollRequest,
   signerState,
+  useTestApp,
   withKeystoneAccount,
 } from './support/signer-app.ts'
 import * as F from './support/signer-fixtures.ts'
@@ -31,33 +29,30 @@ const parts = (request: SignRequest.SignRequest, maxFragmentLength = 100) =>
   Ur.encode({ ...SignRequest.toUr(request), maxFragmentLength }).firstParts()
 
 describe('signer app scanning, policy and log handlers', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-signer-scan-'))
-  let api: Handlers
-  beforeAll(async () => {
-    await signerState(dir)
-    api = await openTestApp(dir)
-  })
-  afterAll(async () => {
-    await api?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const app = useTestApp('airlock-signer-scan-')
 
   it('tells the person what to do about each kind of bad frame, and counts them', async () => {
-    await api.scanStart({ expect: 'request' })
-    let view = await api.scanFrame({
+    await app.api.scanStart({ expect: 'request' })
+    let view = await app.api.scanFrame({
       texts: [],
       metrics: { glare: 0.5, inverted: false, codeShare: undefined },
     })
     expect(view.hints.map((h) => h.hint)).toEqual(['glare'])
-    view = await api.scanFrame({ texts: [], metrics: { glare: 0, inverted: false, codeShare: undefined } })
+    view = await app.api.scanFrame({
+      texts: [],
+      metrics: { glare: 0, inverted: false, codeShare: undefined },
+    })
     expect(view.hints.map((h) => h.hint)).toEqual(['no-code'])
     expect(view.framesUnreadable).toBe(2)
 
     const bundleUr = PolicyBundle.toUr({ version: 1, document: new TextEncoder().encode('{}') })
-    view = await api.scanFrame({ texts: [Ur.encodeSingle(bundleUr)], metrics: { ...clear, codeShare: 0.1 } })
+    view = await app.api.scanFrame({
+      texts: [Ur.encodeSingle(bundleUr)],
+      metrics: { ...clear, codeShare: 0.1 },
+    })
     expect(view.hints.map((h) => h.hint).sort()).toEqual(['too-small', 'wrong-type'])
     expect(view.hints.find((h) => h.hint === 'wrong-type')?.message).toContain('policy bundle')
-    view = await api.scanFrame({ texts: ['NOT A UR AT ALL'], metrics: { ...clear, inverted: true } })
+    view = await app.api.scanFrame({ texts: ['NOT A UR AT ALL'], metrics: { ...clear, inverted: true } })
     expect(view.hints.map((h) => h.hint)).toContain('damaged')
     expect(view.hints.map((h) => h.hint)).toContain('inverted')
     expect(view.framesUnusable).toBe(2)
@@ -65,14 +60,14 @@ describe('signer app scanning, policy and log handlers', () => {
     // Parts of one request, then a part of another: the other session is reported, then completes.
     const first = parts(payrollRequest({ count: 3 }).request)
     const second = parts(payrollRequest({ count: 4, nonce: 1n }).request)
-    view = await api.scanFrame({ texts: [first[0]!], metrics: clear })
+    view = await app.api.scanFrame({ texts: [first[0]!], metrics: clear })
     expect(view.received).toBe(1)
     expect(view.needed).toBe(first.length)
-    view = await api.scanFrame({ texts: [second[0]!], metrics: clear })
+    view = await app.api.scanFrame({ texts: [second[0]!], metrics: clear })
     expect(view.hints.map((h) => h.hint)).toContain('another-session')
-    for (const part of second.slice(1)) view = await api.scanFrame({ texts: [part], metrics: clear })
+    for (const part of second.slice(1)) view = await app.api.scanFrame({ texts: [part], metrics: clear })
     expect(view.complete).toBe(true)
-    const reviewed = await api.review({ device: 'software', acknowledgeReplacement: false })
+    const reviewed = await app.api.review({ device: 'software', acknowledgeReplacement: false })
     expect(reviewed.status === 'reviewed' && reviewed.review.nonce).toBe('1')
   })
 
@@ -81,28 +76,28 @@ describe('signer app scanning, policy and log handlers', () => {
     const ur = SignRequest.toUr(request)
     const sender = QrSender.create({ type: ur.type, payload: ur.payload })
     expect(sender.plans.dense).toBeDefined()
-    await api.scanStart({ expect: 'request' })
-    let view = await api.scanFrame({ texts: [], metrics: clear })
+    await app.api.scanStart({ expect: 'request' })
+    let view = await app.api.scanFrame({ texts: [], metrics: clear })
     const sessions = new Set<string>()
     for (let shown = 0; shown < 200 && !view.complete; shown++) {
       const frame = sender.next()
       sessions.add(frame.session)
       // A camera that misses one frame in four: parts of both sessions count toward the one message.
       if (shown % 4 === 1) continue
-      view = await api.scanFrame({ texts: [frame.text], metrics: clear })
+      view = await app.api.scanFrame({ texts: [frame.text], metrics: clear })
     }
     expect(view.complete).toBe(true)
     expect(sessions.size).toBeGreaterThan(1)
     // The two sessions are one message: no "another session" hint, nothing unusable.
     expect(view.hints.map((h) => h.hint)).not.toContain('another-session')
     expect(view.framesUnusable).toBe(0)
-    const reviewed = await api.review({ device: 'software', acknowledgeReplacement: false })
+    const reviewed = await app.api.review({ device: 'software', acknowledgeReplacement: false })
     expect(reviewed.status === 'reviewed' && reviewed.review.nonce).toBe('2')
   })
 
   it('says what is missing when an imported file holds an incomplete request', async () => {
     const some = parts(payrollRequest({ count: 5 }).request, 60)
-    const view = await api.importText({ expect: 'request', text: some.slice(0, 2).join('\n') })
+    const view = await app.api.importText({ expect: 'request', text: some.slice(0, 2).join('\n') })
     expect(view.complete).toBe(false)
     expect(view.error?.message).toContain('not complete')
   })
@@ -111,38 +106,38 @@ describe('signer app scanning, policy and log handlers', () => {
     const next = await F.bundle({ version: 2, org: F.orgJson({ signerRules: { allowReplacement: false } }) })
     const ur = PolicyBundle.toUr({ version: 2, document: new TextEncoder().encode(JSON.stringify(next)) })
     const encoder = Ur.encode({ ...ur, maxFragmentLength: 400 })
-    await api.scanStart({ expect: 'policy' })
-    let view = await api.scanFrame({ texts: [], metrics: clear })
-    for (const part of encoder.firstParts()) view = await api.scanFrame({ texts: [part], metrics: clear })
+    await app.api.scanStart({ expect: 'policy' })
+    let view = await app.api.scanFrame({ texts: [], metrics: clear })
+    for (const part of encoder.firstParts()) view = await app.api.scanFrame({ texts: [part], metrics: clear })
     expect(view.complete).toBe(true)
-    const candidate = await api.policy()
+    const candidate = await app.api.policy()
     expect(candidate.installed?.version).toBe(1)
     expect(candidate.candidate).toMatchObject({ valid: true, version: 2, issues: [] })
     expect(candidate.candidate?.changes).toEqual(['version 1 → 2', 'org signerRules changed'])
-    const installed = await api.installPolicy()
+    const installed = await app.api.installPolicy()
     expect(installed.installed?.version).toBe(2)
     expect(installed.message).toBe('Installed: version 2.')
     // An older bundle is refused with the engine's reason, and nothing changes.
-    await api.importText({ expect: 'policy', text: JSON.stringify(await F.sharedBundle()) })
-    const rollback = await api.policy()
+    await app.api.importText({ expect: 'policy', text: JSON.stringify(await F.sharedBundle()) })
+    const rollback = await app.api.policy()
     expect(rollback.candidate?.valid).toBe(false)
     expect(rollback.candidate?.issues.join(' ')).toContain('rollback')
-    expect((await api.installPolicy()).installed?.version).toBe(2)
+    expect((await app.api.installPolicy()).installed?.version).toBe(2)
   })
 
   it('exports the log as it is stored, and the export verifies with the log key', async () => {
-    const { fileName, text } = await api.exportLog()
+    const { fileName, text } = await app.api.exportLog()
     expect(fileName).toMatch(/^airlock-signer-log-0-\d+\.jsonl$/)
     const opened = JSON.parse(text.split('\n')[0]!) as { publicKey: string }
     const result = verify(text, { publicKey: AuditKey.fromHex(opened.publicKey) })
     expect(result.ok).toBe(true)
-    expect((await api.verifyLog()).ok).toBe(true)
-    const refusals = await api.log({ kind: 'refusals' })
+    expect((await app.api.verifyLog()).ok).toBe(true)
+    const refusals = await app.api.log({ kind: 'refusals' })
     expect(refusals.entries.every((e) => e.event === 'refused' || e.decision === 'would-refuse')).toBe(true)
   })
 
   it('signs with a Keystone: its request shown as a code, its signature scanned back and checked', async () => {
-    const keystoneDir = join(dir, 'keystone')
+    const keystoneDir = join(app.dir, 'keystone')
     await signerState(keystoneDir)
     const keystoneOwner = await withKeystoneAccount(keystoneDir)
     const keystoneApi = await openTestApp(keystoneDir)

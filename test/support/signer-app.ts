@@ -3,7 +3,8 @@
 // Chromium's fake camera, the renderer served to Chromium with the real handlers behind the preload
 // API, and the answer QR read back from screenshots with zxing.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { extname, join, normalize, sep } from 'node:path'
 import { AuditKey } from '@airlock/audit-log'
 import { Action, Build, Config, type SafeCall, type SafeState } from '@airlock/coordinator-core'
@@ -29,6 +30,7 @@ import { loadZxingReaderWasm, QrCode, QrDensity } from '@airlock/transport/image
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { type Address, hexToBytes, type TypedDataDefinition, zeroAddress } from 'viem'
 import type { HDAccount } from 'viem/accounts'
+import { afterAll, beforeAll } from 'vitest'
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader'
 import * as F from './signer-fixtures.ts'
 
@@ -95,6 +97,23 @@ export function openTestApp(
     ...(openLedger ? { openLedger } : {}),
     ...(clock ? { clock } : {}),
   })
+}
+
+/**
+ * For a describe block: a fresh signer state directory (signerState) in a scratch directory named
+ * by `prefix`, the app's handlers opened over it before the tests (openTestApp) and closed after.
+ */
+export function useTestApp(prefix: string): { readonly dir: string; api: Handlers } {
+  const app = { dir: mkdtempSync(join(tmpdir(), prefix)) } as { dir: string; api: Handlers }
+  beforeAll(async () => {
+    await signerState(app.dir)
+    app.api = await openTestApp(app.dir)
+  })
+  afterAll(async () => {
+    await app.api?.close()
+    rmSync(app.dir, { recursive: true, force: true })
+  })
+  return app
 }
 
 /** The coordinator's config and the treasury as the chain would report it (owners 0–4, 3 of 5). */
