@@ -188,25 +188,22 @@ describe('the coordinator carries the signer set’s limits (CLI, anvil)', () =>
   it('refuses to build a proof that cannot fit one request, rather than cut it', async () => {
     const store = await openPgliteStore({ dataDir: 'memory' })
     try {
-      await expect(
+      const continuity = (from: bigint, to: bigint) =>
         SetLimits.continuity({
           store,
           client: anvil.publicClient,
           safe: { chainId: BigInt(CHAIN_ID), address: treasury, version: '1.4.1' },
-          from: 0n,
-          to: BigInt(SetLimits.maxProofs) + 1n,
-        }),
-      ).rejects.toMatchObject({ name: 'Coordinator.SetLimitsTooLargeError' })
+          from,
+          to,
+        })
+      await expect(continuity(0n, BigInt(SetLimits.maxProofs) + 1n)).rejects.toMatchObject({
+        name: 'Coordinator.SetLimitsTooLargeError',
+      })
       // Nonces nobody executed cannot be proven: named, not attached half.
-      await expect(
-        SetLimits.continuity({
-          store,
-          client: anvil.publicClient,
-          safe: { chainId: BigInt(CHAIN_ID), address: treasury, version: '1.4.1' },
-          from: 5n,
-          to: 7n,
-        }),
-      ).rejects.toMatchObject({ name: 'Coordinator.ContinuityUnavailableError', missing: [5n, 6n] })
+      await expect(continuity(5n, 7n)).rejects.toMatchObject({
+        name: 'Coordinator.ContinuityUnavailableError',
+        missing: [5n, 6n],
+      })
     } finally {
       await store.close()
     }
