@@ -73,9 +73,14 @@ export type World = {
 export const privateKeyOf = (account: HDAccount): Hex => toHex(account.getHdKey().privateKey!)
 
 /**
- * Starts the chain and deploys everything; call `world.anvil.stop()` when done.
+ * Starts the chain and deploys everything; call `world.anvil.stop()` when done. `auditKeys` enrols a
+ * signer set in the bundle and the config: the treasury owners' public audit keys (64 hex), in order.
  */
-export async function startWorld(): Promise<World> {
+export async function startWorld({
+  auditKeys,
+}: {
+  auditKeys?: readonly string[] | undefined
+} = {}): Promise<World> {
   const accounts = anvilAccounts(10)
   const [deployer, alice, bob, carol, executor, ...rest] = accounts as [
     HDAccount,
@@ -200,6 +205,9 @@ export async function startWorld(): Promise<World> {
     admins: { addresses: admins.map((a) => lower(a.address)), threshold: 2 },
     // Software keys stand in for hardware wallets in tests only.
     allowSoftwareKeys: true,
+    ...(auditKeys && {
+      signers: auditKeys.map((auditKey, i) => ({ owner: lower(owners[i]!.address), auditKey })),
+    }),
   }
   const policies = Object.fromEntries(
     readdirSync(policyDir)

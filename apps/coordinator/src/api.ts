@@ -168,6 +168,8 @@ export type ActionView = {
   supersedes: string | undefined
   execution: { txHash: string; blockNumber: string; status: string } | undefined
   history: { at: string; actor: string; from: string | undefined; to: string; reason: string }[]
+  /** Alerts about a signer's log or receipt raised while taking this action's answers (rollback, fork…). */
+  signerAlerts: { signer: string; label: string | undefined; code: string; message: string }[]
 }
 
 export type QueueView = { chainTime: number; actions: ActionView[] }

@@ -522,7 +522,10 @@ export function createHandlers(ctx: HandlerContext): Api & {
       chainNow: now,
     })
     const live = !['executed', 'cancelled', 'superseded'].includes(action.state)
-    const history = await store.history(action.id)
+    const [history, signerAlerts] = await Promise.all([
+      store.history(action.id),
+      store.alerts({ actionId: action.id }),
+    ])
     return {
       id: action.id,
       title: action.title,
@@ -554,6 +557,12 @@ export function createHandlers(ctx: HandlerContext): Api & {
         from: e.from ?? undefined,
         to: e.to,
         reason: e.reason,
+      })),
+      signerAlerts: signerAlerts.map((a) => ({
+        signer: getAddress(a.owner),
+        label: label(a.owner),
+        code: a.code,
+        message: a.message,
       })),
     }
   }

@@ -225,6 +225,12 @@ export function ScanScreen({ navigate, actionId }: { navigate: Navigate; actionI
             <li key={i} className="ok">
               {r.status === 'added' ? 'Added' : 'Already had'} the{' '}
               {r.kind === 'approval-attestation' ? 'attestation' : 'signature'} of {r.label ?? r.signer}
+              {r.alerts?.map((a) => (
+                <strong key={a.code + a.message} className="error" role="alert">
+                  {' '}
+                  ALERT {a.code}: {a.message}
+                </strong>
+              ))}
             </li>
           ),
         )}

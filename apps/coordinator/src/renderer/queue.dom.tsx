@@ -82,6 +82,15 @@ export function QueueScreen({ navigate, status }: { navigate: Navigate; status: 
               Delay: {duration(action.delayEndsAt - now)} left (chain time)
             </p>
           )}
+          {action.signerAlerts.length > 0 && (
+            <ul className="error" aria-label="Alerts about signers' logs" data-testid="signer-alerts">
+              {action.signerAlerts.map((a) => (
+                <li key={a.signer + a.code + a.message}>
+                  ALERT {a.code} ({a.label ?? a.signer}): {a.message}
+                </li>
+              ))}
+            </ul>
+          )}
           {action.missing.length > 0 && (
             <ul className="missing" aria-label="Still needed">
               {action.missing.map((m) => (
