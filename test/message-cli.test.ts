@@ -21,10 +21,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   MARKET_MAKER,
   messageOrg,
-  permitSingle as permit2,
   startMessageChain,
   TOKEN,
   UNIT,
+  weekPermit,
 } from './support/messageFixtures.ts'
 import { bundle, OWNER_MNEMONIC, owners, privateKeyOf } from './support/signer-fixtures.ts'
 import type { StandIn } from './support/txServiceStandIn.ts'
@@ -90,16 +90,7 @@ async function setUp() {
 }
 const common = () => ['--home', at('home'), '--service-url', service.url]
 
-// The signers run on the real clock: a deadline a week from now.
-const permitSingle = (amount: bigint) =>
-  permit2({
-    amount,
-    token: TOKEN,
-    spender: MARKET_MAKER,
-    chainId: CHAIN_ID,
-    deadline: Math.floor(Date.now() / 1000) + 7 * 86400,
-    withDomainType: true,
-  })
+const permitSingle = (amount: bigint) => weekPermit({ amount, chainId: CHAIN_ID })
 
 describe('Safe messages from the command line (stand-in service, QR frames, anvil)', () => {
   it('service messages → message qr → sign review/approve by two signers → message post → isValidSignature', async () => {

@@ -12,14 +12,7 @@ import { loadZxingReaderWasm, QrReader } from '@airlock/transport/images'
 import { type Address, type Hex, parseAbi, toHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { airGap as scan } from './support/airGap.ts'
-import {
-  MARKET_MAKER,
-  messageOrg,
-  permitSingle as permit2,
-  startMessageChain,
-  TOKEN,
-  UNIT,
-} from './support/messageFixtures.ts'
+import { messageOrg, startMessageChain, UNIT, weekPermit } from './support/messageFixtures.ts'
 import { bundle, cedar, owners, privateKeyOf } from './support/signer-fixtures.ts'
 import type { StandIn } from './support/txServiceStandIn.ts'
 
@@ -47,16 +40,7 @@ afterAll(async () => {
   await anvil?.stop()
 })
 
-// The signers run on the real clock here: a deadline a week from now.
-const permitSingle = (amount: bigint) =>
-  permit2({
-    amount,
-    token: TOKEN,
-    spender: MARKET_MAKER,
-    chainId: CHAIN_ID,
-    deadline: Math.floor(Date.now() / 1000) + 7 * 86400,
-    withDomainType: true,
-  })
+const permitSingle = (amount: bigint) => weekPermit({ amount, chainId: CHAIN_ID })
 
 describe('Safe messages: service import, air-gapped signing, EIP-1271 on chain', () => {
   it('refuses a Permit2 over the velocity allowance; signs one within it, and the Safe validates it', async () => {

@@ -62,6 +62,22 @@ export function permitSingle({
 }
 
 /**
+ * The PermitSingle the message chain tests propose through the service: `amount` of TOKEN to
+ * MARKET_MAKER with EIP712Domain declared, and a deadline a week from now (the signers run on the
+ * real clock).
+ */
+export function weekPermit({ amount, chainId }: { amount: bigint; chainId: number }) {
+  return permitSingle({
+    amount,
+    token: TOKEN,
+    spender: MARKET_MAKER,
+    chainId,
+    deadline: Math.floor(Date.now() / 1000) + 7 * 86400,
+    withDomainType: true,
+  })
+}
+
+/**
  * A Permit2 witness transfer (PermitWitnessTransferFrom, or the batch variant with several tokens)
  * as UniswapX-style dapps ask for it: the tokens go to `spender`, whose contract checks the witness
  * (here an order naming who receives what in return).
