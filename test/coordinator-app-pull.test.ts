@@ -2,56 +2,26 @@
 // trust: read for our own hash, each must recover to a current owner over it), and its Execute screen
 // shows the executor's check (keccak256 of the exact execTransaction calldata) before sending; on anvil
 // with the official Safe contracts, the local service stand-in and Debian Chromium for the button.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { buildRenderer } from '@airlock/coordinator-app/build'
-import type { createHandlers } from '@airlock/coordinator-app/handlers'
 import { TransactionService } from '@airlock/coordinator-core'
-import { openPgliteStore, type Store } from '@airlock/queue'
 import { SafeTx } from '@airlock/safe'
-import type { Browser, Page } from 'playwright-core'
 import { type Hex, keccak256, parseEther } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, openAppPage } from './support/coordinator-app-browser.ts'
-import {
-  CHAIN_ID,
-  startWorld,
-  treasuryStandIn,
-  type World,
-  worldHandlers,
-} from './support/coordinator-app-world.ts'
-import { proposeAsSafeWallet, type StandIn } from './support/txServiceStandIn.ts'
+import { type ServiceApp, startServiceApp, stopServiceApp } from './support/coordinator-app-service.ts'
+import { CHAIN_ID } from './support/coordinator-app-world.ts'
+import { proposeAsSafeWallet } from './support/txServiceStandIn.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-coordinator-pull-'))
-
-let world: World
-let store: Store
-let service: StandIn
-let api: ReturnType<typeof createHandlers>
-let browser: Browser
-let page: Page
+let app: ServiceApp | undefined
+let { world, store, service, api, page } = {} as ServiceApp
 
 beforeAll(async () => {
-  const [w, rendererDir] = await Promise.all([startWorld(), buildRenderer({ outDir: join(dir, 'renderer') })])
-  world = w
-  store = await openPgliteStore({ dataDir: 'memory' })
-  service = await treasuryStandIn(world)
-  api = await worldHandlers({ world, store })
-  browser = await launchChromium()
-  page = (await openAppPage({ browser, rendererDir, api })).page
+  app = await startServiceApp({ prefix: 'airlock-coordinator-pull-' })
+  ;({ world, store, service, api, page } = app)
   const configured = await api.serviceConfigure({ url: service.url })
   expect(configured.ok).toBe(true)
 }, 180_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await store?.close()
-  await service?.close()
-  await world?.anvil.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => stopServiceApp(app))
 
 const context = () => SafeTx.context({ chainId: CHAIN_ID, safe: world.treasury, version: '1.4.1' })
 const serviceClient = () => TransactionService.client({ chainId: BigInt(CHAIN_ID), url: service.url })

@@ -4,61 +4,33 @@
 // Airlock signer answers → the collected signatures posted back as confirmations → executed. A lying
 // service (fields that do not hash to the claimed hash, two payloads at one nonce) is flagged in red and
 // its transaction refused. The window's network allow-list admits the service origin only once set.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildRenderer } from '@airlock/coordinator-app/build'
-import type { createHandlers } from '@airlock/coordinator-app/handlers'
 import { allowRequest } from '@airlock/coordinator-app/security'
 import { Action, TransactionService } from '@airlock/coordinator-core'
-import { openPgliteStore, type Store } from '@airlock/queue'
 import { SafeTx } from '@airlock/safe'
 import { SignatureResponse, Ur } from '@airlock/transport'
 import AxeBuilder from '@axe-core/playwright'
-import type { Browser, Page } from 'playwright-core'
 import { type HDAccount, type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, openAppPage } from './support/coordinator-app-browser.ts'
-import {
-  CHAIN_ID,
-  signerFor,
-  startWorld,
-  treasuryStandIn,
-  type World,
-  worldHandlers,
-} from './support/coordinator-app-world.ts'
-import { proposeAsSafeWallet, type StandIn } from './support/txServiceStandIn.ts'
+import { type ServiceApp, startServiceApp, stopServiceApp } from './support/coordinator-app-service.ts'
+import { CHAIN_ID, signerFor } from './support/coordinator-app-world.ts'
+import { proposeAsSafeWallet } from './support/txServiceStandIn.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'docs', 'screenshots')
-const dir = mkdtempSync(join(tmpdir(), 'airlock-coordinator-service-'))
-
-let world: World
-let store: Store
-let service: StandIn
-let api: ReturnType<typeof createHandlers>
-let rendererDir: string
-let browser: Browser
-let page: Page
+let app: ServiceApp | undefined
+let { dir, world, store, service, api, page } = {} as ServiceApp
 
 beforeAll(async () => {
-  const [w, built] = await Promise.all([startWorld(), buildRenderer({ outDir: join(dir, 'renderer') })])
-  world = w
-  rendererDir = built
-  store = await openPgliteStore({ dataDir: 'memory' })
-  service = await treasuryStandIn(world)
-  api = await worldHandlers({ world, store, readKeyFile: (path) => readFile(path, 'utf8') })
-  browser = await launchChromium()
-  page = (await openAppPage({ browser, rendererDir, api })).page
+  app = await startServiceApp({
+    prefix: 'airlock-coordinator-service-',
+    readKeyFile: (path) => readFile(path, 'utf8'),
+  })
+  ;({ dir, world, store, service, api, page } = app)
 }, 180_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await store?.close()
-  await service?.close()
-  await world?.anvil.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => stopServiceApp(app))
 
 const context = () => SafeTx.context({ chainId: CHAIN_ID, safe: world.treasury, version: '1.4.1' })
 
