@@ -41,6 +41,14 @@ export async function safeContext(c: Coordinator, values: Record<string, unknown
   return { state, context }
 }
 
+// The one action `service confirm|pull <action-id>` names (a unique prefix of its id will do).
+async function namedAction(c: Coordinator, positionals: readonly string[]) {
+  if (positionals.length !== 1) throw new UsageError('Give one action id.', { hint: 'airlock action list' })
+  const store = await c.store()
+  const action = await store.getAction(await Action.fullId({ store, id: positionals[0]! }))
+  return { store, action }
+}
+
 export const servicePending: Command = {
   path: ['service', 'pending'],
   summary:
@@ -153,12 +161,8 @@ export const serviceConfirm: Command = {
   options: serviceOptions,
   run: ({ values, positionals, io }) =>
     withCoordinator(values, io.cwd, async (c) => {
-      if (positionals.length !== 1)
-        throw new UsageError('Give one action id.', { hint: 'airlock action list' })
-      const store = await c.store()
-      const id = await Action.fullId({ store, id: positionals[0]! })
-      const action = await store.getAction(id)
-      const signatures = await store.signatures(id, { kind: 'safe-signature' })
+      const { store, action } = await namedAction(c, positionals)
+      const signatures = await store.signatures(action.id, { kind: 'safe-signature' })
       const { posted } = await TransactionService.confirm({
         client: clientOf(c, values, io.cwd),
         safeTxHash: action.safeTxHash,
@@ -180,10 +184,7 @@ export const servicePull: Command = {
   options: serviceOptions,
   run: ({ values, positionals, io }) =>
     withCoordinator(values, io.cwd, async (c) => {
-      if (positionals.length !== 1)
-        throw new UsageError('Give one action id.', { hint: 'airlock action list' })
-      const store = await c.store()
-      const action = await store.getAction(await Action.fullId({ store, id: positionals[0]! }))
+      const { store, action } = await namedAction(c, positionals)
       const state = await Chain.readSafe({
         client: c.client,
         safe: action.safe.address,
