@@ -44,7 +44,7 @@ export type {
   QrReader as QrFrameReader,
   QrSymbol,
 } from './QrReader.ts'
-export type { Frame as SenderFrame } from './QrSender.ts'
+export type { Frame as SenderFrame, Session as SenderSession } from './QrSender.ts'
 export type { RgbaFrame as RgbaImage } from './RgbaFrame.ts'
 export type { Hint as ScanHint, Observation as ScanObservation } from './ScanHints.ts'
 export { Degrade, Png, QrCode, QrDensity, QrReader, QrSender, RgbaFrame, ScanHints }
