@@ -15,7 +15,12 @@ import { type Address, isAddressEqual } from 'viem'
 export type Heads = Readonly<Record<string, SignatureResponse.WireHead>>
 
 /** What a witness alerts on. */
-export type AlertCode = 'log-rollback' | 'log-fork' | 'bad-head-signature' | 'head-missing' | 'receipt-invalid'
+export type AlertCode =
+  | 'log-rollback'
+  | 'log-fork'
+  | 'bad-head-signature'
+  | 'head-missing'
+  | 'receipt-invalid'
 
 /** An alert about one signer's log. */
 export type Alert = {
