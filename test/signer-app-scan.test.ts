@@ -15,6 +15,7 @@ import {
 import { QrSender } from '@airlock/transport/images'
 import { describe, expect, it } from 'vitest'
 import {
+  enrolSignerSet,
   keystoneAnswers,
   openTestApp,
   payrollRequest,
@@ -134,6 +135,42 @@ describe('signer app scanning, policy and log handlers', () => {
     expect((await app.api.verifyLog()).ok).toBe(true)
     const refusals = await app.api.log({ kind: 'refusals' })
     expect(refusals.entries.every((e) => e.event === 'refused' || e.decision === 'would-refuse')).toBe(true)
+  })
+
+  it('answers with a loop in which each interleaved session alone completes the answer', async () => {
+    // A signer-set answer (signature, receipt, log head) is several fragments: the animated case.
+    const setDir = join(app.dir, 'signer-set')
+    await signerState(setDir)
+    await enrolSignerSet(setDir)
+    const setApi = await openTestApp(setDir)
+    try {
+      const { request } = payrollRequest({ count: 20 })
+      await setApi.importText({ expect: 'request', text: parts(request, 400).join('\n') })
+      const signed = await setApi.sign({ device: 'software', acknowledgeReplacement: false })
+      if (signed.status !== 'released') throw new Error(`not released: ${JSON.stringify(signed)}`)
+      for (const density of ['dense', 'sparse'] as const) {
+        const view = await setApi.answer({ density })
+        expect(view.sessions.length).toBeGreaterThan(1)
+        // A camera that reads only one session's codes (too far for the denser ones, or too close
+        // for the sparser) still completes from the loop the screen repeats.
+        // A session's frames: its QR version and its fragment count (`ur:TYPE/SEQ-COUNT/…`).
+        for (const { session, version, fragments } of view.sessions) {
+          const decoder = new UrDecoder({ expectedTypes: [SignatureResponse.urType] })
+          let status: ReturnType<UrDecoder['receive']>['status'] | undefined
+          const only = view.frames.filter(
+            (f) => f.version === version && f.part.split('/')[1]?.endsWith(`-${fragments}`),
+          )
+          expect(only.length).toBeGreaterThanOrEqual(fragments)
+          for (const { part } of only) {
+            status = decoder.receive(part).status
+            if (status === 'complete') break
+          }
+          expect(status, `${density}: the ${session} session alone`).toBe('complete')
+        }
+      }
+    } finally {
+      await setApi.close()
+    }
   })
 
   it('signs with a Keystone: its request shown as a code, its signature scanned back and checked', async () => {

@@ -685,39 +685,17 @@ function framesView({
   }
 }
 
-// Two rounds of any interleaving QrSender shows (a round has at most five frames).
-const MIN_LOOP = 12
 // A bound on the frames pre-rendered (a 12 KiB receipt at the sparsest density needs far fewer).
 const MAX_LOOP = 2_000
 
-// The frames of a loop the screen repeats: every session shows each of its fragments at least twice
-// (pure, then fountain-mixed), over a whole number of the sender's interleaving rounds, so the
-// pattern holds across the wrap. A static code is one frame.
+// The frames of a loop the screen repeats: the sender's own `loopLength` (whole interleaving rounds in
+// which every session shows each of its fragments at least twice, so the pattern holds across the
+// wrap and a camera that reads only one session still completes). A static code is one frame.
 function loopOf(sender: QrSender.QrSender): QrSender.Frame[] {
   const frames: QrSender.Frame[] = []
-  // Per session: frames shown so far, and the fragments it has.
-  const sessions = new Map<string, { shown: number; fragments: number }>()
-  const enough = () =>
-    frames.length >= MIN_LOOP && [...sessions.values()].every((s) => s.shown >= 2 * s.fragments)
-  do {
-    const frame = sender.next()
-    if (sender.isStatic) return [frame]
-    const session = sessions.get(frame.session) ?? { shown: 0, fragments: fragmentsOf(frame.text) }
-    session.shown += 1
-    sessions.set(frame.session, session)
-    frames.push(frame)
-  } while (!enough() && frames.length < MAX_LOOP)
-  const round = periodOf(frames.slice(0, MIN_LOOP).map((f) => f.session))
-  while (frames.length % round !== 0) frames.push(sender.next())
+  const length = sender.isStatic ? 1 : Math.min(sender.loopLength, MAX_LOOP)
+  while (frames.length < length) frames.push(sender.next())
   return frames
-}
-
-// The shortest repeating pattern of sessions (the sender's round).
-function periodOf(sessions: readonly string[]): number {
-  for (let p = 1; p < sessions.length; p++) {
-    if (sessions.every((s, i) => i < p || s === sessions[i - p])) return p
-  }
-  return sessions.length
 }
 
 // The fragment count a UR part names (`UR:TYPE/SEQ-COUNT/…`); 1 for a single-part UR.
