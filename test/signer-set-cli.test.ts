@@ -87,8 +87,10 @@ const requestOf = (id: string) => World.requestOf({ dir, home, id })
 const approve = (requestPath: string, state: string) => World.approve({ dir, requestPath, state })
 const sigAdd = async (path: string) => {
   const result = await cli('sig', 'add', path, '--home', home, '--json')
-  expect(result.code, result.stderr).toBe(0)
-  return { ...JSON.parse(result.stdout), stderr: result.stderr }
+  const parsed = JSON.parse(result.stdout)
+  // Stored either way; exit 3 exactly when the answer raised an alert about its signer's log.
+  expect(result.code, result.stderr).toBe(parsed.alerts.length > 0 ? 3 : 0)
+  return { ...parsed, stderr: result.stderr, code: result.code }
 }
 
 const transfer = (amount: string) =>
@@ -170,6 +172,7 @@ describe('the coordinator carries the signer set’s limits (CLI, anvil)', () =>
     const s1c = await approve(rc.path, 's1')
     const cut = await sigAdd(s1c)
     expect(cut.status).toBe('added')
+    expect(cut.code).toBe(3)
     expect(cut.alerts).toHaveLength(1)
     expect(cut.alerts[0]).toMatchObject({ owner: o1.address })
     expect(cut.alerts[0].code).toMatch(/^log-(rollback|fork)$/)

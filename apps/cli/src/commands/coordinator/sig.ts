@@ -10,7 +10,8 @@ import { actionText, actionView } from './view.ts'
 
 export const sigAdd: Command = {
   path: ['sig', 'add'],
-  summary: 'Add a signer’s response (airlock-signature UR text or PNG frames, or a Keystone eth-signature).',
+  summary:
+    'Add a signer’s response (airlock-signature UR text or PNG frames, or a Keystone eth-signature); exit 3 if it raised an ALERT about the signer’s log.',
   usage: 'sig add <ur-file | images… | frames-dir> [--action ID] [--json]',
   allowPositionals: true,
   options: {
@@ -58,7 +59,9 @@ export const sigAdd: Command = {
           `${result.status === 'added' ? 'Added' : 'Already had'} ${result.kind === 'approval-attestation' ? 'the attestation' : 'the signature'} of ${result.signer} (${result.source}).\n${actionText(view)}`,
         )
       }
-      return 0
+      // Stored, but a signer's log is in doubt: exit 3 (as `sentry run` does for a breach) so a script
+      // that adds answers stops for a person instead of going on to execute.
+      return result.alerts.length > 0 ? 3 : 0
     })
   },
 }
