@@ -123,19 +123,9 @@ export function writeOutputDir({
   files: readonly (readonly [name: string, content: string | Uint8Array])[]
   force?: boolean | undefined
 }): void {
-  const existing = kindOf(path)
-  if (existing === 'file') {
-    throw new OutputExistsError(`${path} is a file; the output is a directory.`, {
-      hint: 'Give a new directory path (an existing file is never replaced by a directory).',
-    })
-  }
-  if (existing === 'directory') {
-    const empty = readdirOrThrow(path).length === 0
-    if (!empty && !force) {
-      throw new OutputExistsError(`${path} exists and is not empty.`, {
-        hint: 'Choose a new directory (or add --force to write into it; other files in it are kept).',
-      })
-    }
+  const existing = checkOutputDir({ path, force })
+  if (existing !== 'missing') {
+    const empty = existing === 'empty'
     for (const [name, content] of files) writeFileAtomic(join(path, name), content, { replace: !empty })
     return
   }
@@ -158,6 +148,36 @@ export function writeOutputDir({
     if (code === 'ENOTEMPTY' || code === 'EEXIST') throw outputExists(path)
     throw cause instanceof FileSystemError ? cause : writeError(cause, path)
   }
+}
+
+/**
+ * Checks an output directory as `writeOutputDir` will, so a command refuses a bad `--out` before any
+ * slow work (reading the chain): a file is never replaced; a non-empty directory needs `force`.
+ *
+ * @example
+ * checkOutputDir({ path: out, force: values.force === true })
+ */
+export function checkOutputDir({
+  path,
+  force = false,
+}: {
+  path: string
+  force?: boolean | undefined
+}): 'missing' | 'empty' | 'filled' {
+  const existing = kindOf(path)
+  if (existing === 'file') {
+    throw new OutputExistsError(`${path} is a file; the output is a directory.`, {
+      hint: 'Give a new directory path (an existing file is never replaced by a directory).',
+    })
+  }
+  if (existing === undefined) return 'missing'
+  if (readdirOrThrow(path).length === 0) return 'empty'
+  if (!force) {
+    throw new OutputExistsError(`${path} exists and is not empty.`, {
+      hint: 'Choose a new directory (or add --force to write into it; other files in it are kept).',
+    })
+  }
+  return 'filled'
 }
 
 function kindOf(path: string): 'file' | 'directory' | undefined {

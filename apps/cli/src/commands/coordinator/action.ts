@@ -1,4 +1,5 @@
 // `airlock action list|show|qr|cancel|reject|exec|confirm`: the queue's actions, their sign requests and execution.
+import { resolve } from 'node:path'
 import {
   Action as Actions,
   Chain,
@@ -13,7 +14,7 @@ import type { Command } from '../../command.ts'
 import { UsageError } from '../../errors.ts'
 import { toJson } from '../../io.ts'
 import { checksummed } from '../../print.ts'
-import { forceOption } from '../atomicFile.ts'
+import { checkOutputDir, forceOption } from '../atomicFile.ts'
 import { densityOptions, plan, positiveInt, writeFrames } from '../qr.ts'
 import { ExecutionFailedError, NotExecutableError, NothingToConfirmError } from './errors.ts'
 import { executorClient } from './executor.ts'
@@ -186,6 +187,9 @@ export const actionQr: Command = {
         hint: `Usage: airlock ${actionQr.usage}`,
       })
     }
+    // A bad --out is refused before the chain is read (the request needs the chain's time).
+    if (typeof values.out === 'string')
+      checkOutputDir({ path: resolve(io.cwd, values.out), force: values.force === true })
     return withCoordinator(values, io.cwd, async (c) => {
       const id = await Actions.fullId({ store: await c.store(), id: given })
       const store = await c.store()

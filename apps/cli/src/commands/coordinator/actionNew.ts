@@ -88,7 +88,7 @@ export async function queue(
   // ENS names resolve at the block the Safe was read at, like everything else the action is built from.
   const resolved = new Map<string, EnsResolved>()
   const ens: ResolveNames = async (texts) => {
-    const names = texts.filter((text) => Ens.isName(text) && !isLabel(c, text))
+    const names = texts.filter((text) => needsEns(c, text))
     const found = await Ens.resolveAll({
       client: c.client,
       names,
@@ -280,9 +280,14 @@ function isLabel(c: Coordinator, text: string): boolean {
   }
 }
 
+// Whether a flag's value is an ENS name to resolve on the chain (not an address or an org label).
+function needsEns(c: Coordinator, value: unknown): boolean {
+  return typeof value === 'string' && Ens.isName(value) && !isLabel(c, value)
+}
+
 // A recipient flag: an address, a name from the org config, or an ENS name (resolved by `ens`).
 async function recipientFlag(c: Coordinator, value: unknown, flag: string, ens: ResolveNames) {
-  if (typeof value === 'string' && Ens.isName(value) && !isLabel(c, value)) {
+  if (typeof value === 'string' && needsEns(c, value)) {
     const address = (await ens([value])).get(value.trim())
     if (address !== undefined) return address
   }
@@ -317,13 +322,15 @@ export const actionNewTransfer: Command = {
       })
     }
     const amount = Config.parseAmount(c.config, { amount: values.amount, token })
+    // An address or a label is checked before the chain is read (only an ENS name needs the chain).
+    const eagerTo = needsEns(c, values.to) ? undefined : labelFlag(c, values.to, 'to')
     return queue(c, {
       values,
       io,
       safe: resolveSafe(c, values.safe),
       title: `Transfer ${values.amount}${token ? ` of token ${values.token}` : /[a-z]$/i.test(values.amount) ? '' : ' (native)'} to ${values.to}`,
       calls: async (_state, ens) => {
-        const to = await recipientFlag(c, values.to, 'to', ens)
+        const to = eagerTo ?? (await recipientFlag(c, values.to, 'to', ens))
         return [token ? Build.erc20Transfer({ token, to, amount }) : Build.nativeTransfer({ to, amount })]
       },
     })
@@ -338,13 +345,17 @@ export const actionNewCall: Command = {
   allowPositionals: true,
   options: { ...common, ...callOptions },
   run: run(async (c, values, positionals, io) => {
+    // Without an ENS name the call is built (and its addresses checked) before the chain is read.
+    const eager = namesInFlags(values, positionals).some((text) => needsEns(c, text))
+      ? undefined
+      : callFromFlags(values, positionals, undefined)
     return queue(c, {
       values,
       io,
       safe: resolveSafe(c, values.safe),
       title: `Call ${typeof values.sig === 'string' ? values.sig.replace(/^function\s+/, '') : 'contract'} on ${String(values.to)}`,
       calls: async (_state, ens) => [
-        callFromFlags(values, positionals, await ens(namesInFlags(values, positionals))),
+        eager ?? callFromFlags(values, positionals, await ens(namesInFlags(values, positionals))),
       ],
     })
   }),
