@@ -1,7 +1,7 @@
 // Node only: builds the app with Vite's JS API: the renderer (tests and the bench build it once per
 // run; `vite build` does the same), and main + preload for Electron (`pnpm run build`).
 import { join } from 'node:path'
-import { build } from 'vite'
+import * as Desktop from '@airlock/desktop/build'
 
 const appDir = join(import.meta.dirname, '..')
 
@@ -11,13 +11,8 @@ const appDir = join(import.meta.dirname, '..')
  * @example
  * const dir = await buildRenderer({ outDir: '/tmp/coordinator-renderer' })
  */
-export async function buildRenderer({ outDir }: { outDir: string }): Promise<string> {
-  await build({
-    configFile: join(appDir, 'vite.config.ts'),
-    build: { outDir, emptyOutDir: true },
-    logLevel: 'warn',
-  })
-  return outDir
+export function buildRenderer({ outDir }: { outDir: string }): Promise<string> {
+  return Desktop.buildRenderer({ appDir, outDir, logLevel: 'warn' })
 }
 
 /** What main leaves to node_modules: Electron, Node, and packages that load their own WebAssembly or native parts. */
@@ -38,35 +33,14 @@ export const mainExternals: readonly (string | RegExp)[] = [
  * @example
  * const { main, preload } = await buildMain()
  */
-export async function buildMain({ outDir }: { outDir?: string | undefined } = {}): Promise<{
+export function buildMain({ outDir }: { outDir?: string | undefined } = {}): Promise<{
   main: string
   preload: string
 }> {
-  const dir = outDir ?? join(appDir, 'dist')
-  const entries = [
-    { entry: 'coordinator.main.ts', file: 'coordinator.main.js', format: 'es', external: mainExternals },
-    {
-      entry: 'coordinator.preload.ts',
-      file: 'coordinator.preload.cjs',
-      format: 'cjs',
-      external: ['electron'],
-    },
-  ] as const
-  for (const { entry, file, format, external } of entries) {
-    await build({
-      configFile: false,
-      root: appDir,
-      logLevel: 'error',
-      build: {
-        ssr: join(appDir, 'src', entry),
-        outDir: dir,
-        emptyOutDir: false,
-        target: 'node20',
-        minify: false,
-        rollupOptions: { external: [...external], output: { format, entryFileNames: file } },
-      },
-      ssr: { noExternal: true, external: ['electron'] },
-    })
-  }
-  return { main: join(dir, 'coordinator.main.js'), preload: join(dir, 'coordinator.preload.cjs') }
+  return Desktop.buildMain({
+    appDir,
+    name: 'coordinator',
+    outDir: outDir ?? join(appDir, 'dist'),
+    mainExternals: mainExternals.filter((e) => e !== 'electron'),
+  })
 }
